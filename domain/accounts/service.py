@@ -1,0 +1,365 @@
+"""Accounts: registration, login, token rotation, logout, password changes, admin actions."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from domain.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, PasswordHashing
+from domain.accounts.tokens import TokenCodec
+from domain.errors import (
+    FieldError,
+    Forbidden,
+    InvalidCredentials,
+    NotFound,
+    Unauthenticated,
+    ValidationFailed,
+)
+from domain.ratelimit import Rate, RateLimiter
+from storage import tables
+
+log = logging.getLogger("modelserve.accounts")
+security_log = logging.getLogger("modelserve.security")
+
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+MAX_EMAIL_LENGTH = 320
+
+Publish = Callable[[str, dict[str, Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: resolved once per request from a verified access token."""
+
+    user_id: uuid.UUID
+    email: str
+    role: tables.Role
+    session_id: uuid.UUID
+    expires_at: datetime
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is tables.Role.ADMIN
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPair:
+    access_token: str
+    access_expires_at: datetime
+    refresh_token: str
+    refresh_expires_at: datetime
+    user: tables.User
+
+
+@dataclass(frozen=True, slots=True)
+class LoginRates:
+    per_account: Rate
+    per_ip: Rate
+    register_per_ip: Rate
+
+
+def account_channel(user_id: uuid.UUID) -> str:
+    return f"account:{user_id}"
+
+
+def normalise_email(raw: str) -> str:
+    return unicodedata.normalize("NFKC", raw).strip().lower()
+
+
+def check_email(email: str, path: tuple[str, ...]) -> list[FieldError]:
+    if len(email) > MAX_EMAIL_LENGTH or not EMAIL_RE.match(email):
+        return [FieldError(path, "Enter a valid email address.", "invalid_email")]
+    return []
+
+
+def check_password(password: str, path: tuple[str, ...]) -> list[FieldError]:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        message = f"Use at least {MIN_PASSWORD_LENGTH} characters."
+        return [FieldError(path, message, "password_too_short")]
+    if len(password) > MAX_PASSWORD_LENGTH:
+        message = f"Use at most {MAX_PASSWORD_LENGTH} characters."
+        return [FieldError(path, message, "password_too_long")]
+    return []
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Accounts:
+    """The accounts service; one per process, holding the hasher, token codec and limiter."""
+
+    def __init__(
+        self,
+        *,
+        hashing: PasswordHashing,
+        tokens: TokenCodec,
+        limiter: RateLimiter,
+        rates: LoginRates,
+        publish: Publish,
+    ) -> None:
+        self.hashing = hashing
+        self.tokens = tokens
+        self.limiter = limiter
+        self.rates = rates
+        self._publish = publish
+
+    async def _event(self, user_id: uuid.UUID, kind: str, **detail: Any) -> None:
+        try:
+            await self._publish(
+                account_channel(user_id),
+                {"kind": kind, "at": _now().isoformat(), **detail},
+            )
+        except Exception:
+            # An event stream outage must never fail the account action itself.
+            log.warning("could not publish account event %s", kind, exc_info=True)
+
+    async def register(self, *, email: str, password: str, ip: str | None) -> str:
+        """Create an account; returns the normalised email.
+
+        The answer for an email that is already taken is the same as for a new one (and costs
+        the same hash), so registration cannot be used to find out who has an account.
+        """
+        email = normalise_email(email)
+        errors = check_email(email, ("input", "email")) + check_password(
+            password, ("input", "password")
+        )
+        if errors:
+            raise ValidationFailed(errors)
+        await self.limiter.hit(self.rates.register_per_ip, "register", ip or "-")
+        password_hash = await self.hashing.hash(password)
+        try:
+            await tables.User.create(email=email, password_hash=password_hash)
+        except IntegrityError:
+            security_log.info("registration for an existing email", extra={"ip": ip})
+        return email
+
+    async def login(
+        self, *, email: str, password: str, ip: str | None, user_agent: str | None
+    ) -> TokenPair:
+        email = normalise_email(email)
+        if len(password) > MAX_PASSWORD_LENGTH or len(email) > MAX_EMAIL_LENGTH:
+            raise InvalidCredentials()
+        # Limits are keyed on the email as typed, whether or not such an account exists.
+        await self.limiter.hit(self.rates.per_ip, "login-ip", ip or "-")
+        await self.limiter.check(self.rates.per_account, "login-account", email)
+        user = await tables.User.get_or_none(email=email)
+        if user is None:
+            await self.hashing.burn_time(password)
+            ok = False
+        else:
+            ok = await self.hashing.verify(user.password_hash, password)
+        if not ok or user is None or not user.is_active:
+            await self.limiter.hit(self.rates.per_account, "login-account", email)
+            security_log.info("login failed", extra={"ip": ip})
+            raise InvalidCredentials()
+        await self.limiter.clear(self.rates.per_account, "login-account", email)
+        if self.hashing.needs_rehash(user.password_hash):
+            user.password_hash = await self.hashing.hash(password)
+            await user.save(update_fields=["password_hash"])
+        user.last_login_at = _now()
+        await user.save(update_fields=["last_login_at"])
+        pair = await self._start_session(user, ip=ip, user_agent=user_agent)
+        await self._event(user.id, "LOGIN", ip=ip, userAgent=user_agent)
+        return pair
+
+    async def _start_session(
+        self, user: tables.User, *, ip: str | None, user_agent: str | None
+    ) -> TokenPair:
+        session_id = uuid.uuid4()
+        token_id = uuid.uuid4()
+        refresh, refresh_exp = self.tokens.issue_refresh(
+            user_id=user.id, session_id=session_id, token_id=token_id
+        )
+        access, access_exp = self.tokens.issue_access(user_id=user.id, session_id=session_id)
+        async with in_transaction():
+            await tables.Session.create(
+                id=session_id,
+                user=user,
+                expires_at=refresh_exp,
+                ip=(ip or None) and ip[:64],
+                user_agent=(user_agent or None) and user_agent[:256],
+            )
+            await tables.RefreshToken.create(
+                id=token_id, session_id=session_id, expires_at=refresh_exp
+            )
+        return TokenPair(access, access_exp, refresh, refresh_exp, user)
+
+    async def refresh(self, *, refresh_token: str) -> TokenPair:
+        """Rotate a refresh token. Reusing a spent one revokes its whole session (family)."""
+        claims = self.tokens.decode_refresh(refresh_token)
+        now = _now()
+        spent = await tables.RefreshToken.filter(
+            id=claims.token_id, session_id=claims.session_id, used_at=None
+        ).update(used_at=now)
+        session = await tables.Session.get_or_none(id=claims.session_id).select_related("user")
+        if session is None or session.user_id != claims.subject:
+            raise Unauthenticated("Invalid token.")
+        if spent == 0:
+            if await tables.RefreshToken.exists(id=claims.token_id):
+                await self._revoke_sessions(session.user_id, [session.id], "refresh_reuse")
+                security_log.warning(
+                    "refresh token reuse detected; session revoked",
+                    extra={"user_id": str(session.user_id), "session_id": str(session.id)},
+                )
+            raise Unauthenticated("Invalid token.")
+        user = session.user
+        if session.revoked_at is not None or session.expires_at <= now or not user.is_active:
+            raise Unauthenticated("Session ended.")
+        token_id = uuid.uuid4()
+        refresh, refresh_exp = self.tokens.issue_refresh(
+            user_id=user.id, session_id=session.id, token_id=token_id
+        )
+        access, access_exp = self.tokens.issue_access(user_id=user.id, session_id=session.id)
+        async with in_transaction():
+            await tables.RefreshToken.create(
+                id=token_id, session_id=session.id, expires_at=refresh_exp
+            )
+            await tables.Session.filter(id=session.id).update(expires_at=refresh_exp)
+        return TokenPair(access, access_exp, refresh, refresh_exp, user)
+
+    async def authenticate(self, access_token: str) -> Principal:
+        """Verify an access token and that its session is still live; one query."""
+        claims = self.tokens.decode_access(access_token)
+        session = (
+            await tables.Session.filter(
+                id=claims.session_id,
+                user_id=claims.subject,
+                revoked_at=None,
+                user__is_active=True,
+            )
+            .select_related("user")
+            .first()
+        )
+        if session is None:
+            raise Unauthenticated("Session ended.")
+        user = session.user
+        return Principal(
+            user_id=user.id,
+            email=user.email,
+            role=tables.Role(user.role),
+            session_id=session.id,
+            expires_at=claims.expires_at,
+        )
+
+    async def is_session_live(self, *, session_id: uuid.UUID) -> bool:
+        return await tables.Session.exists(
+            id=session_id, revoked_at=None, user__is_active=True, expires_at__gt=_now()
+        )
+
+    async def logout(self, *, principal: Principal) -> None:
+        await self._revoke_sessions(principal.user_id, [principal.session_id], "logout")
+
+    async def _revoke_sessions(
+        self, user_id: uuid.UUID, session_ids: list[uuid.UUID] | None, reason: str
+    ) -> int:
+        query = tables.Session.filter(user_id=user_id, revoked_at=None)
+        if session_ids is not None:
+            query = query.filter(id__in=session_ids)
+        revoked = [str(s) for s in await query.values_list("id", flat=True)]
+        if revoked:
+            await tables.Session.filter(id__in=revoked).update(
+                revoked_at=_now(), revoked_reason=reason
+            )
+            await self._event(user_id, "SESSION_REVOKED", reason=reason, sessions=revoked)
+        return len(revoked)
+
+    async def change_password(
+        self, *, principal: Principal, current_password: str, new_password: str
+    ) -> int:
+        """Change the caller's password; every other session is revoked. Returns their count."""
+        errors = check_password(new_password, ("input", "newPassword"))
+        if errors:
+            raise ValidationFailed(errors)
+        user = await tables.User.get(id=principal.user_id)
+        if len(current_password) > MAX_PASSWORD_LENGTH or not await self.hashing.verify(
+            user.password_hash, current_password
+        ):
+            raise ValidationFailed(
+                [FieldError(("input", "currentPassword"), "Incorrect password.", "incorrect")]
+            )
+        user.password_hash = await self.hashing.hash(new_password)
+        user.password_changed_at = _now()
+        await user.save(update_fields=["password_hash", "password_changed_at"])
+        others = (
+            await tables.Session.filter(user_id=user.id, revoked_at=None)
+            .exclude(id=principal.session_id)
+            .values_list("id", flat=True)
+        )
+        revoked = await self._revoke_sessions(user.id, list(others), "password_changed")
+        await self._event(user.id, "PASSWORD_CHANGED")
+        return revoked
+
+    async def get_user(self, *, user_id: uuid.UUID) -> tables.User | None:
+        return await tables.User.get_or_none(id=user_id)
+
+    async def get_users_by_ids(self, *, ids: list[uuid.UUID]) -> list[tables.User | None]:
+        found = {u.id: u for u in await tables.User.filter(id__in=ids)}
+        return [found.get(i) for i in ids]
+
+    async def list_users(
+        self, *, principal: Principal, limit: int, after: tuple[datetime, uuid.UUID] | None
+    ) -> list[tables.User]:
+        """Users newest first, keyset-paginated; admins only."""
+        if not principal.is_admin:
+            raise Forbidden()
+        query = tables.User.all().order_by("-created_at", "-id")
+        if after is not None:
+            created, last_id = after
+            query = query.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=last_id))
+        return await query.limit(limit)
+
+    async def update_user(
+        self,
+        *,
+        principal: Principal,
+        user_id: uuid.UUID,
+        role: tables.Role | None = None,
+        is_active: bool | None = None,
+    ) -> tables.User:
+        """Change a user's role or activation (admins only); deactivation ends every session."""
+        if not principal.is_admin:
+            raise Forbidden()
+        user = await tables.User.get_or_none(id=user_id)
+        if user is None:
+            raise NotFound("User")
+        if user.id == principal.user_id and (is_active is False or role is tables.Role.USER):
+            raise ValidationFailed(
+                [FieldError(("input",), "You cannot demote or deactivate yourself.", "self")]
+            )
+        if role is not None:
+            user.role = role
+        if is_active is not None:
+            user.is_active = is_active
+        await user.save(update_fields=["role", "is_active", "updated_at"])
+        if is_active is False:
+            await self._revoke_sessions(user.id, None, "deactivated")
+        return user
+
+    async def create_admin(self, *, email: str, password: str) -> tables.User:
+        """Create an admin, or promote and re-password an existing account (the CLI's job)."""
+        email = normalise_email(email)
+        errors = check_email(email, ("email",)) + check_password(password, ("password",))
+        if errors:
+            raise ValidationFailed(errors)
+        password_hash = await self.hashing.hash(password)
+        user = await tables.User.get_or_none(email=email)
+        if user is None:
+            return await tables.User.create(
+                email=email, password_hash=password_hash, role=tables.Role.ADMIN
+            )
+        user.role = tables.Role.ADMIN
+        user.password_hash = password_hash
+        user.is_active = True
+        await user.save()
+        return user

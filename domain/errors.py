@@ -1,0 +1,139 @@
+"""The domain's error vocabulary.
+
+Every expected failure is a ``DomainError`` with a stable ``code``; the GraphQL layer maps codes to
+``extensions.code`` (or to a typed error in a mutation's result union) in one place.
+
+    DomainError
+    ├── ValidationFailed          BAD_USER_INPUT  field errors (path, message, code)
+    ├── Unauthenticated           UNAUTHENTICATED no, bad, expired or revoked credentials
+    ├── InvalidCredentials        UNAUTHENTICATED login failed (unknown email, wrong password)
+    ├── Forbidden                 FORBIDDEN       authenticated, but not allowed
+    ├── NotFound                  NOT_FOUND       missing, or not visible to the caller
+    ├── Conflict                  CONFLICT        uniqueness or state conflict
+    ├── RateLimited               RATE_LIMITED    carries retry_after (seconds)
+    ├── PayloadTooLarge           PAYLOAD_TOO_LARGE
+    ├── ModelRejected             MODEL_REJECTED  an upload failed intake (carries reason)
+    ├── StorageFull               STORAGE_FULL
+    └── Unavailable               UNAVAILABLE     a backing service is down
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    CONFLICT = "CONFLICT"
+    RATE_LIMITED = "RATE_LIMITED"
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    MODEL_REJECTED = "MODEL_REJECTED"
+    STORAGE_FULL = "STORAGE_FULL"
+    UNAVAILABLE = "UNAVAILABLE"
+    INTERNAL = "INTERNAL"
+
+
+class DomainError(Exception):
+    """Base of every expected failure."""
+
+    code: ErrorCode = ErrorCode.INTERNAL
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One problem with one input field; ``path`` names it, e.g. ``("input", "password")``."""
+
+    path: tuple[str, ...]
+    message: str
+    code: str = "invalid"
+
+
+class ValidationFailed(DomainError):
+    code = ErrorCode.BAD_USER_INPUT
+
+    def __init__(self, errors: list[FieldError], message: str = "Invalid input.") -> None:
+        super().__init__(message)
+        self.errors = errors
+
+
+class Unauthenticated(DomainError):
+    code = ErrorCode.UNAUTHENTICATED
+
+    def __init__(self, message: str = "Authentication required.") -> None:
+        super().__init__(message)
+
+
+class InvalidCredentials(DomainError):
+    code = ErrorCode.UNAUTHENTICATED
+
+    def __init__(self) -> None:
+        super().__init__("Invalid email or password.")
+
+
+class Forbidden(DomainError):
+    code = ErrorCode.FORBIDDEN
+
+    def __init__(self, message: str = "You are not allowed to do this.") -> None:
+        super().__init__(message)
+
+
+class NotFound(DomainError):
+    code = ErrorCode.NOT_FOUND
+
+    def __init__(self, what: str = "Object") -> None:
+        super().__init__(f"{what} not found.")
+        self.what = what
+
+
+class Conflict(DomainError):
+    code = ErrorCode.CONFLICT
+
+
+class RateLimited(DomainError):
+    code = ErrorCode.RATE_LIMITED
+
+    def __init__(self, retry_after: int, message: str = "Too many requests.") -> None:
+        super().__init__(f"{message} Retry after {retry_after} s.")
+        self.retry_after = max(1, int(retry_after))
+
+
+class PayloadTooLarge(DomainError):
+    code = ErrorCode.PAYLOAD_TOO_LARGE
+
+    def __init__(self, limit_bytes: int) -> None:
+        super().__init__(f"Payload exceeds the limit of {limit_bytes} bytes.")
+        self.limit_bytes = limit_bytes
+
+
+class ModelRejected(DomainError):
+    """An uploaded artifact failed intake; ``reason`` is a short machine-friendly word."""
+
+    code = ErrorCode.MODEL_REJECTED
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class StorageFull(DomainError):
+    code = ErrorCode.STORAGE_FULL
+
+    def __init__(self, message: str = "The artifact store is out of space.") -> None:
+        super().__init__(message)
+
+
+class Unavailable(DomainError):
+    code = ErrorCode.UNAVAILABLE
+
+    def __init__(self, service: str, retry_after: int = 5) -> None:
+        super().__init__(f"{service} is unavailable; try again shortly.")
+        self.service = service
+        self.retry_after = retry_after

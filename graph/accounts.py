@@ -1,0 +1,328 @@
+"""Accounts in the schema: register, login, tokens, the caller, and admin user management."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncGenerator
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+
+from domain.accounts import TokenPair, account_channel
+from domain.errors import InvalidCredentials, NotFound, ValidationFailed
+from graph.context import Info, IsAdmin, IsAuthenticated
+from graph.errors import Error, NotFoundError, ValidationError
+from graph.pagination import Connection, Edge, PageInfo, decode_cursor, encode_cursor, page_size
+from storage import tables
+from storage.pubsub import PubSubUnavailable, SubscriberTooSlow
+
+
+@strawberry.enum(description="What a user may do across the platform.")
+class Role(Enum):
+    USER = "user"
+    ADMIN = "admin"
+
+
+@strawberry.type(description="A ModelServe account.")
+class User:
+    id: strawberry.ID
+    email: str
+    role: Role
+    is_active: bool = strawberry.field(description="Deactivated users cannot log in.")
+    created_at: datetime
+    last_login_at: datetime | None
+
+    @classmethod
+    def from_table(cls, user: tables.User) -> User:
+        return cls(
+            id=strawberry.ID(str(user.id)),
+            email=user.email,
+            role=Role(user.role),
+            is_active=user.is_active,
+            created_at=user.created_at,
+            last_login_at=user.last_login_at,
+        )
+
+
+@strawberry.type(description="A fresh access token and the refresh token that replaces it.")
+class AuthPayload:
+    access_token: str = strawberry.field(description="Send as `Authorization: Bearer <token>`.")
+    access_token_expires_at: datetime
+    refresh_token: str = strawberry.field(
+        description="Single use: `refreshToken` returns a new one and this one stops working."
+    )
+    refresh_token_expires_at: datetime
+    token_type: str = strawberry.field(description="Always `Bearer`.")
+    user: User
+
+    @classmethod
+    def from_pair(cls, pair: TokenPair) -> AuthPayload:
+        return cls(
+            access_token=pair.access_token,
+            access_token_expires_at=pair.access_expires_at,
+            refresh_token=pair.refresh_token,
+            refresh_token_expires_at=pair.refresh_expires_at,
+            token_type="Bearer",  # noqa: S106 - the OAuth token type, not a secret
+            user=User.from_table(pair.user),
+        )
+
+
+@strawberry.type(description="Registration accepted; log in with the same email and password.")
+class RegisterSuccess:
+    email: str = strawberry.field(description="The email, normalised (trimmed, lower-case).")
+    message: str
+
+
+@strawberry.type(description="The email or password is wrong, or the account is deactivated.")
+class InvalidCredentialsError(Error):
+    pass
+
+
+@strawberry.type(description="Password changed; every other session was signed out.")
+class ChangePasswordSuccess:
+    revoked_sessions: int
+
+
+@strawberry.type(description="The session is over; its refresh tokens no longer work.")
+class LogoutSuccess:
+    ok: bool
+
+
+@strawberry.type
+class UpdateUserSuccess:
+    user: User
+
+
+RegisterResult = Annotated[RegisterSuccess | ValidationError, strawberry.union("RegisterResult")]
+LoginResult = Annotated[
+    AuthPayload | InvalidCredentialsError | ValidationError, strawberry.union("LoginResult")
+]
+ChangePasswordResult = Annotated[
+    ChangePasswordSuccess | ValidationError, strawberry.union("ChangePasswordResult")
+]
+UpdateUserResult = Annotated[
+    UpdateUserSuccess | ValidationError | NotFoundError, strawberry.union("UpdateUserResult")
+]
+
+
+@strawberry.input
+class RegisterInput:
+    email: str = strawberry.field(description="At most 320 characters.")
+    password: str = strawberry.field(description="10 to 1024 characters.")
+
+
+@strawberry.input
+class LoginInput:
+    email: str
+    password: str
+
+
+@strawberry.input
+class ChangePasswordInput:
+    current_password: str
+    new_password: str = strawberry.field(description="10 to 1024 characters.")
+
+
+@strawberry.input
+class UpdateUserInput:
+    id: strawberry.ID
+    role: Role | None = None
+    is_active: bool | None = strawberry.field(
+        default=None, description="False signs the user out everywhere."
+    )
+
+
+@strawberry.enum(description="Something that happened to your account.")
+class AccountEventKind(Enum):
+    LOGIN = "LOGIN"
+    SESSION_REVOKED = "SESSION_REVOKED"
+    PASSWORD_CHANGED = "PASSWORD_CHANGED"  # noqa: S105 - an event name
+
+
+@strawberry.type(description="A security-relevant event on your account.")
+class AccountEvent:
+    kind: AccountEventKind
+    at: datetime
+    ip: str | None = None
+    user_agent: str | None = None
+    reason: str | None = strawberry.field(
+        default=None, description="For SESSION_REVOKED: logout, refresh_reuse, password_changed…"
+    )
+
+
+def _parse_id(raw: str, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise NotFound(what) from None
+
+
+@strawberry.type
+class AccountsQuery:
+    @strawberry.field(description="The caller.", permission_classes=[IsAuthenticated])
+    async def me(self, info: Info) -> User:
+        principal = await info.context.require_principal()
+        user = await info.context.loaders.user_by_id.load(principal.user_id)
+        if user is None:
+            raise NotFound("User")
+        return User.from_table(user)
+
+    @strawberry.field(
+        description="A user by id (administrators only).", permission_classes=[IsAdmin]
+    )
+    async def user(self, info: Info, id: strawberry.ID) -> User | None:
+        user = await info.context.loaders.user_by_id.load(_parse_id(id, "User"))
+        return User.from_table(user) if user else None
+
+    @strawberry.field(
+        description="All users, newest first (administrators only).", permission_classes=[IsAdmin]
+    )
+    async def users(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description="1..100, default 20.")] = None,
+        after: str | None = None,
+    ) -> Connection[User]:
+        size = page_size(first)
+        rows = await info.context.services.accounts.list_users(
+            principal=await info.context.require_principal(),
+            limit=size + 1,
+            after=decode_cursor(after),
+        )
+        edges = [
+            Edge(cursor=encode_cursor(u.created_at, u.id), node=User.from_table(u))
+            for u in rows[:size]
+        ]
+        return Connection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=len(rows) > size,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
+
+
+@strawberry.type
+class AccountsMutation:
+    @strawberry.mutation(
+        description="Create an account. The answer does not reveal whether the "
+        "email was already registered."
+    )
+    async def register(self, info: Info, input: RegisterInput) -> RegisterResult:
+        try:
+            email = await info.context.services.accounts.register(
+                email=input.email, password=input.password, ip=info.context.client_ip
+            )
+        except ValidationFailed as exc:
+            return ValidationError.from_errors(exc.errors)
+        return RegisterSuccess(email=email, message="Registration received; you can now log in.")
+
+    @strawberry.mutation(description="Exchange email and password for tokens.")
+    async def login(self, info: Info, input: LoginInput) -> LoginResult:
+        try:
+            pair = await info.context.services.accounts.login(
+                email=input.email,
+                password=input.password,
+                ip=info.context.client_ip,
+                user_agent=info.context.user_agent,
+            )
+        except InvalidCredentials as exc:
+            return InvalidCredentialsError(message=exc.message)
+        return AuthPayload.from_pair(pair)
+
+    @strawberry.mutation(
+        description="Trade a refresh token for a new pair. The old token stops working; "
+        "presenting it again ends the whole session."
+    )
+    async def refresh_token(self, info: Info, refresh_token: str) -> AuthPayload:
+        pair = await info.context.services.accounts.refresh(refresh_token=refresh_token)
+        return AuthPayload.from_pair(pair)
+
+    @strawberry.mutation(
+        description="End the caller's session: its refresh tokens and access tokens stop working.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def logout(self, info: Info) -> LogoutSuccess:
+        await info.context.services.accounts.logout(
+            principal=await info.context.require_principal()
+        )
+        return LogoutSuccess(ok=True)
+
+    @strawberry.mutation(
+        description="Change the caller's password; other sessions are signed out.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def change_password(self, info: Info, input: ChangePasswordInput) -> ChangePasswordResult:
+        try:
+            revoked = await info.context.services.accounts.change_password(
+                principal=await info.context.require_principal(),
+                current_password=input.current_password,
+                new_password=input.new_password,
+            )
+        except ValidationFailed as exc:
+            return ValidationError.from_errors(exc.errors)
+        return ChangePasswordSuccess(revoked_sessions=revoked)
+
+    @strawberry.mutation(
+        description="Change a user's role or activation (administrators only).",
+        permission_classes=[IsAdmin],
+    )
+    async def update_user(self, info: Info, input: UpdateUserInput) -> UpdateUserResult:
+        try:
+            user = await info.context.services.accounts.update_user(
+                principal=await info.context.require_principal(),
+                user_id=_parse_id(input.id, "User"),
+                role=tables.Role(input.role.value) if input.role else None,
+                is_active=input.is_active,
+            )
+        except ValidationFailed as exc:
+            return ValidationError.from_errors(exc.errors)
+        except NotFound as exc:
+            return NotFoundError(message=exc.message)
+        info.context.loaders.user_by_id.prime(user.id, user, force=True)
+        return UpdateUserSuccess(user=User.from_table(user))
+
+
+@strawberry.type
+class AccountsSubscription:
+    @strawberry.subscription(
+        description="Security events on your account as they happen. The stream ends when your "
+        "session ends or its access token expires.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def account_events(self, info: Info) -> AsyncGenerator[AccountEvent, None]:
+        context = info.context
+        principal = await context.require_principal()
+        services = context.services
+        remaining = (principal.expires_at - datetime.now(UTC)).total_seconds()
+        watchdog = asyncio.create_task(_close_at_expiry(info, remaining))
+        stream = services.pubsub.subscribe(account_channel(principal.user_id))
+        try:
+            async for message in stream:
+                if not await services.accounts.is_session_live(session_id=principal.session_id):
+                    await context.close_connection(4403, "Session ended")
+                    return
+                yield AccountEvent(
+                    kind=AccountEventKind(message["kind"]),
+                    at=datetime.fromisoformat(message["at"]),
+                    ip=message.get("ip"),
+                    user_agent=message.get("userAgent"),
+                    reason=message.get("reason"),
+                )
+        except (PubSubUnavailable, SubscriberTooSlow) as exc:
+            # 1011 tells the client to reconnect and resubscribe.
+            await context.close_connection(1011, str(exc)[:100])
+        finally:
+            watchdog.cancel()
+            with contextlib.suppress(Exception):
+                await stream.aclose()
+
+
+async def _close_at_expiry(info: Info, seconds: float) -> None:
+    """A stream authorised by an access token ends when that token expires."""
+    await asyncio.sleep(max(0.0, seconds))
+    await info.context.close_connection(4403, "Token expired")

@@ -1,0 +1,173 @@
+"""The Starlette application: /graphql (HTTP and websockets), /healthz, /readyz."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from tortoise import connections
+from tortoise.contrib.starlette import RegisterTortoise
+
+from domain.runtime import Services
+from graph.context import Context
+from graph.http import GraphQLGuardMiddleware, RequestIdMiddleware, scope_request_id
+from graph.loaders import Loaders
+from graph.schema import build_schema
+from settings import Settings, get_settings
+from storage import migrate
+from storage.db import tortoise_config
+
+log = logging.getLogger("modelserve")
+
+
+class GraphQLView(GraphQL[Context, None]):
+    """Strawberry's ASGI view, with our context and websocket authentication."""
+
+    def __init__(self, services: Services, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.services = services
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        return Context(
+            request=request,
+            response=response,
+            services=self.services,
+            request_id=scope_request_id(request.scope),
+            loaders=Loaders.build(self.services),
+        )
+
+    async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
+        """A websocket must authenticate in its ``connection_init`` payload (else 4403)."""
+        try:
+            principal = await context.principal()
+        except Exception:
+            log.exception("websocket authentication failed")
+            raise ConnectionRejectionError() from None
+        if principal is None:
+            raise ConnectionRejectionError()
+        return {"userId": str(principal.user_id)}
+
+
+async def _check_database() -> None:
+    await connections.get("default").execute_query("SELECT 1")
+
+
+async def readiness(services: Services) -> dict[str, str]:
+    """Each dependency and its state: ``ok`` or what went wrong."""
+    checks: dict[str, str] = {}
+
+    async def check(name: str, probe: Any) -> None:
+        try:
+            await asyncio.wait_for(probe(), timeout=2.0)
+            checks[name] = "ok"
+        except TimeoutError:
+            checks[name] = "timeout"
+        except Exception as exc:
+            checks[name] = f"error: {type(exc).__name__}"
+
+    await check("database", _check_database)
+    if services.settings.redis_url:
+        await check("redis", services.pubsub.ping)
+    return checks
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """Build the ASGI app; the lifespan migrates (embedded default), connects and cleans up."""
+    settings = settings or get_settings()
+    services = Services.build(settings)
+    schema = build_schema(settings)
+    view = GraphQLView(
+        services,
+        schema=schema,
+        graphql_ide="graphiql" if settings.graphiql_enabled else None,
+        allow_queries_via_get=True,
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_s),
+        multipart_uploads_enabled=True,
+        max_subscriptions_per_connection=settings.max_subscriptions_per_socket,
+    )
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        checks = await readiness(services)
+        ok = all(state == "ok" for state in checks.values())
+        failed = [name for name, state in checks.items() if state != "ok"]
+        body = {"status": "ok" if ok else "unavailable", "checks": checks, "failed": failed}
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if settings.auto_migrate_enabled:
+            applied = await migrate.upgrade(settings.database_url)
+            if applied:
+                log.info("applied migrations: %s", ", ".join(applied))
+        async with RegisterTortoise(
+            app,
+            config=tortoise_config(settings.database_url, pool_max=settings.database_pool_max),
+            generate_schemas=False,
+        ):
+            log.info(
+                "ModelServe ready (%s, %s)",
+                settings.environment.value,
+                "sqlite" if settings.is_sqlite else "postgres",
+            )
+            try:
+                yield
+            finally:
+                await services.close()
+
+    middleware = [
+        Middleware(RequestIdMiddleware),
+        Middleware(
+            GraphQLGuardMiddleware,
+            path="/graphql",
+            max_body_bytes=settings.max_body_bytes,
+            max_upload_bytes=settings.max_upload_bytes,
+        ),
+    ]
+    if settings.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=[
+                    "authorization",
+                    "content-type",
+                    "x-modelserve-csrf",
+                    "x-request-id",
+                ],
+                expose_headers=["x-request-id", "retry-after"],
+            )
+        )
+    app = Starlette(
+        routes=[
+            Route("/graphql", view, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", view),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        middleware=middleware,
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    app.state.settings = settings
+    return app

@@ -1,0 +1,130 @@
+"""The ``modelserve`` command: serve, migrate, create-admin, export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from settings import SettingsError, get_settings
+
+WS_MAX_BYTES = 1 << 20
+GRACEFUL_SHUTDOWN_S = 30
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "graph.app:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=args.workers,
+        ws="websockets",
+        ws_max_size=WS_MAX_BYTES,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        proxy_headers=args.proxy_headers,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+        log_level=settings.log_level.lower(),
+        server_header=False,
+    )
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from storage import migrate
+
+    applied = asyncio.run(migrate.upgrade(get_settings().database_url))
+    print("applied: " + (", ".join(applied) if applied else "nothing, already at head"))
+    return 0
+
+
+async def _create_admin(email: str, password: str) -> str:
+    from tortoise import Tortoise
+
+    from domain.errors import ValidationFailed
+    from domain.runtime import Services
+    from storage import migrate
+    from storage.db import tortoise_config
+
+    settings = get_settings()
+    if settings.auto_migrate_enabled:
+        await migrate.upgrade(settings.database_url)
+    await Tortoise.init(config=tortoise_config(settings.database_url))
+    services = Services.build(settings)
+    try:
+        user = await services.accounts.create_admin(email=email, password=password)
+        return f"admin ready: {user.email} ({user.id})"
+    except ValidationFailed as exc:
+        problems = "; ".join(f"{'.'.join(e.path)}: {e.message}" for e in exc.errors)
+        raise SystemExit(f"create-admin: {problems}") from None
+    finally:
+        await services.close()
+        await Tortoise.close_connections()
+
+
+def _create_admin_cmd(args: argparse.Namespace) -> int:
+    password = os.environ.get("MODELSERVE_ADMIN_PASSWORD")
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    if not password:
+        password = getpass.getpass("Password for the admin: ")
+    print(asyncio.run(_create_admin(args.email, password)))
+    return 0
+
+
+def _export_schema(args: argparse.Namespace) -> int:
+    from graph.schema import export_sdl
+
+    sdl = export_sdl()
+    if args.output == "-":
+        sys.stdout.write(sdl)
+    else:
+        Path(args.output).write_text(sdl)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="modelserve", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the API server")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int, default=None)
+    serve.add_argument("--proxy-headers", action="store_true", help="trust X-Forwarded-For")
+    serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
+    serve.set_defaults(func=_serve)
+
+    migrate = sub.add_parser("migrate", help="bring the database up to date")
+    migrate.set_defaults(func=_migrate)
+
+    admin = sub.add_parser("create-admin", help="create (or promote) an administrator")
+    admin.add_argument("email")
+    admin.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    admin.set_defaults(func=_create_admin_cmd)
+
+    export = sub.add_parser("export-schema", help="print the GraphQL SDL")
+    export.add_argument("--output", "-o", default="-", help="file to write (default: stdout)")
+    export.set_defaults(func=_export_schema)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

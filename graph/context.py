@@ -1,0 +1,132 @@
+"""The per-request (or per-websocket) context: who is calling, services, loaders, response."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.permission import BasePermission
+
+from domain.accounts import Principal
+from domain.errors import DomainError, ErrorCode, Forbidden, Unauthenticated
+from domain.runtime import Services
+from graph.errors import HTTP_STATUS
+from graph.loaders import Loaders
+
+
+@dataclass
+class Context:
+    request: Request | WebSocket
+    response: Response | WebSocket
+    services: Services
+    request_id: str
+    loaders: Loaders
+    connection_params: dict[str, Any] | None = None
+    _principal: Principal | None = field(default=None, repr=False)
+    _auth_error: DomainError | None = field(default=None, repr=False)
+    _auth_resolved: bool = field(default=False, repr=False)
+
+    @property
+    def client_ip(self) -> str | None:
+        client = self.request.client
+        return client.host if client else None
+
+    @property
+    def user_agent(self) -> str | None:
+        return self.request.headers.get("user-agent")
+
+    def _bearer_token(self) -> str | None:
+        if self.connection_params is not None:
+            params = self.connection_params
+            raw = params.get("authorization", params.get("Authorization", params.get("token")))
+        else:
+            raw = self.request.headers.get("authorization")
+        if raw is None:
+            return None
+        if not isinstance(raw, str):
+            return ""
+        scheme, _, token = raw.strip().partition(" ")
+        if scheme.lower() == "bearer":
+            return token.strip()
+        # A bare token is accepted only in a websocket's connection_init payload.
+        return raw.strip() if self.connection_params is not None else ""
+
+    async def principal(self) -> Principal | None:
+        """The caller, or None when anonymous; a bad token is remembered, raised on demand."""
+        if not self._auth_resolved:
+            self._auth_resolved = True
+            token = self._bearer_token()
+            if token is not None:
+                try:
+                    self._principal = await self.services.accounts.authenticate(token)
+                except DomainError as exc:
+                    self._auth_error = exc
+        return self._principal
+
+    async def require_principal(self) -> Principal:
+        principal = await self.principal()
+        if principal is None:
+            raise self._auth_error or Unauthenticated()
+        return principal
+
+    def forget_principal(self) -> None:
+        """Re-check credentials on the next use (a websocket re-validates per event)."""
+        self._auth_resolved = False
+        self._principal = None
+        self._auth_error = None
+
+    async def close_connection(self, code: int, reason: str) -> None:
+        """Close the websocket this context belongs to (no-op over HTTP)."""
+        if isinstance(self.response, WebSocket):
+            with contextlib.suppress(Exception):
+                await self.response.close(code=code, reason=reason)
+
+    def set_status(self, status: int) -> None:
+        if isinstance(self.response, Response):
+            self.response.status_code = status
+
+    def set_status_from_errors(self, errors: list[GraphQLError]) -> None:
+        codes = {(e.extensions or {}).get("code") for e in errors}
+        statuses = {HTTP_STATUS.get(ErrorCode(c)) for c in codes if c in ErrorCode.__members__}
+        if len(statuses) == 1 and (status := statuses.pop()) is not None:
+            self.set_status(status)
+        if isinstance(self.response, Response):
+            for error in errors:
+                retry = (error.extensions or {}).get("retryAfter")
+                if retry is not None:
+                    self.response.headers["Retry-After"] = str(retry)
+                    break
+
+
+Info = strawberry.Info[Context, None]
+
+
+class IsAuthenticated(BasePermission):
+    """The field needs a valid access token (or an authenticated websocket)."""
+
+    message = "Authentication required."
+
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        await info.context.require_principal()
+        return True
+
+
+class IsAdmin(BasePermission):
+    message = "Administrators only."
+
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        principal = await info.context.require_principal()
+        if not principal.is_admin:
+            raise Forbidden("Administrators only.")
+        return True
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex

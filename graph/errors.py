@@ -1,0 +1,152 @@
+"""Error types of the schema, and the one place domain errors become GraphQL errors.
+
+Expected failures of a mutation come back as members of its result union (``ValidationError``,
+``InvalidCredentialsError``); failures about the whole request (bad token, rate limit, permission)
+are top-level errors with ``extensions.code``. Everything else is masked as ``INTERNAL`` with the
+request id, and logged with its stack.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from domain.errors import DomainError, ErrorCode, FieldError, RateLimited, Unavailable
+
+if TYPE_CHECKING:
+    from graph.context import Context
+
+log = logging.getLogger("modelserve.graphql")
+
+# Reasons for requests refused before execution, in `extensions.reason`.
+_PRE_EXECUTION_REASONS = (
+    ("exceeds maximum operation depth", "QUERY_TOO_DEEP"),
+    ("aliases found", "TOO_MANY_ALIASES"),
+    ("maximum number of tokens", "TOO_MANY_TOKENS"),
+    ("Syntax Error", "PARSE_FAILED"),
+    ("introspection has been disabled", "INTROSPECTION_DISABLED"),
+    ("must be the only field", "SENSITIVE_BATCHING"),
+)
+
+HTTP_STATUS = {
+    ErrorCode.UNAUTHENTICATED: 401,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.PAYLOAD_TOO_LARGE: 413,
+    ErrorCode.UNAVAILABLE: 503,
+}
+
+
+@strawberry.interface(description="Something the client can act on went wrong.")
+class Error:
+    message: str = strawberry.field(description="A human-readable explanation.")
+
+
+@strawberry.type(description="One problem with one input field.")
+class InputFieldError:
+    path: list[str] = strawberry.field(description='Where, e.g. ["input", "password"].')
+    message: str
+    code: str = strawberry.field(description="A stable machine-readable code.")
+
+    @classmethod
+    def from_domain(cls, error: FieldError) -> InputFieldError:
+        return cls(path=list(error.path), message=error.message, code=error.code)
+
+
+@strawberry.type(description="The input was invalid; every problem is listed at once.")
+class ValidationError(Error):
+    fields: list[InputFieldError]
+
+    @classmethod
+    def from_errors(
+        cls, errors: list[FieldError], message: str = "Invalid input."
+    ) -> ValidationError:
+        return cls(message=message, fields=[InputFieldError.from_domain(e) for e in errors])
+
+
+@strawberry.type(description="The object does not exist or is not visible to you.")
+class NotFoundError(Error):
+    pass
+
+
+def _coded(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions=extensions,
+    )
+
+
+def format_error(error: GraphQLError, request_id: str) -> GraphQLError:
+    """Give ``error`` a stable code; mask anything that was not expected."""
+    original = error.original_error
+    while isinstance(original, GraphQLError) and original.original_error is not None:
+        original = original.original_error
+    if isinstance(original, DomainError):
+        extensions: dict[str, Any] = {"code": original.code.value}
+        if isinstance(original, RateLimited | Unavailable):
+            extensions["retryAfter"] = original.retry_after
+        fields = getattr(original, "errors", None)
+        if fields:
+            extensions["fields"] = [
+                {"path": list(f.path), "message": f.message, "code": f.code} for f in fields
+            ]
+        return _coded(error, original.message, extensions)
+    if original is None:
+        # graphql-core's own parse/validation/coercion errors: the client's doing.
+        if error.extensions and "code" in error.extensions:
+            return error
+        extensions = {"code": ErrorCode.BAD_USER_INPUT.value}
+        for needle, reason in _PRE_EXECUTION_REASONS:
+            if needle in error.message:
+                extensions["reason"] = reason
+                break
+        return _coded(error, error.message, extensions)
+    log.error(
+        "unexpected error in %s",
+        ".".join(str(p) for p in error.path or ()) or "operation",
+        exc_info=original,
+        extra={"request_id": request_id},
+    )
+    return _coded(
+        error, "Unexpected error.", {"code": ErrorCode.INTERNAL.value, "requestId": request_id}
+    )
+
+
+class ErrorFormatting(SchemaExtension):
+    """Maps errors (see ``format_error``), caps the query size, and sets the HTTP status.
+
+    The status follows the error only when the whole operation failed (``data`` is null), so
+    partial results keep their 200.
+    """
+
+    def __init__(self, *, max_query_chars: int) -> None:
+        self.max_query_chars = max_query_chars
+
+    def on_operation(self) -> Iterator[None]:
+        context: Context | None = self.execution_context.context
+        query = self.execution_context.query or ""
+        if len(query) > self.max_query_chars:
+            if context is not None:
+                context.set_status(400)
+            raise GraphQLError(
+                f"Query document exceeds {self.max_query_chars} characters.",
+                extensions={"code": "BAD_USER_INPUT", "reason": "QUERY_TOO_LARGE"},
+            )
+        yield
+        result = self.execution_context.result
+        if result is None or not getattr(result, "errors", None):
+            return
+        request_id = getattr(context, "request_id", "-")
+        result.errors = [format_error(e, request_id) for e in result.errors]
+        if context is not None and result.data is None:
+            context.set_status_from_errors(result.errors)

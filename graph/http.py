@@ -1,0 +1,168 @@
+"""ASGI middleware in front of /graphql: request ids, body caps and the CSRF guard."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+REQUEST_ID_HEADER = "x-request-id"
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+# Any of these headers proves the request came from code that could set custom headers, which
+# a cross-site form post cannot: browsers send simple requests without a CORS preflight only
+# when every header is "safelisted".
+PREFLIGHT_HEADERS = (
+    b"x-modelserve-csrf",
+    b"apollo-require-preflight",
+    b"graphql-require-preflight",
+)
+_JSON_TYPES = ("application/json", "application/graphql-response+json")
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def send_json_error(
+    send: Send, status: int, message: str, code: str, request_id: str
+) -> None:
+    body = json.dumps(
+        {"errors": [{"message": message, "extensions": {"code": code, "requestId": request_id}}]}
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (REQUEST_ID_HEADER.encode(), request_id.encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+class RequestIdMiddleware:
+    """Take ``X-Request-ID`` when it is sane, else make one; echo it on every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in {"http", "websocket"}:
+            await self.app(scope, receive, send)
+            return
+        given = _header(scope, REQUEST_ID_HEADER.encode())
+        request_id = given if given and _REQUEST_ID_RE.match(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k != b"x-request-id"]
+                headers.append((b"x-request-id", request_id.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+class GraphQLGuardMiddleware:
+    """Caps request bodies and refuses non-JSON POSTs without a preflight-forcing header.
+
+    The cap is checked against ``Content-Length`` before anything is read, and again while a
+    chunked body streams in, so memory stays bounded either way.
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, path: str, max_body_bytes: int, max_upload_bytes: int
+    ) -> None:
+        self.app = app
+        self.path = path
+        self.max_body_bytes = max_body_bytes
+        self.max_upload_bytes = max_upload_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].rstrip("/") != self.path:
+            await self.app(scope, receive, send)
+            return
+        request_id = scope.get("state", {}).get("request_id", "-")
+        method = scope["method"]
+        content_type = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
+        is_multipart = content_type == "multipart/form-data"
+
+        if method == "POST" and content_type not in _JSON_TYPES:
+            headers = {k for k, v in scope.get("headers", ()) if v}
+            if not any(h in headers for h in PREFLIGHT_HEADERS):
+                await send_json_error(
+                    send,
+                    400,
+                    "Non-JSON requests must send an `X-ModelServe-CSRF` (or "
+                    "`Apollo-Require-Preflight`) header.",
+                    "CSRF_HEADER_REQUIRED",
+                    request_id,
+                )
+                return
+
+        limit = self.max_upload_bytes if is_multipart else self.max_body_bytes
+        declared = _header(scope, b"content-length")
+        if declared is not None:
+            try:
+                too_big = int(declared) > limit
+            except ValueError:
+                await send_json_error(send, 400, "Bad Content-Length.", "BAD_REQUEST", request_id)
+                return
+            if too_big:
+                await send_json_error(
+                    send,
+                    413,
+                    f"Request body exceeds {limit} bytes.",
+                    "PAYLOAD_TOO_LARGE",
+                    request_id,
+                )
+                return
+
+        received = 0
+        started = False
+
+        async def capped_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, capped_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await send_json_error(
+                    send,
+                    413,
+                    f"Request body exceeds {limit} bytes.",
+                    "PAYLOAD_TOO_LARGE",
+                    request_id,
+                )
+
+
+def scope_request_id(scope: dict[str, Any]) -> str:
+    return scope.get("state", {}).get("request_id") or uuid.uuid4().hex

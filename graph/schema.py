@@ -1,0 +1,51 @@
+"""Assembles the schema from each area's Query, Mutation and Subscription."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import strawberry
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.tools import merge_types
+
+from graph.accounts import AccountsMutation, AccountsQuery, AccountsSubscription
+from graph.errors import ErrorFormatting
+from graph.validation import SensitiveMutationsAlone
+from settings import Settings
+
+Query = merge_types("Query", (AccountsQuery,))
+Mutation = merge_types("Mutation", (AccountsMutation,))
+Subscription = merge_types("Subscription", (AccountsSubscription,))
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    """The schema with the limits and switches of ``settings`` applied."""
+    # Factories, never instances: an extension instance holds one request's state.
+    extensions: list[Callable[[], SchemaExtension]] = [
+        lambda: ErrorFormatting(max_query_chars=settings.max_query_chars),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: ParserCache(maxsize=512),
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: AddValidationRules([SensitiveMutationsAlone]),
+        lambda: ValidationCache(maxsize=512),
+    ]
+    if not settings.introspection_enabled:
+        extensions.append(DisableIntrospection)
+    return strawberry.Schema(
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
+    )
+
+
+def export_sdl() -> str:
+    """The SDL of the schema; limits and switches do not change it."""
+    return str(strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription)) + "\n"

@@ -1,0 +1,191 @@
+"""ModelServe settings: one typed class, read from ``MODELSERVE_*`` environment variables.
+
+Every layer may import this module; it imports nothing of the project. ``get_settings()`` validates
+once and caches; a bad value stops the process with a message naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Self
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = frozenset(
+    {"changeme", "change-me", "secret", "development", "dev", "please-change-me", "replace-me"}
+)
+MIN_SECRET_BYTES = 32
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Everything configurable, with the embedded default when a variable is unset."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MODELSERVE_", env_file=None, extra="ignore", validate_default=True
+    )
+
+    environment: Environment = Environment.DEVELOPMENT
+    data_dir: Path = Field(
+        default=Path("var"), description="Where the embedded default keeps its files."
+    )
+    database_url: str = Field(
+        default="", description="sqlite:///path or postgres://...; empty means var/modelserve.db."
+    )
+    database_pool_max: int = Field(default=10, ge=1, le=200)
+    redis_url: str | None = Field(default=None, description="Unset means in-process backends.")
+    artifact_store_url: str = Field(default="", description="Empty means var/artifacts.")
+    auto_migrate: bool | None = Field(
+        default=None, description="Migrate at start; default: on for SQLite only."
+    )
+    secret_key: SecretStr | None = Field(
+        default=None, description="JWT signing key; generated under var/ in development."
+    )
+
+    access_token_ttl_s: int = Field(default=15 * 60, ge=60, le=60 * 60)
+    refresh_token_ttl_s: int = Field(default=14 * 24 * 3600, ge=3600, le=90 * 24 * 3600)
+    jwt_issuer: str = "modelserve"
+    jwt_leeway_s: int = Field(default=10, ge=0, le=30)
+
+    argon2_time_cost: int = Field(default=3, ge=2)
+    argon2_memory_kib: int = Field(default=65536, ge=19456)
+    argon2_parallelism: int = Field(default=1, ge=1, le=16)
+    hash_concurrency: int = Field(default=2, ge=1, le=64)
+
+    login_failures_per_account: int = Field(default=5, ge=1)
+    login_failure_window_s: int = Field(default=15 * 60, ge=1)
+    login_attempts_per_ip_per_minute: int = Field(default=30, ge=1)
+    register_per_ip_per_hour: int = Field(default=20, ge=1)
+
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    graphiql: bool | None = Field(default=None, description="Default: on in development only.")
+    introspection: bool | None = Field(default=None, description="Default: on in development.")
+    max_query_depth: int = Field(default=10, ge=2, le=50)
+    max_aliases: int = Field(default=15, ge=1, le=500)
+    max_tokens: int = Field(default=2000, ge=100, le=100_000)
+    max_query_chars: int = Field(default=15_000, ge=100)
+    max_body_bytes: int = Field(default=1 << 20, ge=1024, description="JSON request body cap.")
+    max_upload_bytes: int = Field(default=200 << 20, ge=1024, description="Multipart body cap.")
+    max_subscriptions_per_socket: int = Field(default=10, ge=1, le=1000)
+    ws_init_timeout_s: float = Field(default=10.0, gt=0, le=120)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: str = "INFO"
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        if value and urlsplit(value).scheme not in {"sqlite", "postgres", "postgresql", "asyncpg"}:
+            raise ValueError("must start with sqlite://, postgres:// or postgresql://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if urlsplit(value).scheme not in {"redis", "rediss", "unix"}:
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @model_validator(mode="after")
+    def _fill_defaults_and_check_secret(self) -> Self:
+        if not self.database_url:
+            self.database_url = f"sqlite://{(self.data_dir / 'modelserve.db').as_posix()}"
+        if not self.artifact_store_url:
+            self.artifact_store_url = (self.data_dir / "artifacts").as_posix()
+        if self.secret_key is None:
+            if self.is_production:
+                raise ValueError("MODELSERVE_SECRET_KEY is required in production")
+            self.secret_key = SecretStr(_development_secret(self.data_dir))
+        _check_secret(self.secret_key.get_secret_value())
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return (not self.is_production) if self.graphiql is None else self.graphiql
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return (not self.is_production) if self.introspection is None else self.introspection
+
+    @property
+    def auto_migrate_enabled(self) -> bool:
+        return self.is_sqlite if self.auto_migrate is None else self.auto_migrate
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def jwt_secret(self) -> bytes:
+        assert self.secret_key is not None
+        return self.secret_key.get_secret_value().encode()
+
+
+def _check_secret(secret: str) -> None:
+    if secret.strip().lower() in PLACEHOLDER_SECRETS:
+        raise ValueError("MODELSERVE_SECRET_KEY is a placeholder; set a random value")
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        raise ValueError(f"MODELSERVE_SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes")
+
+
+def _development_secret(data_dir: Path) -> str:
+    """Read, or create once with mode 0600, the development signing key under ``data_dir``."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # O_EXCL: two processes starting at once agree on the first key written.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+class SettingsError(SystemExit):
+    """Raised at start when the environment holds a bad value; the message names it."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment (and explicit overrides), with a readable failure."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = ["Invalid ModelServe configuration:"]
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"]) or "settings"
+            variable = f"MODELSERVE_{where.upper()}" if error["loc"] else where
+            lines.append(f"  {variable}: {error['msg']}")
+        raise SettingsError("\n".join(lines)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,54 @@
+"""The Tortoise/aerich configuration, built from a database URL; import-light on purpose."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+MODEL_MODULES = ["storage.tables.accounts"]
+MIGRATIONS_ROOT = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def dialect_of(url: str) -> str:
+    """``sqlite`` or ``postgres``: the name of the migration history that serves ``url``."""
+    scheme = urlsplit(url).scheme
+    if scheme == "sqlite":
+        return "sqlite"
+    if scheme in {"postgres", "postgresql", "asyncpg"}:
+        return "postgres"
+    raise ValueError(f"unsupported database URL scheme {scheme!r}")
+
+
+def normalise_url(url: str, *, pool_max: int = 10) -> str:
+    """Tortoise spells PostgreSQL ``postgres://``; also pin the pool size and timeouts."""
+    parts = urlsplit(url)
+    if parts.scheme in {"postgresql", "asyncpg"}:
+        url = "postgres://" + url.split("://", 1)[1]
+    if dialect_of(url) == "postgres" and "maxsize=" not in url:
+        sep = "&" if parts.query else "?"
+        url = f"{url}{sep}minsize=1&maxsize={pool_max}"
+    if dialect_of(url) == "sqlite":
+        path = url.split("://", 1)[1].split("?", 1)[0]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return url
+
+
+def tortoise_config(url: str, *, pool_max: int = 10) -> dict[str, Any]:
+    """The config dict for ``Tortoise.init`` and aerich: our models plus aerich's own table."""
+    return {
+        "connections": {"default": normalise_url(url, pool_max=pool_max)},
+        "apps": {
+            "models": {
+                "models": [*MODEL_MODULES, "aerich.models"],
+                "default_connection": "default",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def migrations_location(url: str) -> Path:
+    return MIGRATIONS_ROOT / dialect_of(url)

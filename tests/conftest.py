@@ -1,0 +1,226 @@
+"""Shared fixtures: one app per test session on the chosen backend, emptied before each test.
+
+The embedded default (SQLite, in-process pub/sub and limits) runs unless
+``MODELSERVE_TEST_DATABASE_URL`` and ``MODELSERVE_TEST_REDIS_URL`` are set; then a fresh
+PostgreSQL database is created for the run (and dropped after) and Redis is used for everything
+shared. The two backends run as separate pytest processes (Tortoise caches SQL per connection).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+import pytest
+import uvicorn
+from asgi_lifespan import LifespanManager
+from tortoise.contrib.test import truncate_all_models
+
+from graph.app import create_app
+from settings import Settings, load_settings
+
+TEST_DATABASE_URL = os.environ.get("MODELSERVE_TEST_DATABASE_URL")
+TEST_REDIS_URL = os.environ.get("MODELSERVE_TEST_REDIS_URL")
+BACKEND = "postgres" if TEST_DATABASE_URL else "sqlite"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    where = f"PostgreSQL + Redis ({TEST_REDIS_URL})" if TEST_DATABASE_URL else "embedded SQLite"
+    return f"modelserve backend: {where}"
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@pytest.fixture(scope="session")
+async def database_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    if not TEST_DATABASE_URL:
+        yield f"sqlite://{tmp_path_factory.mktemp('db') / 'modelserve.db'}"
+        return
+    name = f"modelserve_test_{uuid.uuid4().hex[:12]}"
+    admin_dsn = _with_database(
+        TEST_DATABASE_URL.replace("postgres://", "postgresql://"), "postgres"
+    )
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    yield _with_database(TEST_DATABASE_URL, name)
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settings:
+    """Settings for tests: the cheapest argon2 parameters OWASP still accepts."""
+    values: dict[str, Any] = {
+        "data_dir": data_dir,
+        "database_url": database_url,
+        "redis_url": TEST_REDIS_URL,
+        "auto_migrate": True,
+        "argon2_time_cost": 2,
+        "argon2_memory_kib": 19456,
+        "argon2_parallelism": 1,
+        "secret_key": "test-secret-key-" + "x" * 40,
+    }
+    values.update(overrides)
+    return load_settings(**values)
+
+
+@pytest.fixture(scope="session")
+async def settings(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Settings:
+    return make_settings(tmp_path_factory.mktemp("var"), database_url)
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[Any]:
+    application = create_app(settings)
+    async with LifespanManager(application, startup_timeout=60, shutdown_timeout=30):
+        yield application
+
+
+@pytest.fixture(autouse=True)
+async def clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Every test that touches the app starts from empty tables and fresh rate limits."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    application = request.getfixturevalue("app")
+    await truncate_all_models()
+    await reset_rate_limits(application)
+    yield
+
+
+async def reset_rate_limits(application: Any) -> None:
+    limiter = application.state.services.limiter
+    await limiter._memory.storage.reset()
+    if TEST_REDIS_URL:
+        import redis.asyncio as redis
+
+        client = redis.Redis.from_url(TEST_REDIS_URL)
+        try:
+            await client.flushdb()
+        finally:
+            await client.aclose()
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+async def live_server(app: Any) -> AsyncIterator[str]:
+    """A real uvicorn server on a free loopback port, serving the session's app."""
+    port = free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, lifespan="off", log_level="warning", ws_max_size=1 << 20
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    yield f"127.0.0.1:{port}"
+    server.should_exit = True
+    await asyncio.wait_for(task, timeout=10)
+
+
+GraphQL = Callable[..., Awaitable[dict[str, Any]]]
+
+
+@pytest.fixture
+def gql(client: httpx.AsyncClient) -> GraphQL:
+    """POST a GraphQL document; returns the decoded body (status in ``_status``)."""
+
+    async def run(
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        sent = dict(headers or {})
+        if token:
+            sent["Authorization"] = f"Bearer {token}"
+        response = await client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=sent
+        )
+        body = response.json()
+        body["_status"] = response.status_code
+        body["_headers"] = response.headers
+        return body
+
+    return run
+
+
+REGISTER = """
+mutation Register($email: String!, $password: String!) {
+  register(input: {email: $email, password: $password}) {
+    __typename
+    ... on RegisterSuccess { email message }
+    ... on ValidationError { message fields { path message code } }
+  }
+}"""
+
+LOGIN = """
+mutation Login($email: String!, $password: String!) {
+  login(input: {email: $email, password: $password}) {
+    __typename
+    ... on AuthPayload { accessToken refreshToken tokenType user { id email role } }
+    ... on InvalidCredentialsError { message }
+    ... on ValidationError { message }
+  }
+}"""
+
+DEFAULT_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def signup(gql: GraphQL) -> Callable[..., Awaitable[dict[str, Any]]]:
+    """Register and log in; returns the login payload (tokens and user)."""
+
+    async def run(
+        email: str = "ada@example.com", password: str = DEFAULT_PASSWORD
+    ) -> dict[str, Any]:
+        registered = await gql(REGISTER, {"email": email, "password": password})
+        assert registered["data"]["register"]["__typename"] == "RegisterSuccess", registered
+        body = await gql(LOGIN, {"email": email, "password": password})
+        payload = body["data"]["login"]
+        assert payload["__typename"] == "AuthPayload", body
+        return payload
+
+    return run
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI (``MODELSERVE_TEST_FORBID_SKIPS=1``) a skipped test fails the run."""
+    if os.environ.get("MODELSERVE_TEST_FORBID_SKIPS") != "1":
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if skipped:
+        print(f"\n{skipped} test(s) skipped on the {BACKEND} backend; CI requires none")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -1,0 +1,146 @@
+"""Subscriptions over a real websocket (graphql-transport-ws) against a real uvicorn server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from tests.conftest import DEFAULT_PASSWORD, LOGIN
+
+ACCOUNT_EVENTS = "subscription { accountEvents { kind reason ip } }"
+
+
+async def open_socket(live_server: str) -> ClientConnection:
+    return await connect(f"ws://{live_server}/graphql", subprotocols=["graphql-transport-ws"])
+
+
+async def send(ws: ClientConnection, message: dict[str, Any]) -> None:
+    await ws.send(json.dumps(message))
+
+
+async def receive(ws: ClientConnection, timeout: float = 5.0) -> dict[str, Any]:
+    return json.loads(await asyncio.wait_for(ws.recv(), timeout))
+
+
+async def closed_with(ws: ClientConnection, timeout: float = 5.0) -> int | None:
+    try:
+        while True:
+            await asyncio.wait_for(ws.recv(), timeout)
+    except ConnectionClosed as closed:
+        return closed.rcvd.code if closed.rcvd else None
+
+
+async def authenticated(live_server: str, token: str) -> ClientConnection:
+    ws = await open_socket(live_server)
+    await send(ws, {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
+    assert (await receive(ws))["type"] == "connection_ack"
+    return ws
+
+
+async def test_account_events_stream_logins(live_server, signup, gql):
+    user = await signup()
+    ws = await authenticated(live_server, user["accessToken"])
+    try:
+        await send(ws, {"id": "1", "type": "subscribe", "payload": {"query": ACCOUNT_EVENTS}})
+        await asyncio.sleep(0.2)
+        await gql(LOGIN, {"email": "ada@example.com", "password": DEFAULT_PASSWORD})
+        message = await receive(ws)
+        assert message["type"] == "next"
+        assert message["payload"]["data"]["accountEvents"] == {
+            "kind": "LOGIN",
+            "reason": None,
+            "ip": "127.0.0.1",
+        }
+    finally:
+        await ws.close()
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [{}, {"authorization": "Bearer not-a-token"}, {"authorization": 42}],
+    ids=["missing", "invalid", "wrong-type"],
+)
+async def test_connection_init_without_valid_token_is_closed_4403(live_server, payload):
+    ws = await open_socket(live_server)
+    await send(ws, {"type": "connection_init", "payload": payload})
+    assert await closed_with(ws) == 4403
+
+
+async def test_subscribe_before_ack_is_closed_4401(live_server):
+    ws = await open_socket(live_server)
+    await send(ws, {"id": "1", "type": "subscribe", "payload": {"query": ACCOUNT_EVENTS}})
+    assert await closed_with(ws) == 4401
+
+
+async def test_second_init_is_closed_4429(live_server, signup):
+    user = await signup()
+    ws = await authenticated(live_server, user["accessToken"])
+    await send(ws, {"type": "connection_init", "payload": {}})
+    assert await closed_with(ws) == 4429
+
+
+async def test_non_object_init_payload_is_closed_4400(live_server):
+    ws = await open_socket(live_server)
+    await send(ws, {"type": "connection_init", "payload": "token"})
+    assert await closed_with(ws) == 4400
+
+
+async def test_duplicate_subscription_id_is_closed_4409(live_server, signup):
+    user = await signup()
+    ws = await authenticated(live_server, user["accessToken"])
+    message = {"id": "same", "type": "subscribe", "payload": {"query": ACCOUNT_EVENTS}}
+    await send(ws, message)
+    await send(ws, message)
+    assert await closed_with(ws) == 4409
+
+
+async def test_eleventh_subscription_is_refused(live_server, signup):
+    user = await signup()
+    ws = await authenticated(live_server, user["accessToken"])
+    try:
+        for i in range(10):
+            await send(
+                ws, {"id": str(i), "type": "subscribe", "payload": {"query": ACCOUNT_EVENTS}}
+            )
+        await send(ws, {"id": "10", "type": "subscribe", "payload": {"query": ACCOUNT_EVENTS}})
+        message = await receive(ws)
+        assert message["type"] == "error"
+        assert message["id"] == "10"
+        assert message["payload"][0]["message"] == "Subscription limit reached"
+    finally:
+        await ws.close()
+
+
+async def test_limits_apply_over_websocket(live_server, signup):
+    user = await signup()
+    ws = await authenticated(live_server, user["accessToken"])
+    try:
+        aliases = " ".join(f"a{i}: __typename" for i in range(16))
+        await send(ws, {"id": "1", "type": "subscribe", "payload": {"query": f"{{ {aliases} }}"}})
+        message = await receive(ws)
+        assert message["type"] == "error"
+        assert message["payload"][0]["message"] == "16 aliases found. Allowed: 15"
+    finally:
+        await ws.close()
+
+
+async def test_logout_closes_the_subscription(live_server, signup, gql):
+    user = await signup()
+    ws = await authenticated(live_server, user["accessToken"])
+    await send(ws, {"id": "1", "type": "subscribe", "payload": {"query": ACCOUNT_EVENTS}})
+    await asyncio.sleep(0.2)
+    await gql("mutation { logout { ok } }", token=user["accessToken"])
+    assert await closed_with(ws) == 4403
+
+
+async def test_oversized_message_is_closed_1009(live_server, signup):
+    user = await signup()
+    ws = await authenticated(live_server, user["accessToken"])
+    big = "{ __typename }" + " " * (1 << 20)
+    await send(ws, {"id": "1", "type": "subscribe", "payload": {"query": big}})
+    assert await closed_with(ws) == 1009
