@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     max_query_chars: int = Field(default=15_000, ge=100)
     max_body_bytes: int = Field(default=1 << 20, ge=1024, description="JSON request body cap.")
     max_upload_bytes: int = Field(default=200 << 20, ge=1024, description="Multipart body cap.")
+    intake_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    intake_memory_mb: int = Field(default=2048, ge=256)
+    purge_interval_s: float = Field(default=300.0, gt=0)
     max_subscriptions_per_socket: int = Field(default=10, ge=1, le=1000)
     ws_init_timeout_s: float = Field(default=10.0, gt=0, le=120)
 

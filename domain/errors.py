@@ -10,6 +10,7 @@ Every expected failure is a ``DomainError`` with a stable ``code``; the GraphQL 
     ├── Forbidden                 FORBIDDEN       authenticated, but not allowed
     ├── NotFound                  NOT_FOUND       missing, or not visible to the caller
     ├── Conflict                  CONFLICT        uniqueness or state conflict
+    │   └── IdempotencyKeyReused  IDEMPOTENCY_KEY_REUSED  same key, different request
     ├── RateLimited               RATE_LIMITED    carries retry_after (seconds)
     ├── PayloadTooLarge           PAYLOAD_TOO_LARGE
     ├── ModelRejected             MODEL_REJECTED  an upload failed intake (carries reason)
@@ -29,6 +30,7 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "FORBIDDEN"
     NOT_FOUND = "NOT_FOUND"
     CONFLICT = "CONFLICT"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     RATE_LIMITED = "RATE_LIMITED"
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     MODEL_REJECTED = "MODEL_REJECTED"
@@ -95,6 +97,13 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     code = ErrorCode.CONFLICT
+
+
+class IdempotencyKeyReused(Conflict):
+    code = ErrorCode.IDEMPOTENCY_KEY_REUSED
+
+    def __init__(self) -> None:
+        super().__init__("This idempotency key was used for a different request.")
 
 
 class RateLimited(DomainError):

@@ -9,7 +9,9 @@ from datetime import timedelta
 
 from domain.accounts import Accounts, LoginRates, PasswordHashing, TokenCodec
 from domain.ratelimit import Rate, RateLimiter
+from domain.registry.service import IntakeLimits, Registry
 from settings import Settings
+from storage.artifacts import ArtifactStore, artifact_store_from_url
 from storage.pubsub import PubSub, pubsub_from_url
 
 log = logging.getLogger("modelserve")
@@ -22,6 +24,8 @@ class Services:
     limiter: RateLimiter
     hashing: PasswordHashing
     accounts: Accounts
+    store: ArtifactStore
+    registry: Registry
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -48,9 +52,22 @@ class Services:
         accounts = Accounts(
             hashing=hashing, tokens=tokens, limiter=limiter, rates=rates, publish=pubsub.publish
         )
-        return cls(settings, pubsub, limiter, hashing, accounts)
+        store = artifact_store_from_url(settings.artifact_store_url)
+        registry = Registry(
+            store=store,
+            spool_dir=settings.data_dir / "spool",
+            limits=IntakeLimits(
+                timeout_s=settings.intake_timeout_s,
+                memory_limit_mb=settings.intake_memory_mb,
+                max_upload_bytes=settings.max_upload_bytes,
+            ),
+            publish=pubsub.publish,
+        )
+        return cls(settings, pubsub, limiter, hashing, accounts, store, registry)
 
     async def close(self) -> None:
         with contextlib.suppress(Exception):
             await self.pubsub.close()
+        with contextlib.suppress(Exception):
+            await self.store.close()
         self.hashing.close()

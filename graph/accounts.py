@@ -31,6 +31,7 @@ class Role(Enum):
 class User:
     id: strawberry.ID
     email: str
+    username: str = strawberry.field(description="Public handle; models are `username/name`.")
     role: Role
     is_active: bool = strawberry.field(description="Deactivated users cannot log in.")
     created_at: datetime
@@ -41,6 +42,7 @@ class User:
         return cls(
             id=strawberry.ID(str(user.id)),
             email=user.email,
+            username=user.username,
             role=Role(user.role),
             is_active=user.is_active,
             created_at=user.created_at,
@@ -113,6 +115,10 @@ UpdateUserResult = Annotated[
 class RegisterInput:
     email: str = strawberry.field(description="At most 320 characters.")
     password: str = strawberry.field(description="10 to 1024 characters.")
+    username: str | None = strawberry.field(
+        default=None,
+        description="Public handle, 1-39 of a-z 0-9 - _; default: from the email's local part.",
+    )
 
 
 @strawberry.input
@@ -215,7 +221,10 @@ class AccountsMutation:
     async def register(self, info: Info, input: RegisterInput) -> RegisterResult:
         try:
             email = await info.context.services.accounts.register(
-                email=input.email, password=input.password, ip=info.context.client_ip
+                email=input.email,
+                password=input.password,
+                username=input.username,
+                ip=info.context.client_ip,
             )
         except ValidationFailed as exc:
             return ValidationError.from_errors(exc.errors)

@@ -27,7 +27,7 @@ log = logging.getLogger("modelserve.graphql")
 _PRE_EXECUTION_REASONS = (
     ("exceeds maximum operation depth", "QUERY_TOO_DEEP"),
     ("aliases found", "TOO_MANY_ALIASES"),
-    ("maximum number of tokens", "TOO_MANY_TOKENS"),
+    ("tokens. Parsing aborted", "TOO_MANY_TOKENS"),
     ("Syntax Error", "PARSE_FAILED"),
     ("introspection has been disabled", "INTROSPECTION_DISABLED"),
     ("must be the only field", "SENSITIVE_BATCHING"),
@@ -142,7 +142,12 @@ class ErrorFormatting(SchemaExtension):
                 f"Query document exceeds {self.max_query_chars} characters.",
                 extensions={"code": "BAD_USER_INPUT", "reason": "QUERY_TOO_LARGE"},
             )
-        yield
+        try:
+            yield
+        except GraphQLError as error:
+            # The parser cache parses in its own hook, so a syntax error (the token limit's
+            # too) leaves the operation as an exception rather than as a result.
+            raise format_error(error, getattr(context, "request_id", "-")) from None
         result = self.execution_context.result
         if result is None or not getattr(result, "errors", None):
             return

@@ -8,10 +8,8 @@ import strawberry
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
@@ -19,24 +17,29 @@ from strawberry.tools import merge_types
 
 from graph.accounts import AccountsMutation, AccountsQuery, AccountsSubscription
 from graph.errors import ErrorFormatting
-from graph.validation import SensitiveMutationsAlone
+from graph.registry import RegistryMutation, RegistryQuery
+from graph.validation import SensitiveMutationsAlone, alias_count_rule, operation_depth_rule
 from settings import Settings
 
-Query = merge_types("Query", (AccountsQuery,))
-Mutation = merge_types("Mutation", (AccountsMutation,))
+Query = merge_types("Query", (AccountsQuery, RegistryQuery))
+Mutation = merge_types("Mutation", (AccountsMutation, RegistryMutation))
 Subscription = merge_types("Subscription", (AccountsSubscription,))
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
     """The schema with the limits and switches of ``settings`` applied."""
+    # One class per rule and schema, so the validation cache recognises them across requests.
+    limits = [
+        operation_depth_rule(settings.max_query_depth),
+        alias_count_rule(settings.max_aliases),
+        SensitiveMutationsAlone,
+    ]
     # Factories, never instances: an extension instance holds one request's state.
     extensions: list[Callable[[], SchemaExtension]] = [
         lambda: ErrorFormatting(max_query_chars=settings.max_query_chars),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=512),
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-        lambda: AddValidationRules([SensitiveMutationsAlone]),
+        lambda: AddValidationRules(limits),
         lambda: ValidationCache(maxsize=512),
     ]
     if not settings.introspection_enabled:

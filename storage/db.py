@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-MODEL_MODULES = ["storage.tables.accounts"]
+MODEL_MODULES = ["storage.tables.accounts", "storage.tables.registry"]
 MIGRATIONS_ROOT = Path(__file__).resolve().parent.parent / "migrations"
 
 

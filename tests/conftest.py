@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -101,6 +102,9 @@ async def clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     application = request.getfixturevalue("app")
     await truncate_all_models()
     await reset_rate_limits(application)
+    settings: Settings = application.state.settings
+    for leftover in (Path(settings.artifact_store_url), settings.data_dir / "spool"):
+        shutil.rmtree(leftover, ignore_errors=True)
     yield
 
 

@@ -31,6 +31,7 @@ from storage import tables
 log = logging.getLogger("modelserve.accounts")
 security_log = logging.getLogger("modelserve.security")
 
+USERNAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,37}[a-z0-9])?$")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 MAX_EMAIL_LENGTH = 320
 
@@ -82,6 +83,21 @@ def check_email(email: str, path: tuple[str, ...]) -> list[FieldError]:
     return []
 
 
+def check_username(username: str, path: tuple[str, ...]) -> list[FieldError]:
+    if not USERNAME_RE.match(username):
+        message = (
+            "Use 1-39 lower-case letters, digits, '-' or '_', starting and ending alphanumeric."
+        )
+        return [FieldError(path, message, "invalid_username")]
+    return []
+
+
+def username_from_email(email: str) -> str:
+    """A handle derived from the email's local part (``ada.lovelace@x`` → ``ada-lovelace``)."""
+    local = re.sub(r"[^a-z0-9_-]+", "-", email.split("@", 1)[0].lower()).strip("-_")
+    return (local or "user")[:30].rstrip("-_") or "user"
+
+
 def check_password(password: str, path: tuple[str, ...]) -> list[FieldError]:
     if len(password) < MIN_PASSWORD_LENGTH:
         message = f"Use at least {MIN_PASSWORD_LENGTH} characters."
@@ -124,25 +140,55 @@ class Accounts:
             # An event stream outage must never fail the account action itself.
             log.warning("could not publish account event %s", kind, exc_info=True)
 
-    async def register(self, *, email: str, password: str, ip: str | None) -> str:
+    async def register(
+        self, *, email: str, password: str, username: str | None, ip: str | None
+    ) -> str:
         """Create an account; returns the normalised email.
 
         The answer for an email that is already taken is the same as for a new one (and costs
-        the same hash), so registration cannot be used to find out who has an account.
+        the same hash), so registration cannot be used to find out who has an account. A
+        username, unlike an email, is public (it names models), so a taken one is reported.
         """
         email = normalise_email(email)
         errors = check_email(email, ("input", "email")) + check_password(
             password, ("input", "password")
         )
+        if username is not None:
+            username = username.strip().lower()
+            errors += check_username(username, ("input", "username"))
         if errors:
             raise ValidationFailed(errors)
         await self.limiter.hit(self.rates.register_per_ip, "register", ip or "-")
+        if username is not None and await tables.User.exists(username=username):
+            raise ValidationFailed(
+                [FieldError(("input", "username"), "That username is taken.", "username_taken")]
+            )
         password_hash = await self.hashing.hash(password)
-        try:
-            await tables.User.create(email=email, password_hash=password_hash)
-        except IntegrityError:
+        if await tables.User.exists(email=email):
             security_log.info("registration for an existing email", extra={"ip": ip})
+            return email
+        handle = username or await self._free_username(username_from_email(email))
+        try:
+            await tables.User.create(email=email, username=handle, password_hash=password_hash)
+        except IntegrityError:
+            # Lost a race for the email (same answer as above) or for the handle.
+            if username is not None and await tables.User.exists(username=username):
+                raise ValidationFailed(
+                    [FieldError(("input", "username"), "That username is taken.", "username_taken")]
+                ) from None
         return email
+
+    async def _free_username(self, base: str) -> str:
+        taken = set(
+            await tables.User.filter(username__startswith=base).values_list("username", flat=True)
+        )
+        if base not in taken:
+            return base
+        for n in range(2, len(taken) + 3):
+            candidate = f"{base}-{n}"
+            if candidate not in taken:
+                return candidate
+        raise AssertionError("unreachable: some suffix is always free")
 
     async def login(
         self, *, email: str, password: str, ip: str | None, user_agent: str | None
@@ -303,6 +349,9 @@ class Accounts:
     async def get_user(self, *, user_id: uuid.UUID) -> tables.User | None:
         return await tables.User.get_or_none(id=user_id)
 
+    async def get_user_by_username(self, *, username: str) -> tables.User | None:
+        return await tables.User.get_or_none(username=username.strip().lower())
+
     async def get_users_by_ids(self, *, ids: list[uuid.UUID]) -> list[tables.User | None]:
         found = {u.id: u for u in await tables.User.filter(id__in=ids)}
         return [found.get(i) for i in ids]
@@ -356,7 +405,10 @@ class Accounts:
         user = await tables.User.get_or_none(email=email)
         if user is None:
             return await tables.User.create(
-                email=email, password_hash=password_hash, role=tables.Role.ADMIN
+                email=email,
+                username=await self._free_username(username_from_email(email)),
+                password_hash=password_hash,
+                role=tables.Role.ADMIN,
             )
         user.role = tables.Role.ADMIN
         user.password_hash = password_hash

@@ -129,7 +129,9 @@ class LocalArtifactStore:
         return self.root / validate_key(key)
 
     async def _ensure_dirs(self) -> None:
-        if not self._dirs_ready:
+        # Re-checked on every write (one stat): an operator who empties the directory while the
+        # server runs gets it back on the next upload instead of failing every upload after.
+        if not self._dirs_ready or not self.temp_dir.is_dir():
             with _full_errors():
                 await asyncio.to_thread(self._make_dirs)
             self._dirs_ready = True

@@ -16,6 +16,7 @@ class Role(StrEnum):
 class User(Model):
     id = fields.UUIDField(primary_key=True)
     email = fields.CharField(max_length=320, unique=True)
+    username = fields.CharField(max_length=39, unique=True)
     password_hash = fields.CharField(max_length=255)
     role = fields.CharEnumField(Role, max_length=16, default=Role.USER)
     is_active = fields.BooleanField(default=True)

@@ -1,0 +1,887 @@
+"""The model registry: models, versions, aliases, sharing and safe uploads.
+
+Visibility is the first rule: a caller who may not read a model gets ``NotFound`` for it, its
+versions and its aliases, exactly as for an id that does not exist.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import re
+import uuid
+from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+import aiofiles
+import aiofiles.os
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.functions import Max
+from tortoise.transactions import in_transaction
+
+from domain.accounts import Principal
+from domain.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    IdempotencyKeyReused,
+    NotFound,
+    PayloadTooLarge,
+    StorageFull,
+    Unavailable,
+    ValidationFailed,
+)
+from domain.registry.intake import IntakeResult, inspect_artifact
+from storage import tables
+from storage.artifacts import (
+    ArtifactStore,
+    ArtifactStoreFull,
+    ArtifactStoreUnavailable,
+    ArtifactTooLarge,
+)
+
+log = logging.getLogger("modelserve.registry")
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+ALIAS_RE = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
+IDEMPOTENCY_KEY_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 64
+MAX_DESCRIPTION = 10_000
+MAX_METRICS = 50
+MAX_EXAMPLE_ROWS = 100
+CHUNK = 1 << 20
+
+Publish = Callable[[str, dict[str, Any]], Awaitable[None]]
+
+
+class Access(IntEnum):
+    """What a caller may do with a model; each level includes the ones below it."""
+
+    VIEWER = 1
+    PREDICTOR = 2
+    MAINTAINER = 3
+    OWNER = 4
+
+
+_SHARE_ACCESS = {
+    tables.ShareLevel.VIEWER: Access.VIEWER,
+    tables.ShareLevel.PREDICTOR: Access.PREDICTOR,
+    tables.ShareLevel.MAINTAINER: Access.MAINTAINER,
+}
+
+
+class VersionNotReady(Conflict):
+    def __init__(self, status: str) -> None:
+        super().__init__(f"Only a ready version can carry an alias; this one is {status}.")
+        self.status = status
+
+
+class ModelNameTaken(Conflict):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"You already have a model named {name!r}.")
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeLimits:
+    timeout_s: float
+    memory_limit_mb: int
+    max_upload_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class UploadOutcome:
+    version: tables.ModelVersion
+    deduplicated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ModelFilter:
+    name_contains: str | None = None
+    owner: str | None = None
+
+
+def model_channel(model_id: uuid.UUID) -> str:
+    return f"model:{model_id}"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _safe_filename(raw: str | None) -> str:
+    """Keep a display name only: no directories, no control characters, 255 chars at most."""
+    if not raw:
+        return ""
+    name = re.split(r"[\\/]", raw)[-1]
+    name = "".join(ch for ch in name if ch.isprintable())
+    return name[:255]
+
+
+def check_model_fields(
+    *, name: str | None, description: str | None, tags: list[str] | None
+) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if name is not None and not NAME_RE.match(name):
+        errors.append(
+            FieldError(
+                ("input", "name"),
+                "Use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.",
+                "invalid_name",
+            )
+        )
+    if description is not None and len(description) > MAX_DESCRIPTION:
+        errors.append(
+            FieldError(
+                ("input", "description"), f"At most {MAX_DESCRIPTION} characters.", "too_long"
+            )
+        )
+    if tags is not None:
+        if len(tags) > MAX_TAGS:
+            errors.append(FieldError(("input", "tags"), f"At most {MAX_TAGS} tags.", "too_many"))
+        for i, tag in enumerate(tags):
+            if not tag or len(tag) > MAX_TAG_LENGTH:
+                errors.append(
+                    FieldError(
+                        ("input", "tags", str(i)),
+                        f"Tags are 1-{MAX_TAG_LENGTH} characters.",
+                        "invalid_tag",
+                    )
+                )
+    return errors
+
+
+def _check_upload_fields(
+    *,
+    description: str,
+    tags: list[str],
+    metrics: dict[str, float],
+    input_example: list[list[float]] | None,
+    idempotency_key: str | None,
+) -> list[FieldError]:
+    errors = check_model_fields(name=None, description=description, tags=tags)
+    if len(metrics) > MAX_METRICS:
+        errors.append(
+            FieldError(("input", "metrics"), f"At most {MAX_METRICS} metrics.", "too_many")
+        )
+    for key, value in metrics.items():
+        if not isinstance(key, str) or not 0 < len(key) <= 64:
+            errors.append(FieldError(("input", "metrics"), "Metric names are 1-64 characters."))
+        if not isinstance(value, int | float) or isinstance(value, bool) or value != value:
+            errors.append(
+                FieldError(("input", "metrics", str(key)[:64]), "Must be a finite number.")
+            )
+    if input_example is not None:
+        if not 1 <= len(input_example) <= MAX_EXAMPLE_ROWS:
+            errors.append(
+                FieldError(
+                    ("input", "inputExample"),
+                    f"Give 1-{MAX_EXAMPLE_ROWS} rows.",
+                    "out_of_range",
+                )
+            )
+        elif len({len(row) for row in input_example}) != 1 or not input_example[0]:
+            errors.append(
+                FieldError(
+                    ("input", "inputExample"),
+                    "Rows must be non-empty and equally long.",
+                    "ragged",
+                )
+            )
+    if idempotency_key is not None and not IDEMPOTENCY_KEY_RE.match(idempotency_key):
+        errors.append(
+            FieldError(
+                ("input", "idempotencyKey"),
+                "1-128 characters of letters, digits, '.', '_', ':' or '-'.",
+                "invalid_key",
+            )
+        )
+    return errors
+
+
+class Registry:
+    """The registry service; one per process."""
+
+    def __init__(
+        self,
+        *,
+        store: ArtifactStore,
+        spool_dir: Path,
+        limits: IntakeLimits,
+        publish: Publish,
+    ) -> None:
+        self.store = store
+        self.spool_dir = spool_dir
+        self.limits = limits
+        self._publish = publish
+
+    # -- visibility ---------------------------------------------------------------------
+
+    async def access_to(self, *, principal: Principal, model: tables.Model) -> Access | None:
+        if model.deleted_at is not None:
+            return None
+        if principal.is_admin or model.owner_id == principal.user_id:
+            return Access.OWNER
+        share = await tables.Share.get_or_none(model_id=model.id, user_id=principal.user_id)
+        return _SHARE_ACCESS[tables.ShareLevel(share.level)] if share else None
+
+    async def access_levels(
+        self, *, principal: Principal, models: list[tables.Model]
+    ) -> list[Access | None]:
+        """``access_to`` for many models with one query."""
+        shared = {
+            s.model_id: _SHARE_ACCESS[tables.ShareLevel(s.level)]
+            for s in await tables.Share.filter(
+                user_id=principal.user_id, model_id__in=[m.id for m in models]
+            )
+        }
+        levels: list[Access | None] = []
+        for model in models:
+            if model.deleted_at is not None:
+                levels.append(None)
+            elif principal.is_admin or model.owner_id == principal.user_id:
+                levels.append(Access.OWNER)
+            else:
+                levels.append(shared.get(model.id))
+        return levels
+
+    async def _require(
+        self, principal: Principal, model_id: uuid.UUID, needed: Access
+    ) -> tables.Model:
+        """The model when the caller has ``needed`` access; NotFound when it cannot even see it."""
+        model = await tables.Model.get_or_none(id=model_id, deleted_at=None)
+        access = await self.access_to(principal=principal, model=model) if model else None
+        if model is None or access is None:
+            raise NotFound("Model")
+        if access < needed:
+            raise Forbidden(f"You need {needed.name.lower()} access to this model.")
+        return model
+
+    def _visible(self, principal: Principal) -> Q:
+        if principal.is_admin:
+            return Q(deleted_at=None)
+        return Q(deleted_at=None) & (
+            Q(owner_id=principal.user_id) | Q(shares__user_id=principal.user_id)
+        )
+
+    async def get_model(self, *, principal: Principal, model_id: uuid.UUID) -> tables.Model | None:
+        model = await tables.Model.get_or_none(id=model_id, deleted_at=None)
+        if model is None or await self.access_to(principal=principal, model=model) is None:
+            return None
+        return model
+
+    async def get_model_by_name(
+        self, *, principal: Principal, owner: str, name: str
+    ) -> tables.Model | None:
+        model = await tables.Model.get_or_none(
+            owner__username=owner.strip().lower(), name=name, deleted_at=None
+        )
+        if model is None or await self.access_to(principal=principal, model=model) is None:
+            return None
+        return model
+
+    async def list_models(
+        self,
+        *,
+        principal: Principal,
+        filter: ModelFilter,
+        limit: int,
+        after: tuple[datetime, uuid.UUID] | None,
+    ) -> list[tables.Model]:
+        """Visible models, newest first, keyset-paginated."""
+        query = tables.Model.filter(self._visible(principal))
+        if filter.name_contains:
+            query = query.filter(name__icontains=filter.name_contains)
+        if filter.owner:
+            query = query.filter(owner__username=filter.owner.strip().lower())
+        if after is not None:
+            created, last_id = after
+            query = query.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=last_id))
+        return await query.distinct().order_by("-created_at", "-id").limit(limit)
+
+    async def get_version(
+        self, *, principal: Principal, version_id: uuid.UUID
+    ) -> tables.ModelVersion | None:
+        version = await tables.ModelVersion.get_or_none(id=version_id).select_related("model")
+        if version is None:
+            return None
+        if await self.access_to(principal=principal, model=version.model) is None:
+            return None
+        return version
+
+    # -- batch lookups for loaders (visibility is checked on the parent) -----------------------
+
+    async def get_versions_by_ids(
+        self, *, ids: list[uuid.UUID]
+    ) -> list[tables.ModelVersion | None]:
+        found = {v.id: v for v in await tables.ModelVersion.filter(id__in=ids)}
+        return [found.get(i) for i in ids]
+
+    async def get_versions_by_model_ids(
+        self, *, model_ids: list[uuid.UUID]
+    ) -> list[list[tables.ModelVersion]]:
+        grouped: dict[uuid.UUID, list[tables.ModelVersion]] = defaultdict(list)
+        for version in await tables.ModelVersion.filter(model_id__in=model_ids).order_by("-number"):
+            grouped[version.model_id].append(version)
+        return [grouped.get(i, []) for i in model_ids]
+
+    async def get_aliases_by_model_ids(
+        self, *, model_ids: list[uuid.UUID]
+    ) -> list[list[tables.Alias]]:
+        grouped: dict[uuid.UUID, list[tables.Alias]] = defaultdict(list)
+        for alias in await tables.Alias.filter(model_id__in=model_ids).order_by("name"):
+            grouped[alias.model_id].append(alias)
+        return [grouped.get(i, []) for i in model_ids]
+
+    async def get_shares_by_model_ids(
+        self, *, model_ids: list[uuid.UUID]
+    ) -> list[list[tables.Share]]:
+        grouped: dict[uuid.UUID, list[tables.Share]] = defaultdict(list)
+        for share in await tables.Share.filter(model_id__in=model_ids).order_by("created_at"):
+            grouped[share.model_id].append(share)
+        return [grouped.get(i, []) for i in model_ids]
+
+    async def get_alias_events_by_model_ids(
+        self, *, model_ids: list[uuid.UUID]
+    ) -> list[list[tables.AliasEvent]]:
+        grouped: dict[uuid.UUID, list[tables.AliasEvent]] = defaultdict(list)
+        events = await tables.AliasEvent.filter(model_id__in=model_ids).order_by("-created_at")
+        for event in events:
+            grouped[event.model_id].append(event)
+        return [grouped.get(i, []) for i in model_ids]
+
+    async def get_models_by_ids(self, *, ids: list[uuid.UUID]) -> list[tables.Model | None]:
+        found = {m.id: m for m in await tables.Model.filter(id__in=ids)}
+        return [found.get(i) for i in ids]
+
+    # -- models ---------------------------------------------------------------------------
+
+    async def create_model(
+        self, *, principal: Principal, name: str, description: str, tags: list[str]
+    ) -> tables.Model:
+        errors = check_model_fields(name=name, description=description, tags=tags)
+        if errors:
+            raise ValidationFailed(errors)
+        if await tables.Model.exists(owner_id=principal.user_id, name=name, deleted_at=None):
+            raise ModelNameTaken(name)
+        try:
+            return await tables.Model.create(
+                owner_id=principal.user_id, name=name, description=description, tags=tags
+            )
+        except IntegrityError:
+            # A deleted model still holds the name until it is purged, or we lost a race.
+            raise ModelNameTaken(name) from None
+
+    async def update_model(
+        self,
+        *,
+        principal: Principal,
+        model_id: uuid.UUID,
+        name: str | None,
+        description: str | None,
+        tags: list[str] | None,
+    ) -> tables.Model:
+        model = await self._require(principal, model_id, Access.MAINTAINER)
+        errors = check_model_fields(name=name, description=description, tags=tags)
+        if errors:
+            raise ValidationFailed(errors)
+        if name is not None and name != model.name:
+            if model.owner_id != principal.user_id and not principal.is_admin:
+                raise Forbidden("Only the owner can rename a model.")
+            if await tables.Model.exists(owner_id=model.owner_id, name=name):
+                raise ModelNameTaken(name)
+            model.name = name
+        if description is not None:
+            model.description = description
+        if tags is not None:
+            model.tags = tags
+        await model.save()
+        return model
+
+    async def delete_model(self, *, principal: Principal, model_id: uuid.UUID) -> None:
+        """Soft delete: the model disappears at once; its artifacts go with ``purge_deleted``."""
+        model = await self._require(principal, model_id, Access.OWNER)
+        if model.owner_id != principal.user_id and not principal.is_admin:
+            raise Forbidden("Only the owner can delete a model.")
+        # Free the name for reuse: a deleted model keeps a name no one can type.
+        model.name = f"{model.name[:27]}~deleted~{uuid.uuid4().hex}"
+        model.deleted_at = _now()
+        await model.save(update_fields=["name", "deleted_at", "updated_at"])
+        await self._event(model.id, "MODEL_DELETED")
+
+    async def purge_deleted(self) -> int:
+        """Remove artifacts of deleted models that no live version still references."""
+        purged = 0
+        for model in await tables.Model.filter(deleted_at__isnull=False, purged_at=None):
+            keys = set()
+            for version in await tables.ModelVersion.filter(model_id=model.id):
+                keys.update({version.artifact_key, version.serving_key})
+            for key in keys:
+                await self._delete_if_unreferenced(key, exclude_model=model.id)
+            model.purged_at = _now()
+            await model.save(update_fields=["purged_at"])
+            purged += 1
+        return purged
+
+    async def _delete_if_unreferenced(
+        self, key: str, *, exclude_model: uuid.UUID | None = None
+    ) -> None:
+        """Content-addressed keys can be shared by models: delete only the last reference."""
+        live = tables.ModelVersion.filter(
+            Q(artifact_key=key) | Q(serving_key=key), model__deleted_at=None
+        )
+        if exclude_model is not None:
+            live = live.exclude(model_id=exclude_model)
+        if not await live.exists():
+            try:
+                await self.store.delete(key)
+            except ArtifactStoreUnavailable:
+                log.warning("artifact store unavailable; %s left for the next purge", key)
+
+    # -- sharing --------------------------------------------------------------------------
+
+    async def share_model(
+        self,
+        *,
+        principal: Principal,
+        model_id: uuid.UUID,
+        username: str,
+        level: tables.ShareLevel,
+    ) -> tables.Share:
+        model = await self._require(principal, model_id, Access.MAINTAINER)
+        user = await tables.User.get_or_none(username=username.strip().lower(), is_active=True)
+        if user is None:
+            raise NotFound("User")
+        if user.id == model.owner_id:
+            raise ValidationFailed(
+                [FieldError(("input", "username"), "The owner already has full access.", "owner")]
+            )
+        share, created = await tables.Share.get_or_create(
+            model_id=model.id, user_id=user.id, defaults={"level": level}
+        )
+        if not created and share.level != level:
+            share.level = level
+            await share.save(update_fields=["level"])
+        return share
+
+    async def unshare_model(
+        self, *, principal: Principal, model_id: uuid.UUID, username: str
+    ) -> bool:
+        model = await self._require(principal, model_id, Access.MAINTAINER)
+        deleted = await tables.Share.filter(
+            model_id=model.id, user__username=username.strip().lower()
+        ).delete()
+        return deleted > 0
+
+    # -- versions -------------------------------------------------------------------------
+
+    async def upload_version(
+        self,
+        *,
+        principal: Principal,
+        model_id: uuid.UUID,
+        chunks: AsyncIterator[bytes],
+        filename: str | None,
+        description: str = "",
+        tags: list[str] | None = None,
+        metrics: dict[str, float] | None = None,
+        input_example: list[list[float]] | None = None,
+        idempotency_key: str | None = None,
+    ) -> UploadOutcome:
+        """Spool, check and store an uploaded artifact, then record it as the next version.
+
+        Raises:
+            NotFound, Forbidden: the caller may not publish to this model.
+            ValidationFailed: bad metadata.
+            PayloadTooLarge: the file is over the upload cap.
+            ModelRejected: intake refused the artifact (nothing is stored).
+            IdempotencyKeyReused: the key was used for a different upload.
+        """
+        tags = tags or []
+        metrics = metrics or {}
+        model = await self._require(principal, model_id, Access.MAINTAINER)
+        errors = _check_upload_fields(
+            description=description,
+            tags=tags,
+            metrics=metrics,
+            input_example=input_example,
+            idempotency_key=idempotency_key,
+        )
+        if errors:
+            raise ValidationFailed(errors)
+        await aiofiles.os.makedirs(self.spool_dir, exist_ok=True)
+        spool = self.spool_dir / f"upload-{uuid.uuid4().hex}"
+        try:
+            sha256, size = await self._spool(chunks, spool)
+            fingerprint = hashlib.sha256(
+                json.dumps(
+                    [str(model.id), sha256, description, tags, metrics, input_example],
+                    sort_keys=True,
+                ).encode()
+            ).hexdigest()
+            if idempotency_key is not None:
+                replay = await self._replay(principal, idempotency_key, fingerprint)
+                if replay is not None:
+                    return UploadOutcome(replay, deduplicated=True)
+            existing = await tables.ModelVersion.get_or_none(model_id=model.id, sha256=sha256)
+            if existing is not None:
+                return UploadOutcome(existing, deduplicated=True)
+            result = await inspect_artifact(
+                path=spool,
+                input_example=input_example,
+                timeout_s=self.limits.timeout_s,
+                memory_limit_mb=self.limits.memory_limit_mb,
+            )
+            version = await self._store_version(
+                principal=principal,
+                model=model,
+                spool=spool,
+                sha256=sha256,
+                size=size,
+                result=result,
+                filename=filename,
+                description=description,
+                tags=tags,
+                metrics=metrics,
+                input_example=input_example,
+                idempotency=(idempotency_key, fingerprint) if idempotency_key else None,
+            )
+        finally:
+            await _unlink(spool)
+        await self._event(
+            model.id, "VERSION_CREATED", versionId=str(version.id), number=version.number
+        )
+        return UploadOutcome(version, deduplicated=False)
+
+    async def _spool(self, chunks: AsyncIterator[bytes], path: Path) -> tuple[str, int]:
+        digest = hashlib.sha256()
+        size = 0
+        limit = self.limits.max_upload_bytes
+        try:
+            async with aiofiles.open(path, "wb") as out:
+                async for chunk in chunks:
+                    size += len(chunk)
+                    if size > limit:
+                        raise PayloadTooLarge(limit)
+                    digest.update(chunk)
+                    await out.write(chunk)
+        except OSError as exc:
+            if exc.errno in {28, 122}:  # ENOSPC, EDQUOT
+                raise StorageFull() from None
+            raise
+        return digest.hexdigest(), size
+
+    async def _replay(
+        self, principal: Principal, key: str, fingerprint: str
+    ) -> tables.ModelVersion | None:
+        record = await tables.IdempotencyKey.get_or_none(
+            user_id=principal.user_id, scope="upload", key=key
+        )
+        if record is None:
+            return None
+        if record.fingerprint != fingerprint:
+            raise IdempotencyKeyReused()
+        return await tables.ModelVersion.get_or_none(id=record.result_id)
+
+    async def _store_version(
+        self,
+        *,
+        principal: Principal,
+        model: tables.Model,
+        spool: Path,
+        sha256: str,
+        size: int,
+        result: IntakeResult,
+        filename: str | None,
+        description: str,
+        tags: list[str],
+        metrics: dict[str, float],
+        input_example: list[list[float]] | None,
+        idempotency: tuple[str, str] | None,
+    ) -> tables.ModelVersion:
+        stored: list[str] = []
+        try:
+            original = await self.store.put_stream(
+                _file_chunks(spool), max_bytes=self.limits.max_upload_bytes
+            )
+            stored.append(original.key)
+            if result.serving_format == result.source_format:
+                serving = original
+            else:
+                serving = await self.store.put_bytes(
+                    result.serving_bytes, suffix=f".{result.serving_format}"
+                )
+                stored.append(serving.key)
+            for attempt in range(5):
+                try:
+                    return await self._insert_version(
+                        principal=principal,
+                        model=model,
+                        original_key=original.key,
+                        serving_key=serving.key,
+                        serving_size=serving.size,
+                        sha256=sha256,
+                        size=size,
+                        result=result,
+                        filename=filename,
+                        description=description,
+                        tags=tags,
+                        metrics=metrics,
+                        input_example=input_example,
+                        idempotency=idempotency,
+                    )
+                except IntegrityError:
+                    # Another upload took this number (retry) or these bytes (dedupe).
+                    existing = await tables.ModelVersion.get_or_none(
+                        model_id=model.id, sha256=sha256
+                    )
+                    if existing is not None:
+                        stored.clear()
+                        return existing
+                    if attempt == 4:
+                        raise
+            raise AssertionError("unreachable")
+        except ArtifactTooLarge as exc:
+            raise PayloadTooLarge(exc.limit_bytes) from None
+        except ArtifactStoreFull:
+            raise StorageFull() from None
+        except ArtifactStoreUnavailable:
+            raise Unavailable("The artifact store") from None
+        except BaseException:
+            for key in stored:
+                await self._delete_if_unreferenced(key)
+            raise
+
+    async def _insert_version(
+        self,
+        *,
+        principal: Principal,
+        model: tables.Model,
+        original_key: str,
+        serving_key: str,
+        serving_size: int,
+        sha256: str,
+        size: int,
+        result: IntakeResult,
+        filename: str | None,
+        description: str,
+        tags: list[str],
+        metrics: dict[str, float],
+        input_example: list[list[float]] | None,
+        idempotency: tuple[str, str] | None,
+    ) -> tables.ModelVersion:
+        async with in_transaction():
+            row = (
+                await tables.ModelVersion.filter(model_id=model.id)
+                .annotate(top=Max("number"))
+                .values("top")
+            )
+            number = (row[0]["top"] or 0) + 1 if row else 1
+            version = await tables.ModelVersion.create(
+                model_id=model.id,
+                number=number,
+                status=tables.VersionStatus.READY,
+                artifact_key=original_key,
+                sha256=sha256,
+                size=size,
+                source_format=result.source_format,
+                serving_key=serving_key,
+                serving_format=result.serving_format,
+                serving_size=serving_size,
+                framework=result.framework,
+                framework_version=result.framework_version,
+                python_version=result.saved_with.get("python"),
+                estimator_class=result.estimator_class[:256],
+                saved_with=result.saved_with,
+                signature=result.signature.to_dict(),
+                input_example=input_example,
+                warnings=result.warnings,
+                description=description,
+                metrics=metrics,
+                tags=tags,
+                original_filename=_safe_filename(filename),
+                created_by_id=principal.user_id,
+            )
+            if idempotency is not None:
+                key, fingerprint = idempotency
+                await tables.IdempotencyKey.create(
+                    user_id=principal.user_id,
+                    scope="upload",
+                    key=key,
+                    fingerprint=fingerprint,
+                    result_id=version.id,
+                )
+            await tables.Model.filter(id=model.id).update(updated_at=_now())
+        return version
+
+    async def _version_of(
+        self, principal: Principal, version_id: uuid.UUID, needed: Access
+    ) -> tables.ModelVersion:
+        version = await tables.ModelVersion.get_or_none(id=version_id)
+        if version is None:
+            raise NotFound("Model version")
+        try:
+            await self._require(principal, version.model_id, needed)
+        except NotFound:
+            raise NotFound("Model version") from None
+        return version
+
+    async def archive_version(
+        self, *, principal: Principal, version_id: uuid.UUID
+    ) -> tables.ModelVersion:
+        """Archive a version; aliases pointing at it are removed (and the moves recorded)."""
+        version = await self._version_of(principal, version_id, Access.MAINTAINER)
+        if version.status == tables.VersionStatus.ARCHIVED:
+            return version
+        async with in_transaction():
+            for alias in await tables.Alias.filter(version_id=version.id):
+                await tables.AliasEvent.create(
+                    model_id=version.model_id,
+                    alias=alias.name,
+                    from_version_id=version.id,
+                    to_version_id=None,
+                    actor_id=principal.user_id,
+                    reason="version archived",
+                )
+                await alias.delete()
+            version.status = tables.VersionStatus.ARCHIVED
+            await version.save(update_fields=["status"])
+        await self._event(version.model_id, "VERSION_ARCHIVED", versionId=str(version.id))
+        return version
+
+    async def restore_version(
+        self, *, principal: Principal, version_id: uuid.UUID
+    ) -> tables.ModelVersion:
+        version = await self._version_of(principal, version_id, Access.MAINTAINER)
+        if version.status == tables.VersionStatus.ARCHIVED:
+            version.status = tables.VersionStatus.READY
+            await version.save(update_fields=["status"])
+            await self._event(version.model_id, "VERSION_RESTORED", versionId=str(version.id))
+        return version
+
+    # -- aliases --------------------------------------------------------------------------
+
+    async def set_alias(
+        self,
+        *,
+        principal: Principal,
+        model_id: uuid.UUID,
+        alias: str,
+        version_id: uuid.UUID,
+        reason: str = "",
+    ) -> tables.Alias:
+        """Point ``alias`` at a ready version of the model (promote or roll back)."""
+        model = await self._require(principal, model_id, Access.MAINTAINER)
+        errors: list[FieldError] = []
+        if not ALIAS_RE.match(alias):
+            errors.append(
+                FieldError(
+                    ("input", "alias"),
+                    "Use 1-64 of a-z, 0-9, '_' or '-', starting with a letter.",
+                    "invalid_alias",
+                )
+            )
+        if len(reason) > 500:
+            errors.append(FieldError(("input", "reason"), "At most 500 characters.", "too_long"))
+        if errors:
+            raise ValidationFailed(errors)
+        version = await tables.ModelVersion.get_or_none(id=version_id, model_id=model.id)
+        if version is None:
+            raise NotFound("Model version")
+        if version.status != tables.VersionStatus.READY:
+            raise VersionNotReady(str(version.status))
+        async with in_transaction():
+            current = await tables.Alias.get_or_none(model_id=model.id, name=alias)
+            previous = current.version_id if current else None
+            if current is None:
+                current = await tables.Alias.create(
+                    model_id=model.id,
+                    name=alias,
+                    version_id=version.id,
+                    updated_by_id=principal.user_id,
+                )
+            elif previous != version.id:
+                current.version_id = version.id
+                current.updated_by_id = principal.user_id
+                await current.save()
+            if previous != version.id:
+                await tables.AliasEvent.create(
+                    model_id=model.id,
+                    alias=alias,
+                    from_version_id=previous,
+                    to_version_id=version.id,
+                    actor_id=principal.user_id,
+                    reason=reason,
+                )
+        if previous != version.id:
+            await self._event(
+                model.id,
+                "ALIAS_MOVED",
+                alias=alias,
+                fromVersionId=str(previous) if previous else None,
+                toVersionId=str(version.id),
+            )
+        return current
+
+    async def remove_alias(
+        self, *, principal: Principal, model_id: uuid.UUID, alias: str, reason: str = ""
+    ) -> bool:
+        model = await self._require(principal, model_id, Access.MAINTAINER)
+        current = await tables.Alias.get_or_none(model_id=model.id, name=alias)
+        if current is None:
+            return False
+        async with in_transaction():
+            await tables.AliasEvent.create(
+                model_id=model.id,
+                alias=alias,
+                from_version_id=current.version_id,
+                to_version_id=None,
+                actor_id=principal.user_id,
+                reason=reason[:500],
+            )
+            await current.delete()
+        await self._event(
+            model.id,
+            "ALIAS_MOVED",
+            alias=alias,
+            fromVersionId=str(current.version_id),
+            toVersionId=None,
+        )
+        return True
+
+    # -- artifacts ------------------------------------------------------------------------
+
+    async def open_original(
+        self, *, principal: Principal, version_id: uuid.UUID
+    ) -> tuple[tables.ModelVersion, AsyncIterator[bytes]]:
+        """Stream the uploaded file as it was; only who may manage the model may fetch it."""
+        version = await self._version_of(principal, version_id, Access.MAINTAINER)
+        return version, await self.store.open_stream(version.artifact_key)
+
+    async def _event(self, model_id: uuid.UUID, kind: str, **detail: Any) -> None:
+        try:
+            await self._publish(
+                model_channel(model_id),
+                {"kind": kind, "modelId": str(model_id), "at": _now().isoformat(), **detail},
+            )
+        except Exception:
+            log.warning("could not publish model event %s", kind, exc_info=True)
+
+
+async def _file_chunks(path: Path) -> AsyncIterator[bytes]:
+    async with aiofiles.open(path, "rb") as handle:
+        while chunk := await handle.read(CHUNK):
+            yield chunk
+
+
+async def _unlink(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        await aiofiles.os.remove(path)

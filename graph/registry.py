@@ -1,0 +1,797 @@
+"""The model registry in the schema: models, versions, aliases, sharing and uploads."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.file_uploads import Upload
+from strawberry.scalars import JSON
+
+from domain.errors import (
+    FieldError,
+    Forbidden,
+    IdempotencyKeyReused,
+    ModelRejected,
+    NotFound,
+    PayloadTooLarge,
+    ValidationFailed,
+)
+from domain.registry.service import Access, ModelFilter, ModelNameTaken, VersionNotReady
+from graph.accounts import User
+from graph.context import Info, IsAuthenticated
+from graph.errors import Error, NotFoundError, ValidationError
+from graph.loaders import forget
+from graph.pagination import Connection, Edge, PageInfo, decode_cursor, encode_cursor, page_size
+from storage import tables
+
+
+@strawberry.enum(description="What you may do with a model.")
+class AccessLevel(Enum):
+    VIEWER = "viewer"
+    PREDICTOR = "predictor"
+    MAINTAINER = "maintainer"
+    OWNER = "owner"
+
+
+@strawberry.enum(
+    description="A share's level: viewers read, predictors predict, maintainers manage."
+)
+class ShareLevel(Enum):
+    VIEWER = "viewer"
+    PREDICTOR = "predictor"
+    MAINTAINER = "maintainer"
+
+
+@strawberry.enum
+class VersionStatus(Enum):
+    PENDING = "pending"
+    READY = "ready"
+    FAILED = "failed"
+    ARCHIVED = "archived"
+
+
+@strawberry.type(description="What a version expects and returns, read when it was uploaded.")
+class Signature:
+    n_features_in: int | None = strawberry.field(description="Number of input columns.")
+    feature_names: list[str] | None = strawberry.field(
+        description="Column names, when the model was fit on named columns."
+    )
+    classes: JSON | None = strawberry.field(description="Class labels of a classifier.")
+    has_predict_proba: bool
+    output_shape: JSON | None
+    task: str = strawberry.field(description="classification, regression or unknown.")
+    input_dtype: str | None
+    allows_missing: bool = strawberry.field(description="Whether NaN inputs are accepted.")
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Signature:
+        return cls(
+            n_features_in=data.get("n_features_in"),
+            feature_names=data.get("feature_names"),
+            classes=data.get("classes"),
+            has_predict_proba=bool(data.get("has_predict_proba")),
+            output_shape=data.get("output_shape"),
+            task=data.get("task") or "unknown",
+            input_dtype=data.get("input_dtype"),
+            allows_missing=bool(data.get("allows_missing")),
+        )
+
+
+@strawberry.type(description="One uploaded artifact of a model, numbered from 1.")
+class ModelVersion:
+    id: strawberry.ID
+    number: int
+    status: VersionStatus
+    sha256: str
+    size: int = strawberry.field(description="Bytes of the uploaded file.")
+    source_format: str = strawberry.field(description="pickle, joblib, skops or onnx.")
+    serving_format: str = strawberry.field(
+        description="What predictions load: skops (re-saved from pickle/joblib) or onnx."
+    )
+    safe_format: bool = strawberry.field(
+        description="True when the upload itself was a safe format (skops, ONNX)."
+    )
+    framework: str
+    framework_version: str | None
+    python_version: str | None
+    estimator_class: str
+    saved_with: JSON = strawberry.field(description="Library versions recorded in the artifact.")
+    signature: Signature
+    input_example: JSON | None
+    warnings: list[str]
+    description: str
+    metrics: JSON
+    tags: list[str]
+    original_filename: str = strawberry.field(description="As uploaded; for display only.")
+    created_at: datetime
+    model_id: strawberry.Private[uuid.UUID]
+    created_by_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field(description="Who uploaded it.")
+    async def created_by(self, info: Info) -> User | None:
+        if self.created_by_id is None:
+            return None
+        user = await info.context.loaders.user_by_id.load(self.created_by_id)
+        return User.from_table(user) if user else None
+
+    @classmethod
+    def from_table(cls, version: tables.ModelVersion) -> ModelVersion:
+        return cls(
+            id=strawberry.ID(str(version.id)),
+            number=version.number,
+            status=VersionStatus(version.status),
+            sha256=version.sha256,
+            size=version.size,
+            source_format=version.source_format,
+            serving_format=version.serving_format,
+            safe_format=version.source_format in {"skops", "onnx"},
+            framework=version.framework,
+            framework_version=version.framework_version,
+            python_version=version.python_version,
+            estimator_class=version.estimator_class,
+            saved_with=version.saved_with,
+            signature=Signature.from_dict(version.signature or {}),
+            input_example=version.input_example,
+            warnings=list(version.warnings or []),
+            description=version.description,
+            metrics=version.metrics,
+            tags=list(version.tags or []),
+            original_filename=version.original_filename,
+            created_at=version.created_at,
+            model_id=version.model_id,
+            created_by_id=version.created_by_id,
+        )
+
+
+@strawberry.type(description="A name (production, staging, …) pointing at one version.")
+class Alias:
+    name: str
+    updated_at: datetime
+    version_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field
+    async def version(self, info: Info) -> ModelVersion:
+        version = await info.context.loaders.version_by_id.load(self.version_id)
+        assert version is not None, "an alias always points at a version"
+        return ModelVersion.from_table(version)
+
+
+@strawberry.type(description="One move of an alias: from which version to which, by whom, why.")
+class AliasEvent:
+    alias: str
+    reason: str
+    created_at: datetime
+    from_version_id: strawberry.Private[uuid.UUID | None]
+    to_version_id: strawberry.Private[uuid.UUID | None]
+    actor_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field(description="Null when the alias was created.")
+    async def from_version(self, info: Info) -> ModelVersion | None:
+        return await _version_or_none(info, self.from_version_id)
+
+    @strawberry.field(description="Null when the alias was removed.")
+    async def to_version(self, info: Info) -> ModelVersion | None:
+        return await _version_or_none(info, self.to_version_id)
+
+    @strawberry.field
+    async def actor(self, info: Info) -> User | None:
+        if self.actor_id is None:
+            return None
+        user = await info.context.loaders.user_by_id.load(self.actor_id)
+        return User.from_table(user) if user else None
+
+
+@strawberry.type(description="Access to a model granted to another user.")
+class Share:
+    level: ShareLevel
+    created_at: datetime
+    user_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field
+    async def user(self, info: Info) -> User:
+        user = await info.context.loaders.user_by_id.load(self.user_id)
+        assert user is not None, "a share always names a user"
+        return User.from_table(user)
+
+
+async def _version_or_none(info: Info, version_id: uuid.UUID | None) -> ModelVersion | None:
+    if version_id is None:
+        return None
+    version = await info.context.loaders.version_by_id.load(version_id)
+    return ModelVersion.from_table(version) if version else None
+
+
+@strawberry.type(description="A published model: a name, its versions and its aliases.")
+class Model:
+    id: strawberry.ID
+    name: str
+    description: str
+    tags: list[str]
+    created_at: datetime
+    updated_at: datetime
+    my_access: AccessLevel = strawberry.field(description="What you may do with it.")
+    owner_id: strawberry.Private[uuid.UUID]
+    model_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field
+    async def owner(self, info: Info) -> User:
+        user = await info.context.loaders.user_by_id.load(self.owner_id)
+        assert user is not None, "a model always has an owner"
+        return User.from_table(user)
+
+    @strawberry.field(description="`owner/name`, the reference predictions use.")
+    async def full_name(self, info: Info) -> str:
+        user = await info.context.loaders.user_by_id.load(self.owner_id)
+        return f"{user.username if user else '?'}/{self.name}"
+
+    @strawberry.field(description="Versions, newest first.")
+    async def versions(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description="1..100, default 20.")] = None,
+        after: str | None = None,
+    ) -> Connection[ModelVersion]:
+        size = page_size(first)
+        versions = await info.context.loaders.versions_by_model_id.load(self.model_id)
+        start = _after_number(after)
+        remaining = [v for v in versions if start is None or v.number < start]
+        page = remaining[:size]
+        edges = [
+            Edge(cursor=_number_cursor(v.number), node=ModelVersion.from_table(v)) for v in page
+        ]
+        return Connection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=len(remaining) > size,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
+
+    @strawberry.field(description="The newest version that is ready, if any.")
+    async def latest_version(self, info: Info) -> ModelVersion | None:
+        versions = await info.context.loaders.versions_by_model_id.load(self.model_id)
+        ready = [v for v in versions if v.status == tables.VersionStatus.READY]
+        return ModelVersion.from_table(ready[0]) if ready else None
+
+    @strawberry.field
+    async def aliases(self, info: Info) -> list[Alias]:
+        aliases = await info.context.loaders.aliases_by_model_id.load(self.model_id)
+        return [
+            Alias(name=a.name, updated_at=a.updated_at, version_id=a.version_id) for a in aliases
+        ]
+
+    @strawberry.field(description="Every alias move, newest first (at most 100 per page).")
+    async def alias_history(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description="1..100, default 20.")] = None,
+    ) -> list[AliasEvent]:
+        size = page_size(first)
+        events = await info.context.loaders.alias_events_by_model_id.load(self.model_id)
+        return [
+            AliasEvent(
+                alias=e.alias,
+                reason=e.reason,
+                created_at=e.created_at,
+                from_version_id=e.from_version_id,
+                to_version_id=e.to_version_id,
+                actor_id=e.actor_id,
+            )
+            for e in events[:size]
+        ]
+
+    @strawberry.field(description="Who else has access (maintainers and the owner only).")
+    async def shares(self, info: Info) -> list[Share]:
+        if self.my_access not in {AccessLevel.MAINTAINER, AccessLevel.OWNER}:
+            raise Forbidden("Only maintainers can see who a model is shared with.")
+        shares = await info.context.loaders.shares_by_model_id.load(self.model_id)
+        return [
+            Share(level=ShareLevel(s.level), created_at=s.created_at, user_id=s.user_id)
+            for s in shares
+        ]
+
+    @classmethod
+    def from_table(cls, model: tables.Model, access: Access) -> Model:
+        return cls(
+            id=strawberry.ID(str(model.id)),
+            name=model.name,
+            description=model.description,
+            tags=list(model.tags or []),
+            created_at=model.created_at,
+            updated_at=model.updated_at,
+            my_access=AccessLevel(access.name.lower()),
+            owner_id=model.owner_id,
+            model_id=model.id,
+        )
+
+
+def _number_cursor(number: int) -> str:
+    return f"v{number}"
+
+
+def _after_number(after: str | None) -> int | None:
+    if after is None:
+        return None
+    if not after.startswith("v") or not after[1:].isdigit():
+        raise ValidationFailed(
+            [FieldError(("after",), "Not a cursor from this API.", "invalid_cursor")]
+        )
+    return int(after[1:])
+
+
+def _uuid(raw: str, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise NotFound(what) from None
+
+
+# -- errors -------------------------------------------------------------------------------
+
+
+@strawberry.type(description="The artifact failed intake and was not stored.")
+class ModelRejectedError(Error):
+    reason: str = strawberry.field(
+        description="unknown_format, empty, truncated, forbidden_global, untrusted_type, "
+        "external_data, no_predict, load_timeout, load_memory, load_failed, "
+        "decompression_bomb or not_a_model."
+    )
+
+
+@strawberry.type(description="The file is larger than the upload limit.")
+class PayloadTooLargeError(Error):
+    limit_bytes: float
+
+
+@strawberry.type(description="You already have a model with that name.")
+class ModelNameTakenError(Error):
+    pass
+
+
+@strawberry.type(description="Only a ready version can carry an alias.")
+class VersionNotReadyError(Error):
+    status: VersionStatus
+
+
+@strawberry.type(description="The idempotency key was already used for a different request.")
+class IdempotencyKeyReusedError(Error):
+    pass
+
+
+@strawberry.type(description="You can see this model but not do this to it.")
+class ForbiddenError(Error):
+    pass
+
+
+# -- results ------------------------------------------------------------------------------
+
+
+@strawberry.type
+class ModelSuccess:
+    model: Model
+
+
+@strawberry.type
+class UploadModelVersionSuccess:
+    version: ModelVersion
+    deduplicated: bool = strawberry.field(
+        description="True when these bytes (or this idempotency key) gave an existing version."
+    )
+
+
+@strawberry.type
+class VersionSuccess:
+    version: ModelVersion
+
+
+@strawberry.type
+class SetAliasSuccess:
+    alias: Alias
+
+
+@strawberry.type
+class ShareSuccess:
+    share: Share
+
+
+@strawberry.type
+class DoneSuccess:
+    changed: bool = strawberry.field(description="False when there was nothing to do.")
+
+
+CreateModelResult = Annotated[
+    ModelSuccess | ValidationError | ModelNameTakenError, strawberry.union("CreateModelResult")
+]
+UpdateModelResult = Annotated[
+    ModelSuccess | ValidationError | ModelNameTakenError | NotFoundError | ForbiddenError,
+    strawberry.union("UpdateModelResult"),
+]
+UploadModelVersionResult = Annotated[
+    UploadModelVersionSuccess
+    | ValidationError
+    | ModelRejectedError
+    | PayloadTooLargeError
+    | IdempotencyKeyReusedError
+    | NotFoundError
+    | ForbiddenError,
+    strawberry.union("UploadModelVersionResult"),
+]
+VersionResult = Annotated[
+    VersionSuccess | NotFoundError | ForbiddenError, strawberry.union("VersionResult")
+]
+SetAliasResult = Annotated[
+    SetAliasSuccess | ValidationError | VersionNotReadyError | NotFoundError | ForbiddenError,
+    strawberry.union("SetAliasResult"),
+]
+ShareModelResult = Annotated[
+    ShareSuccess | ValidationError | NotFoundError | ForbiddenError,
+    strawberry.union("ShareModelResult"),
+]
+DoneResult = Annotated[DoneSuccess | NotFoundError | ForbiddenError, strawberry.union("DoneResult")]
+
+
+def _expected(exc: Exception) -> Any:
+    """Map an expected domain failure to its union member (see ``graph/errors.py``)."""
+    match exc:
+        case ValidationFailed():
+            return ValidationError.from_errors(exc.errors)
+        case NotFound():
+            return NotFoundError(message=exc.message)
+        case Forbidden():
+            return ForbiddenError(message=exc.message)
+        case ModelNameTaken():
+            return ModelNameTakenError(message=exc.message)
+        case VersionNotReady():
+            return VersionNotReadyError(message=exc.message, status=VersionStatus(exc.status))
+        case ModelRejected():
+            return ModelRejectedError(message=exc.message, reason=exc.reason)
+        case PayloadTooLarge():
+            return PayloadTooLargeError(message=exc.message, limit_bytes=exc.limit_bytes)
+        case IdempotencyKeyReused():
+            return IdempotencyKeyReusedError(message=exc.message)
+    raise exc
+
+
+EXPECTED = (
+    ValidationFailed,
+    NotFound,
+    Forbidden,
+    ModelNameTaken,
+    VersionNotReady,
+    ModelRejected,
+    PayloadTooLarge,
+    IdempotencyKeyReused,
+)
+
+
+# -- inputs -------------------------------------------------------------------------------
+
+
+@strawberry.input
+class ModelsFilter:
+    name_contains: str | None = None
+    owner: str | None = strawberry.field(default=None, description="The owner's username.")
+
+
+@strawberry.input
+class CreateModelInput:
+    name: str = strawberry.field(description="1-64 of letters, digits, '.', '_', '-'.")
+    description: str = ""
+    tags: list[str] = strawberry.field(default_factory=list, description="At most 20.")
+
+
+@strawberry.input
+class UpdateModelInput:
+    id: strawberry.ID
+    name: str | None = None
+    description: str | None = None
+    tags: list[str] | None = None
+
+
+@strawberry.input
+class UploadModelVersionInput:
+    model_id: strawberry.ID
+    file: Upload = strawberry.field(
+        description="skops, ONNX, joblib or pickle; the content decides, not the name."
+    )
+    description: str = ""
+    tags: list[str] = strawberry.field(default_factory=list)
+    metrics: JSON | None = strawberry.field(default=None, description='e.g. {"accuracy": 0.97}')
+    input_example: list[list[float]] | None = strawberry.field(
+        default=None, description="1-100 rows run through the model once at upload."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Retrying with the same key returns the same version."
+    )
+
+
+@strawberry.input
+class SetAliasInput:
+    model_id: strawberry.ID
+    alias: str = strawberry.field(description="e.g. production, staging.")
+    version_id: strawberry.ID
+    reason: str = strawberry.field(default="", description="Kept in the alias history.")
+
+
+@strawberry.input
+class RemoveAliasInput:
+    model_id: strawberry.ID
+    alias: str
+    reason: str = ""
+
+
+@strawberry.input
+class ShareModelInput:
+    model_id: strawberry.ID
+    username: str
+    level: ShareLevel
+
+
+@strawberry.input
+class UnshareModelInput:
+    model_id: strawberry.ID
+    username: str
+
+
+async def _upload_chunks(upload: Upload) -> AsyncIterator[bytes]:
+    while chunk := await upload.read(1 << 20):
+        yield chunk
+
+
+# -- root fields --------------------------------------------------------------------------
+
+
+@strawberry.type
+class RegistryQuery:
+    @strawberry.field(
+        description="A model by id, or by owner username and name.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def model(
+        self,
+        info: Info,
+        id: strawberry.ID | None = None,
+        owner: str | None = None,
+        name: str | None = None,
+    ) -> Model | None:
+        principal = await info.context.require_principal()
+        registry = info.context.services.registry
+        if id is not None:
+            found = await registry.get_model(principal=principal, model_id=_uuid(id, "Model"))
+        elif owner is not None and name is not None:
+            found = await registry.get_model_by_name(principal=principal, owner=owner, name=name)
+        else:
+            raise ValidationFailed(
+                [FieldError(("id",), "Give `id`, or `owner` and `name`.", "required")]
+            )
+        if found is None:
+            return None
+        [access] = await registry.access_levels(principal=principal, models=[found])
+        return Model.from_table(found, access) if access else None
+
+    @strawberry.field(
+        description="Models you own or that are shared with you, newest first.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def models(
+        self,
+        info: Info,
+        filter: ModelsFilter | None = None,
+        first: Annotated[int | None, strawberry.argument(description="1..100, default 20.")] = None,
+        after: str | None = None,
+    ) -> Connection[Model]:
+        principal = await info.context.require_principal()
+        registry = info.context.services.registry
+        size = page_size(first)
+        rows = await registry.list_models(
+            principal=principal,
+            filter=ModelFilter(
+                name_contains=filter.name_contains if filter else None,
+                owner=filter.owner if filter else None,
+            ),
+            limit=size + 1,
+            after=decode_cursor(after),
+        )
+        page = rows[:size]
+        levels = await registry.access_levels(principal=principal, models=page)
+        edges = [
+            Edge(cursor=encode_cursor(m.created_at, m.id), node=Model.from_table(m, access))
+            for m, access in zip(page, levels, strict=True)
+            if access is not None
+        ]
+        return Connection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=len(rows) > size,
+                end_cursor=encode_cursor(page[-1].created_at, page[-1].id) if page else None,
+            ),
+        )
+
+    @strawberry.field(description="A model version by id.", permission_classes=[IsAuthenticated])
+    async def model_version(self, info: Info, id: strawberry.ID) -> ModelVersion | None:
+        version = await info.context.services.registry.get_version(
+            principal=await info.context.require_principal(), version_id=_uuid(id, "Version")
+        )
+        return ModelVersion.from_table(version) if version else None
+
+
+@strawberry.type
+class RegistryMutation:
+    @strawberry.mutation(description="Create an empty model.", permission_classes=[IsAuthenticated])
+    async def create_model(self, info: Info, input: CreateModelInput) -> CreateModelResult:
+        try:
+            model = await info.context.services.registry.create_model(
+                principal=await info.context.require_principal(),
+                name=input.name,
+                description=input.description,
+                tags=input.tags,
+            )
+        except EXPECTED as exc:
+            return _expected(exc)
+        return ModelSuccess(model=Model.from_table(model, Access.OWNER))
+
+    @strawberry.mutation(
+        description="Rename (owner only), describe or tag a model.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def update_model(self, info: Info, input: UpdateModelInput) -> UpdateModelResult:
+        principal = await info.context.require_principal()
+        registry = info.context.services.registry
+        try:
+            model = await registry.update_model(
+                principal=principal,
+                model_id=_uuid(input.id, "Model"),
+                name=input.name,
+                description=input.description,
+                tags=input.tags,
+            )
+        except EXPECTED as exc:
+            return _expected(exc)
+        [access] = await registry.access_levels(principal=principal, models=[model])
+        return ModelSuccess(model=Model.from_table(model, access or Access.VIEWER))
+
+    @strawberry.mutation(
+        description="Upload a new version (GraphQL multipart request). The file is checked "
+        "without being executed, then loaded once in an isolated process to read its signature.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def upload_model_version(
+        self, info: Info, input: UploadModelVersionInput
+    ) -> UploadModelVersionResult:
+        metrics = input.metrics if input.metrics is not None else {}
+        try:
+            if not isinstance(metrics, dict):
+                raise ValidationFailed(
+                    [FieldError(("input", "metrics"), "Must be an object.", "invalid")]
+                )
+            outcome = await info.context.services.registry.upload_version(
+                principal=await info.context.require_principal(),
+                model_id=_uuid(input.model_id, "Model"),
+                chunks=_upload_chunks(input.file),
+                filename=getattr(input.file, "filename", None),
+                description=input.description,
+                tags=input.tags,
+                metrics=metrics,
+                input_example=input.input_example,
+                idempotency_key=input.idempotency_key,
+            )
+        except EXPECTED as exc:
+            return _expected(exc)
+        forget(info.context.loaders.versions_by_model_id, outcome.version.model_id)
+        return UploadModelVersionSuccess(
+            version=ModelVersion.from_table(outcome.version), deduplicated=outcome.deduplicated
+        )
+
+    @strawberry.mutation(
+        description="Point an alias at a ready version: promote, or roll back.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def set_alias(self, info: Info, input: SetAliasInput) -> SetAliasResult:
+        try:
+            alias = await info.context.services.registry.set_alias(
+                principal=await info.context.require_principal(),
+                model_id=_uuid(input.model_id, "Model"),
+                alias=input.alias,
+                version_id=_uuid(input.version_id, "Model version"),
+                reason=input.reason,
+            )
+        except EXPECTED as exc:
+            return _expected(exc)
+        return SetAliasSuccess(
+            alias=Alias(name=alias.name, updated_at=alias.updated_at, version_id=alias.version_id)
+        )
+
+    @strawberry.mutation(description="Remove an alias.", permission_classes=[IsAuthenticated])
+    async def remove_alias(self, info: Info, input: RemoveAliasInput) -> DoneResult:
+        try:
+            changed = await info.context.services.registry.remove_alias(
+                principal=await info.context.require_principal(),
+                model_id=_uuid(input.model_id, "Model"),
+                alias=input.alias,
+                reason=input.reason,
+            )
+        except EXPECTED as exc:
+            return _expected(exc)
+        return DoneSuccess(changed=changed)
+
+    @strawberry.mutation(
+        description="Archive a version: it keeps its number, loses its aliases, serves no more.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def archive_version(self, info: Info, id: strawberry.ID) -> VersionResult:
+        try:
+            version = await info.context.services.registry.archive_version(
+                principal=await info.context.require_principal(),
+                version_id=_uuid(id, "Model version"),
+            )
+        except EXPECTED as exc:
+            return _expected(exc)
+        return VersionSuccess(version=ModelVersion.from_table(version))
+
+    @strawberry.mutation(
+        description="Bring an archived version back to ready.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def restore_version(self, info: Info, id: strawberry.ID) -> VersionResult:
+        try:
+            version = await info.context.services.registry.restore_version(
+                principal=await info.context.require_principal(),
+                version_id=_uuid(id, "Model version"),
+            )
+        except EXPECTED as exc:
+            return _expected(exc)
+        return VersionSuccess(version=ModelVersion.from_table(version))
+
+    @strawberry.mutation(
+        description="Delete a model (owner only). It disappears at once; its files are "
+        "removed by a background cleanup.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def delete_model(self, info: Info, id: strawberry.ID) -> DoneResult:
+        try:
+            await info.context.services.registry.delete_model(
+                principal=await info.context.require_principal(), model_id=_uuid(id, "Model")
+            )
+        except EXPECTED as exc:
+            return _expected(exc)
+        return DoneSuccess(changed=True)
+
+    @strawberry.mutation(
+        description="Give a user access to a model, or change their level.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def share_model(self, info: Info, input: ShareModelInput) -> ShareModelResult:
+        try:
+            share = await info.context.services.registry.share_model(
+                principal=await info.context.require_principal(),
+                model_id=_uuid(input.model_id, "Model"),
+                username=input.username,
+                level=tables.ShareLevel(input.level.value),
+            )
+        except EXPECTED as exc:
+            return _expected(exc)
+        forget(info.context.loaders.shares_by_model_id, share.model_id)
+        return ShareSuccess(
+            share=Share(
+                level=ShareLevel(share.level), created_at=share.created_at, user_id=share.user_id
+            )
+        )
+
+    @strawberry.mutation(
+        description="Take a user's access away.", permission_classes=[IsAuthenticated]
+    )
+    async def unshare_model(self, info: Info, input: UnshareModelInput) -> DoneResult:
+        try:
+            changed = await info.context.services.registry.unshare_model(
+                principal=await info.context.require_principal(),
+                model_id=_uuid(input.model_id, "Model"),
+                username=input.username,
+            )
+        except EXPECTED as exc:
+            return _expected(exc)
+        return DoneSuccess(changed=changed)

@@ -1,0 +1,556 @@
+"""The model registry through the GraphQL API, uploads included (multipart, real models)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from storage import tables
+from tests import factories
+from tests.graph.test_accounts import codes
+
+CREATE_MODEL = """
+mutation Create($name: String!, $tags: [String!]! = []) {
+  createModel(input: {name: $name, tags: $tags}) {
+    __typename
+    ... on ModelSuccess { model { id name fullName myAccess owner { username } } }
+    ... on ValidationError { fields { path code } }
+    ... on ModelNameTakenError { message }
+  }
+}"""
+
+UPLOAD = """
+mutation Upload($input: UploadModelVersionInput!) {
+  uploadModelVersion(input: $input) {
+    __typename
+    ... on UploadModelVersionSuccess {
+      deduplicated
+      version {
+        id number status sourceFormat servingFormat safeFormat framework sha256 size
+        originalFilename warnings
+        signature { nFeaturesIn featureNames classes hasPredictProba task }
+        createdBy { username }
+      }
+    }
+    ... on ModelRejectedError { reason message }
+    ... on PayloadTooLargeError { limitBytes }
+    ... on ValidationError { fields { path code } }
+    ... on IdempotencyKeyReusedError { message }
+    ... on NotFoundError { message }
+    ... on ForbiddenError { message }
+  }
+}"""
+
+SET_ALIAS = """
+mutation SetAlias($model: ID!, $alias: String!, $version: ID!, $reason: String! = "") {
+  setAlias(input: {modelId: $model, alias: $alias, versionId: $version, reason: $reason}) {
+    __typename
+    ... on SetAliasSuccess { alias { name version { number } } }
+    ... on VersionNotReadyError { status }
+    ... on NotFoundError { message }
+    ... on ValidationError { fields { code } }
+  }
+}"""
+
+MODEL = """
+query Model($id: ID!) {
+  model(id: $id) {
+    name myAccess
+    versions(first: 10) { edges { node { number status } } pageInfo { hasNextPage } }
+    aliases { name version { number } }
+    aliasHistory { alias reason fromVersion { number } toVersion { number } actor { username } }
+  }
+}"""
+
+SHARE = """
+mutation Share($model: ID!, $user: String!, $level: ShareLevel!) {
+  shareModel(input: {modelId: $model, username: $user, level: $level}) {
+    __typename
+    ... on ShareSuccess { share { level user { username } } }
+    ... on NotFoundError { message }
+  }
+}"""
+
+
+@pytest.fixture
+def upload(client: httpx.AsyncClient):
+    """Send ``uploadModelVersion`` as a GraphQL multipart request."""
+
+    async def run(
+        token: str,
+        model_id: str,
+        data: bytes,
+        filename: str = "model.skops",
+        csrf: bool = True,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        variables = {"input": {"modelId": model_id, "file": None, **fields}}
+        headers = {"Authorization": f"Bearer {token}"}
+        if csrf:
+            headers["X-ModelServe-CSRF"] = "1"
+        response = await client.post(
+            "/graphql",
+            data={
+                "operations": json.dumps({"query": UPLOAD, "variables": variables}),
+                "map": json.dumps({"0": ["variables.input.file"]}),
+            },
+            files={"0": (filename, data, "application/octet-stream")},
+            headers=headers,
+        )
+        body = response.json()
+        body["_status"] = response.status_code
+        return body
+
+    return run
+
+
+@pytest.fixture
+async def owner(signup) -> dict[str, Any]:
+    return await signup("ada@example.com")
+
+
+@pytest.fixture
+async def create_model(gql):
+    async def run(token: str, name: str = "iris") -> dict[str, Any]:
+        body = await gql(CREATE_MODEL, {"name": name}, token=token)
+        assert body["data"]["createModel"]["__typename"] == "ModelSuccess", body
+        return body["data"]["createModel"]["model"]
+
+    return run
+
+
+def artifact_files(settings) -> list[Path]:
+    root = Path(settings.artifact_store_url)
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+async def test_create_model_and_upload_a_version(owner, create_model, upload):
+    model = await create_model(owner["accessToken"])
+    assert model["fullName"] == "ada/iris"
+    assert model["myAccess"] == "OWNER"
+
+    clf = factories.logistic_regression()
+    body = await upload(owner["accessToken"], model["id"], factories.skops_bytes(clf))
+    result = body["data"]["uploadModelVersion"]
+    assert result["__typename"] == "UploadModelVersionSuccess", body
+    version = result["version"]
+    assert version["number"] == 1
+    assert version["status"] == "READY"
+    assert version["sourceFormat"] == version["servingFormat"] == "skops"
+    assert version["safeFormat"] is True
+    assert version["signature"]["nFeaturesIn"] == 4
+    assert version["signature"]["classes"] == [0, 1]
+    assert version["signature"]["hasPredictProba"] is True
+    assert version["createdBy"] == {"username": "ada"}
+    assert result["deduplicated"] is False
+
+
+async def test_joblib_upload_is_served_as_skops(owner, create_model, upload):
+    model = await create_model(owner["accessToken"])
+    body = await upload(
+        owner["accessToken"],
+        model["id"],
+        factories.joblib_bytes(factories.logistic_regression(), compress=3),
+        filename="clf.joblib",
+    )
+    version = body["data"]["uploadModelVersion"]["version"]
+    assert version["sourceFormat"] == "joblib"
+    assert version["servingFormat"] == "skops"
+    assert version["safeFormat"] is False
+
+
+async def test_same_bytes_give_the_existing_version(owner, create_model, upload):
+    model = await create_model(owner["accessToken"])
+    data = factories.skops_bytes(factories.logistic_regression())
+    first = (await upload(owner["accessToken"], model["id"], data))["data"]["uploadModelVersion"]
+    again = (await upload(owner["accessToken"], model["id"], data))["data"]["uploadModelVersion"]
+    assert again["deduplicated"] is True
+    assert again["version"]["id"] == first["version"]["id"]
+    assert await tables.ModelVersion.all().count() == 1
+
+
+async def test_idempotency_key_replay_and_reuse(owner, create_model, upload):
+    model = await create_model(owner["accessToken"])
+    v1 = factories.skops_bytes(factories.logistic_regression(seed=1))
+    v2 = factories.skops_bytes(factories.logistic_regression(seed=2))
+    token = owner["accessToken"]
+    first = await upload(token, model["id"], v1, idempotencyKey="release-42")
+    replay = await upload(token, model["id"], v1, idempotencyKey="release-42")
+    assert (
+        replay["data"]["uploadModelVersion"]["version"]["id"]
+        == first["data"]["uploadModelVersion"]["version"]["id"]
+    )
+    reused = await upload(token, model["id"], v2, idempotencyKey="release-42")
+    assert reused["data"]["uploadModelVersion"]["__typename"] == "IdempotencyKeyReusedError"
+    assert await tables.ModelVersion.all().count() == 1
+
+
+async def test_versions_aliases_and_their_history(gql, owner, create_model, upload):
+    token = owner["accessToken"]
+    model = await create_model(token)
+    ids = []
+    for seed in (1, 2):
+        body = await upload(
+            token, model["id"], factories.skops_bytes(factories.logistic_regression(seed))
+        )
+        ids.append(body["data"]["uploadModelVersion"]["version"]["id"])
+
+    for version_id, reason in ((ids[1], "better recall"), (ids[0], "roll back")):
+        moved = await gql(
+            SET_ALIAS,
+            {"model": model["id"], "alias": "production", "version": version_id, "reason": reason},
+            token=token,
+        )
+        assert moved["data"]["setAlias"]["__typename"] == "SetAliasSuccess", moved
+
+    data = (await gql(MODEL, {"id": model["id"]}, token=token))["data"]["model"]
+    assert [e["node"]["number"] for e in data["versions"]["edges"]] == [2, 1]
+    assert data["aliases"] == [{"name": "production", "version": {"number": 1}}]
+    assert data["aliasHistory"] == [
+        {
+            "alias": "production",
+            "reason": "roll back",
+            "fromVersion": {"number": 2},
+            "toVersion": {"number": 1},
+            "actor": {"username": "ada"},
+        },
+        {
+            "alias": "production",
+            "reason": "better recall",
+            "fromVersion": None,
+            "toVersion": {"number": 2},
+            "actor": {"username": "ada"},
+        },
+    ]
+
+
+async def test_archived_version_cannot_get_an_alias(gql, owner, create_model, upload):
+    token = owner["accessToken"]
+    model = await create_model(token)
+    body = await upload(token, model["id"], factories.skops_bytes(factories.logistic_regression()))
+    version_id = body["data"]["uploadModelVersion"]["version"]["id"]
+    await gql(
+        SET_ALIAS, {"model": model["id"], "alias": "production", "version": version_id}, token=token
+    )
+    archived = await gql(
+        "mutation($id: ID!) { archiveVersion(id: $id) { __typename "
+        "... on VersionSuccess { version { status } } } }",
+        {"id": version_id},
+        token=token,
+    )
+    assert archived["data"]["archiveVersion"]["version"]["status"] == "ARCHIVED"
+    # Archiving took the alias away, and the history says so.
+    data = (await gql(MODEL, {"id": model["id"]}, token=token))["data"]["model"]
+    assert data["aliases"] == []
+    assert data["aliasHistory"][0]["reason"] == "version archived"
+
+    refused = await gql(
+        SET_ALIAS, {"model": model["id"], "alias": "production", "version": version_id}, token=token
+    )
+    assert refused["data"]["setAlias"] == {
+        "__typename": "VersionNotReadyError",
+        "status": "ARCHIVED",
+    }
+
+
+async def test_sharing_levels(gql, signup, owner, create_model, upload):
+    token = owner["accessToken"]
+    model = await create_model(token)
+    bob = await signup("bob@example.com")
+    shared = await gql(SHARE, {"model": model["id"], "user": "bob", "level": "VIEWER"}, token=token)
+    assert shared["data"]["shareModel"]["share"] == {"level": "VIEWER", "user": {"username": "bob"}}
+
+    seen = await gql(
+        "{ models(first: 10) { edges { node { fullName myAccess } } } }", token=bob["accessToken"]
+    )
+    assert seen["data"]["models"]["edges"] == [
+        {"node": {"fullName": "ada/iris", "myAccess": "VIEWER"}}
+    ]
+
+    # A viewer reads but cannot publish.
+    refused = await upload(
+        bob["accessToken"], model["id"], factories.skops_bytes(factories.logistic_regression())
+    )
+    assert refused["data"]["uploadModelVersion"]["__typename"] == "ForbiddenError"
+
+    await gql(SHARE, {"model": model["id"], "user": "bob", "level": "MAINTAINER"}, token=token)
+    allowed = await upload(
+        bob["accessToken"], model["id"], factories.skops_bytes(factories.logistic_regression())
+    )
+    assert allowed["data"]["uploadModelVersion"]["__typename"] == "UploadModelVersionSuccess"
+
+    await gql(
+        'mutation($m: ID!) { unshareModel(input: {modelId: $m, username: "bob"}) { __typename } }',
+        {"m": model["id"]},
+        token=token,
+    )
+    gone = await gql(
+        "query($id: ID!) { model(id: $id) { name } }", {"id": model["id"]}, token=bob["accessToken"]
+    )
+    assert gone["data"]["model"] is None
+
+
+async def test_strangers_see_nothing(gql, signup, owner, create_model, upload):
+    """G21: another user's model, version and aliases answer exactly like random ids."""
+    token = owner["accessToken"]
+    model = await create_model(token)
+    body = await upload(token, model["id"], factories.skops_bytes(factories.logistic_regression()))
+    version_id = body["data"]["uploadModelVersion"]["version"]["id"]
+    mallory = (await signup("mallory@example.com"))["accessToken"]
+    random_id = "00000000-0000-4000-8000-000000000000"
+
+    for target_model, target_version in ((model["id"], version_id), (random_id, random_id)):
+        assert (
+            await gql(
+                "query($id: ID!) { model(id: $id) { name } }", {"id": target_model}, token=mallory
+            )
+        )["data"] == {"model": None}
+        assert (
+            await gql(
+                "query($id: ID!) { modelVersion(id: $id) { number } }",
+                {"id": target_version},
+                token=mallory,
+            )
+        )["data"] == {"modelVersion": None}
+        alias = await gql(
+            SET_ALIAS,
+            {"model": target_model, "alias": "production", "version": target_version},
+            token=mallory,
+        )
+        assert alias["data"]["setAlias"] == {
+            "__typename": "NotFoundError",
+            "message": "Model not found.",
+        }
+        archived = await gql(
+            "mutation($id: ID!) { archiveVersion(id: $id) { "
+            "__typename ... on NotFoundError { message } } }",
+            {"id": target_version},
+            token=mallory,
+        )
+        assert archived["data"]["archiveVersion"] == {
+            "__typename": "NotFoundError",
+            "message": "Model version not found.",
+        }
+        uploaded = await upload(mallory, target_model, b"irrelevant")
+        assert uploaded["data"]["uploadModelVersion"] == {
+            "__typename": "NotFoundError",
+            "message": "Model not found.",
+        }
+    listed = await gql("{ models(first: 100) { edges { node { id } } } }", token=mallory)
+    assert listed["data"]["models"]["edges"] == []
+    by_name = await gql('{ model(owner: "ada", name: "iris") { id } }', token=mallory)
+    assert by_name["data"]["model"] is None
+
+
+@pytest.mark.parametrize(
+    ("make", "filename"),
+    [
+        (lambda m: factories.exploit_pickle(m), "model.pkl"),
+        (lambda m: factories.exploit_joblib(m), "model.joblib"),
+        (lambda m: factories.exploit_joblib(m, compress=3), "model.joblib"),
+        (lambda m: factories.exploit_pickle(m), "model.bin"),
+    ],
+    ids=["pkl", "joblib", "joblib-compressed", "renamed-bin"],
+)
+async def test_malicious_pickles_are_rejected_unexecuted(
+    owner, create_model, upload, settings, tmp_path, make, filename
+):
+    model = await create_model(owner["accessToken"])
+    marker = tmp_path / "pwned"
+    body = await upload(owner["accessToken"], model["id"], make(str(marker)), filename=filename)
+    result = body["data"]["uploadModelVersion"]
+    assert result["__typename"] == "ModelRejectedError"
+    assert result["reason"] == "forbidden_global"
+    assert "system" in result["message"]
+    assert not marker.exists()
+    assert await tables.ModelVersion.all().count() == 0
+    assert artifact_files(settings) == []
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty"),
+        (os.urandom(4096), "unknown_format"),
+        (b"this is a text file renamed to .onnx\n" * 20, "unknown_format"),
+    ],
+    ids=["empty", "random", "text"],
+)
+async def test_non_models_are_rejected(owner, create_model, upload, settings, data, reason):
+    model = await create_model(owner["accessToken"])
+    body = await upload(owner["accessToken"], model["id"], data, filename="model.onnx")
+    assert body["data"]["uploadModelVersion"]["__typename"] == "ModelRejectedError"
+    assert body["data"]["uploadModelVersion"]["reason"] == reason
+    assert await tables.ModelVersion.all().count() == 0
+    assert artifact_files(settings) == []
+
+
+async def test_a_plain_dict_pickle_is_not_a_model(owner, create_model, upload):
+    model = await create_model(owner["accessToken"])
+    body = await upload(
+        owner["accessToken"], model["id"], factories.pickle_bytes({"a": 1}), filename="m.pkl"
+    )
+    assert body["data"]["uploadModelVersion"]["__typename"] == "ModelRejectedError"
+    assert body["data"]["uploadModelVersion"]["reason"] in {"no_predict", "not_a_model"}
+
+
+async def test_truncated_pickle_is_rejected(owner, create_model, upload):
+    model = await create_model(owner["accessToken"])
+    data = factories.pickle_bytes(factories.logistic_regression())
+    body = await upload(owner["accessToken"], model["id"], data[: len(data) // 2], filename="m.pkl")
+    assert body["data"]["uploadModelVersion"]["reason"] == "truncated"
+
+
+async def test_oversized_upload_is_refused_and_leaves_nothing(
+    app, owner, create_model, upload, settings
+):
+    model = await create_model(owner["accessToken"])
+    registry = app.state.services.registry
+    original = registry.limits
+    registry.limits = dataclasses.replace(original, max_upload_bytes=10_000)
+    try:
+        body = await upload(owner["accessToken"], model["id"], b"\x80\x04" + b"x" * 20_000)
+    finally:
+        registry.limits = original
+    assert body["data"]["uploadModelVersion"] == {
+        "__typename": "PayloadTooLargeError",
+        "limitBytes": 10_000,
+    }
+    assert artifact_files(settings) == []
+    spool = settings.data_dir / "spool"
+    assert not spool.exists() or list(spool.iterdir()) == []
+
+
+async def test_hostile_filename_is_only_a_label(owner, create_model, upload, settings):
+    model = await create_model(owner["accessToken"])
+    body = await upload(
+        owner["accessToken"],
+        model["id"],
+        factories.skops_bytes(factories.logistic_regression()),
+        filename="../../app/main.py",
+    )
+    version = body["data"]["uploadModelVersion"]["version"]
+    assert version["originalFilename"] == "main.py"
+    files = artifact_files(settings)
+    assert [f.name for f in files] == [version["sha256"]]
+
+
+async def test_upload_without_csrf_header_is_refused(owner, create_model, upload):
+    model = await create_model(owner["accessToken"])
+    body = await upload(
+        owner["accessToken"],
+        model["id"],
+        factories.skops_bytes(factories.logistic_regression()),
+        csrf=False,
+    )
+    assert body["_status"] == 400
+    assert body["errors"][0]["extensions"]["code"] == "CSRF_HEADER_REQUIRED"
+    assert await tables.ModelVersion.all().count() == 0
+
+
+async def test_model_names_are_validated_and_unique(gql, owner):
+    token = owner["accessToken"]
+    bad = await gql(CREATE_MODEL, {"name": "../etc"}, token=token)
+    assert bad["data"]["createModel"] == {
+        "__typename": "ValidationError",
+        "fields": [{"path": ["input", "name"], "code": "invalid_name"}],
+    }
+    await gql(CREATE_MODEL, {"name": "iris"}, token=token)
+    again = await gql(CREATE_MODEL, {"name": "iris"}, token=token)
+    assert again["data"]["createModel"]["__typename"] == "ModelNameTakenError"
+
+
+async def test_delete_model_hides_it_and_frees_the_name(
+    gql, owner, create_model, upload, app, settings
+):
+    token = owner["accessToken"]
+    model = await create_model(token)
+    await upload(token, model["id"], factories.skops_bytes(factories.logistic_regression()))
+    deleted = await gql(
+        "mutation($id: ID!) { deleteModel(id: $id) { __typename } }",
+        {"id": model["id"]},
+        token=token,
+    )
+    assert deleted["data"]["deleteModel"]["__typename"] == "DoneSuccess"
+    assert (
+        await gql("query($id: ID!) { model(id: $id) { name } }", {"id": model["id"]}, token=token)
+    )["data"]["model"] is None
+    assert len(artifact_files(settings)) == 1
+    assert await app.state.services.registry.purge_deleted() == 1
+    assert artifact_files(settings) == []
+    recreated = await gql(CREATE_MODEL, {"name": "iris"}, token=token)
+    assert recreated["data"]["createModel"]["__typename"] == "ModelSuccess"
+
+
+async def test_unauthenticated_registry_calls(gql):
+    body = await gql("{ models(first: 5) { edges { cursor } } }")
+    assert codes(body) == ["UNAUTHENTICATED"]
+
+
+LIST_EVERYTHING = """
+{ models(first: 50) { edges { node {
+    fullName owner { username }
+    versions(first: 5) { edges { node { number createdBy { username } } } }
+    aliases { name version { number } }
+} } } }"""
+
+
+async def test_listing_models_costs_a_constant_number_of_queries(gql, owner, app, monkeypatch):
+    """20 models with versions, owners and aliases: the query count does not grow with N."""
+    from tortoise import connections
+
+    principal = await app.state.services.accounts.authenticate(owner["accessToken"])
+    registry = app.state.services.registry
+    data = factories.skops_bytes(factories.logistic_regression())
+
+    async def seed(count: int) -> None:
+        for i in range(count):
+            model = await registry.create_model(
+                principal=principal, name=f"m{i}-{count}", description="", tags=[]
+            )
+            version = await tables.ModelVersion.create(
+                model_id=model.id,
+                number=1,
+                status="ready",
+                artifact_key="sha256/" + "0" * 64,
+                sha256=f"{i:064d}",
+                size=len(data),
+                source_format="skops",
+                serving_key="sha256/" + "0" * 64,
+                serving_format="skops",
+                serving_size=len(data),
+                framework="sklearn",
+                estimator_class="LogisticRegression",
+                created_by_id=principal.user_id,
+            )
+            await tables.Alias.create(model_id=model.id, name="production", version_id=version.id)
+
+    connection = connections.get("default")
+    counted: list[str] = []
+    for method in ("execute_query", "execute_query_dict"):
+        original = getattr(connection, method)
+
+        async def counting(query, *args, _original=original, **kwargs):
+            counted.append(str(query))
+            return await _original(query, *args, **kwargs)
+
+        monkeypatch.setattr(connection, method, counting)
+
+    async def queries_for_listing() -> tuple[int, int]:
+        counted.clear()
+        body = await gql(LIST_EVERYTHING, token=owner["accessToken"])
+        assert "errors" not in body, body
+        return len(body["data"]["models"]["edges"]), len(counted)
+
+    await seed(2)
+    small, small_queries = await queries_for_listing()
+    await seed(18)
+    large, large_queries = await queries_for_listing()
+    assert (small, large) == (2, 20)
+    assert large_queries == small_queries

@@ -1,0 +1,78 @@
+"""The `modelserve` command, run as a new user would run it."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args: str, data_dir: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODELSERVE_")} | {
+        "MODELSERVE_DATA_DIR": str(data_dir)
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "graph.cli", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_export_schema_prints_the_committed_schema(tmp_path):
+    result = run_cli("export-schema", data_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (ROOT / "schema.graphql").read_text()
+
+
+def test_migrate_then_create_admin(tmp_path):
+    migrated = run_cli("migrate", data_dir=tmp_path)
+    assert migrated.returncode == 0, migrated.stderr
+    assert "applied" in migrated.stdout
+
+    created = run_cli(
+        "create-admin",
+        "Root@Example.com",
+        "--password-stdin",
+        data_dir=tmp_path,
+        stdin="a long admin password\n",
+    )
+    assert created.returncode == 0, created.stderr
+    assert "admin ready: root@example.com" in created.stdout
+
+    with sqlite3.connect(tmp_path / "modelserve.db") as db:
+        rows = db.execute("select email, role, is_active from users").fetchall()
+    assert rows == [("root@example.com", "admin", 1)]
+
+
+def test_create_admin_refuses_a_short_password(tmp_path):
+    result = run_cli(
+        "create-admin", "root@example.com", "--password-stdin", data_dir=tmp_path, stdin="short\n"
+    )
+    assert result.returncode != 0
+    assert "password: Use at least 10 characters." in result.stderr
+
+
+def test_bad_configuration_is_reported_not_raised(tmp_path):
+    env_result = subprocess.run(
+        [sys.executable, "-m", "graph.cli", "migrate"],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("MODELSERVE_")},
+            "MODELSERVE_DATA_DIR": str(tmp_path),
+            "MODELSERVE_ENVIRONMENT": "production",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert env_result.returncode == 2
+    assert "MODELSERVE_SECRET_KEY is required in production" in env_result.stderr
+    assert "Traceback" not in env_result.stderr
