@@ -6,7 +6,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-MODEL_MODULES = ["storage.tables.accounts", "storage.tables.registry"]
+MODEL_MODULES = [
+    "storage.tables.accounts",
+    "storage.tables.registry",
+    "storage.tables.predictions",
+]
 MIGRATIONS_ROOT = Path(__file__).resolve().parent.parent / "migrations"
 
 

@@ -1,10 +1,12 @@
 """Tortoise models, one module per area; import them by name (``tables.User``)."""
 
 from storage.tables.accounts import RefreshToken, Role, Session, User
+from storage.tables.predictions import PredictionLog, PredictionStatus
 from storage.tables.registry import (
     Alias,
     AliasEvent,
     IdempotencyKey,
+    LogPolicy,
     Model,
     ModelVersion,
     Share,
@@ -16,8 +18,11 @@ __all__ = [
     "Alias",
     "AliasEvent",
     "IdempotencyKey",
+    "LogPolicy",
     "Model",
     "ModelVersion",
+    "PredictionLog",
+    "PredictionStatus",
     "RefreshToken",
     "Role",
     "Session",

@@ -34,7 +34,7 @@ class Session(Model):
 
     id = fields.UUIDField(primary_key=True)
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="sessions", on_delete=fields.CASCADE
+        "models.User", related_name="sessions", on_delete=fields.CASCADE, db_index=True
     )
     created_at = fields.DatetimeField(auto_now_add=True)
     expires_at = fields.DatetimeField(db_index=True)
@@ -52,7 +52,7 @@ class RefreshToken(Model):
 
     id = fields.UUIDField(primary_key=True)
     session: fields.ForeignKeyRelation[Session] = fields.ForeignKeyField(
-        "models.Session", related_name="refresh_tokens", on_delete=fields.CASCADE
+        "models.Session", related_name="refresh_tokens", on_delete=fields.CASCADE, db_index=True
     )
     issued_at = fields.DatetimeField(auto_now_add=True)
     expires_at = fields.DatetimeField()

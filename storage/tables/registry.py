@@ -15,6 +15,14 @@ class VersionStatus(StrEnum):
     ARCHIVED = "archived"
 
 
+class LogPolicy(StrEnum):
+    """How much of each prediction's input and output the log keeps."""
+
+    FULL = "full"
+    HASH = "hash"
+    NONE = "none"
+
+
 class ShareLevel(StrEnum):
     VIEWER = "viewer"
     PREDICTOR = "predictor"
@@ -32,6 +40,9 @@ class Model(Table):
     deleted_at = fields.DatetimeField(null=True)
     # Set once a deleted model's artifacts have been removed by the cleanup task.
     purged_at = fields.DatetimeField(null=True)
+    log_policy = fields.CharEnumField(LogPolicy, max_length=8, default=LogPolicy.FULL)
+    # Seconds to cache identical predictions of deterministic versions; null turns it off.
+    prediction_cache_ttl_s = fields.IntField(null=True)
 
     class Meta:
         table = "models"
@@ -64,8 +75,19 @@ class ModelVersion(Table):
     metrics = fields.JSONField(default=dict)
     tags = fields.JSONField(default=list)
     original_filename = fields.CharField(max_length=255, default="")
+    # The compiled fast path: an ONNX conversion that agreed with the original on the examples.
+    compiled_key = fields.CharField(max_length=128, null=True)
+    compiled_max_abs_diff = fields.FloatField(null=True)
+    use_compiled = fields.BooleanField(default=True)
+    # Per-version micro-batching overrides; null means the server's settings.
+    batch_max_rows = fields.IntField(null=True)
+    batch_max_wait_ms = fields.FloatField(null=True)
     created_by = fields.ForeignKeyField(
-        "models.User", related_name="created_versions", null=True, on_delete=fields.SET_NULL
+        "models.User",
+        related_name="created_versions",
+        null=True,
+        on_delete=fields.SET_NULL,
+        db_index=True,
     )
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -79,7 +101,7 @@ class Alias(Table):
     model = fields.ForeignKeyField("models.Model", related_name="aliases", on_delete=fields.CASCADE)
     name = fields.CharField(max_length=64)
     version = fields.ForeignKeyField(
-        "models.ModelVersion", related_name="aliases", on_delete=fields.CASCADE
+        "models.ModelVersion", related_name="aliases", on_delete=fields.CASCADE, db_index=True
     )
     updated_at = fields.DatetimeField(auto_now=True)
     updated_by = fields.ForeignKeyField(
@@ -96,7 +118,7 @@ class AliasEvent(Table):
 
     id = fields.UUIDField(primary_key=True)
     model = fields.ForeignKeyField(
-        "models.Model", related_name="alias_events", on_delete=fields.CASCADE
+        "models.Model", related_name="alias_events", on_delete=fields.CASCADE, db_index=True
     )
     alias = fields.CharField(max_length=64)
     from_version = fields.ForeignKeyField(
@@ -118,7 +140,9 @@ class AliasEvent(Table):
 class Share(Table):
     id = fields.UUIDField(primary_key=True)
     model = fields.ForeignKeyField("models.Model", related_name="shares", on_delete=fields.CASCADE)
-    user = fields.ForeignKeyField("models.User", related_name="shares", on_delete=fields.CASCADE)
+    user = fields.ForeignKeyField(
+        "models.User", related_name="shares", on_delete=fields.CASCADE, db_index=True
+    )
     level = fields.CharEnumField(ShareLevel, max_length=16)
     created_at = fields.DatetimeField(auto_now_add=True)
 

@@ -462,12 +462,28 @@ async def test_local_disk_full(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
     assert not any((store.root / "sha256").iterdir())
 
 
-async def test_local_other_os_errors_pass_through(tmp_path: Path) -> None:
+async def test_local_store_recreates_a_removed_directory(tmp_path: Path) -> None:
     store = LocalArtifactStore(tmp_path / "a")
     await store.ping()
-    store.temp_dir.rmdir()  # e.g. someone removed the directory under us
-    with pytest.raises(FileNotFoundError):
+    store.temp_dir.rmdir()  # e.g. an operator emptied the directory while the server ran
+    stored = await store.put_bytes(b"x")
+    assert await store.get_bytes(stored.key) == b"x"
+
+
+async def test_local_other_os_errors_pass_through(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = LocalArtifactStore(tmp_path / "a")
+
+    async def write(f: Any, chunk: bytes) -> None:
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    monkeypatch.setattr(store, "_write", write)
+    with pytest.raises(OSError) as raised:
         await store.put_bytes(b"x")
+    assert raised.value.errno == errno.EIO
+    assert not isinstance(raised.value, ArtifactStoreFull)
+    assert list(store.temp_dir.iterdir()) == []
 
 
 async def test_local_ping_unwritable(tmp_path: Path) -> None:

@@ -1,0 +1,40 @@
+"""The prediction log: one row per predict call, success or failure."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model as Table
+
+
+class PredictionStatus(StrEnum):
+    OK = "ok"
+    ERROR = "error"
+
+
+class PredictionLog(Table):
+    id = fields.UUIDField(primary_key=True)
+    model = fields.ForeignKeyField(
+        "models.Model", related_name="predictions", on_delete=fields.CASCADE
+    )
+    version = fields.ForeignKeyField(
+        "models.ModelVersion", related_name="predictions", null=True, on_delete=fields.SET_NULL
+    )
+    caller = fields.ForeignKeyField(
+        "models.User", related_name=False, null=True, on_delete=fields.SET_NULL, db_index=True
+    )
+    request_id = fields.CharField(max_length=64)
+    status = fields.CharEnumField(PredictionStatus, max_length=8)
+    error_code = fields.CharField(max_length=32, null=True)
+    n_rows = fields.IntField()
+    latency_ms = fields.FloatField()
+    # Per the model's log policy: the rows themselves, only their hash, or neither.
+    inputs = fields.JSONField(null=True)
+    inputs_hash = fields.CharField(max_length=64, null=True)
+    outputs = fields.JSONField(null=True)
+    created_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "prediction_logs"
+        indexes = (("model", "created_at"), ("version", "created_at"))
