@@ -15,7 +15,9 @@ Every expected failure is a ``DomainError`` with a stable ``code``; the GraphQL 
     ├── PayloadTooLarge           PAYLOAD_TOO_LARGE
     ├── ModelRejected             MODEL_REJECTED  an upload failed intake (carries reason)
     ├── StorageFull               STORAGE_FULL
-    └── Unavailable               UNAVAILABLE     a backing service is down
+    ├── Unavailable               UNAVAILABLE     a backing service is down
+    ├── PredictionTimeout         PREDICTION_TIMEOUT  the model did not answer in time
+    └── PredictionFailed          PREDICTION_FAILED   the model raised
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ class ErrorCode(StrEnum):
     MODEL_REJECTED = "MODEL_REJECTED"
     STORAGE_FULL = "STORAGE_FULL"
     UNAVAILABLE = "UNAVAILABLE"
+    PREDICTION_TIMEOUT = "PREDICTION_TIMEOUT"
+    PREDICTION_FAILED = "PREDICTION_FAILED"
     INTERNAL = "INTERNAL"
 
 

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from domain.accounts import Accounts, LoginRates, PasswordHashing, TokenCodec
+from domain.inference.cache import ModelCache
+from domain.inference.compile import NotCompiled, compile_version
+from domain.inference.service import Inference, InferenceConfig
+from domain.predictions.log import PredictionLogWriter, purge_older_than
 from domain.ratelimit import Rate, RateLimiter
+from domain.registry.intake import IntakeResult, load_serving_model
 from domain.registry.service import IntakeLimits, Registry
 from settings import Settings
 from storage.artifacts import ArtifactStore, artifact_store_from_url
 from storage.pubsub import PubSub, pubsub_from_url
 
 log = logging.getLogger("modelserve")
+
+COMPILE_TIMEOUT_S = 120.0
 
 
 @dataclass
@@ -26,11 +36,21 @@ class Services:
     accounts: Accounts
     store: ArtifactStore
     registry: Registry
+    inference: Inference
+    redis: Any | None
+    _maintenance: asyncio.Task[None] | None = None
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
         pubsub = pubsub_from_url(settings.redis_url)
         limiter = RateLimiter(settings.redis_url)
+        redis = None
+        if settings.redis_url:
+            import redis.asyncio as redis_asyncio
+
+            redis = redis_asyncio.Redis.from_url(
+                settings.redis_url, socket_connect_timeout=1.0, socket_timeout=1.0
+            )
         hashing = PasswordHashing(
             time_cost=settings.argon2_time_cost,
             memory_kib=settings.argon2_memory_kib,
@@ -53,6 +73,33 @@ class Services:
             hashing=hashing, tokens=tokens, limiter=limiter, rates=rates, publish=pubsub.publish
         )
         store = artifact_store_from_url(settings.artifact_store_url)
+        compile_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="compile")
+
+        async def compile_hook(
+            serving_bytes: bytes, result: IntakeResult, example: list[list[float]] | None
+        ) -> tuple[bytes, float] | str:
+            loop = asyncio.get_running_loop()
+            try:
+                compiled = await asyncio.wait_for(
+                    loop.run_in_executor(
+                        compile_pool,
+                        lambda: compile_version(
+                            serving_bytes=serving_bytes,
+                            n_features=result.signature.n_features_in,
+                            example=example,
+                        ),
+                    ),
+                    COMPILE_TIMEOUT_S,
+                )
+            except NotCompiled as exc:
+                return str(exc)
+            except TimeoutError:
+                return "conversion took too long"
+            except Exception as exc:
+                log.warning("compiling a version failed", exc_info=True)
+                return f"conversion failed ({type(exc).__name__})"
+            return compiled.onnx_bytes, compiled.max_abs_diff
+
         registry = Registry(
             store=store,
             spool_dir=settings.data_dir / "spool",
@@ -62,12 +109,64 @@ class Services:
                 max_upload_bytes=settings.max_upload_bytes,
             ),
             publish=pubsub.publish,
+            compile=compile_hook,
         )
-        return cls(settings, pubsub, limiter, hashing, accounts, store, registry)
+        cache = ModelCache(
+            store=store,
+            load=lambda data, fmt: load_serving_model(data=data, serving_format=fmt),
+            executor=ThreadPoolExecutor(max_workers=2, thread_name_prefix="model-load"),
+            max_bytes=settings.model_cache_max_bytes,
+            max_models=settings.model_cache_max_models,
+            redis=redis,
+            redis_max_bytes=settings.redis_artifact_max_bytes,
+            redis_ttl_s=settings.redis_artifact_ttl_s,
+        )
+        inference = Inference(
+            config=InferenceConfig(
+                workers=settings.inference_workers,
+                timeout_s=settings.predict_timeout_s,
+                batch_max_rows=settings.batch_max_rows,
+                batch_max_wait_ms=settings.batch_max_wait_ms,
+            ),
+            cache=cache,
+            log_writer=PredictionLogWriter(
+                max_queue=settings.prediction_log_queue,
+                batch_size=settings.prediction_log_batch,
+                publish=pubsub.publish,
+            ),
+            pubsub=pubsub,
+        )
+        return cls(settings, pubsub, limiter, hashing, accounts, store, registry, inference, redis)
+
+    def start(self) -> None:
+        """Start background work; call inside the running event loop, after the database."""
+        self.inference.start()
+        if self._maintenance is None:
+            self._maintenance = asyncio.create_task(self._maintain(), name="maintenance")
+
+    async def _maintain(self) -> None:
+        """Purge deleted models' artifacts and old prediction logs, periodically."""
+        while True:
+            await asyncio.sleep(self.settings.purge_interval_s)
+            try:
+                await self.registry.purge_deleted()
+                await purge_older_than(self.settings.prediction_log_retention_days)
+            except Exception:
+                log.warning("maintenance pass failed; will retry", exc_info=True)
 
     async def close(self) -> None:
+        """Flush the prediction log and release connections; call before the database closes."""
+        if self._maintenance is not None:
+            self._maintenance.cancel()
+            with contextlib.suppress(BaseException):
+                await self._maintenance
+        with contextlib.suppress(Exception):
+            await self.inference.close()
         with contextlib.suppress(Exception):
             await self.pubsub.close()
         with contextlib.suppress(Exception):
             await self.store.close()
+        if self.redis is not None:
+            with contextlib.suppress(Exception):
+                await self.redis.aclose()
         self.hashing.close()

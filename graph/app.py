@@ -124,6 +124,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             config=tortoise_config(settings.database_url, pool_max=settings.database_pool_max),
             generate_schemas=False,
         ):
+            services.start()
             log.info(
                 "ModelServe ready (%s, %s)",
                 settings.environment.value,

@@ -108,6 +108,15 @@ class ModelVersion:
     metrics: JSON
     tags: list[str]
     original_filename: str = strawberry.field(description="As uploaded; for display only.")
+    compiled_available: bool = strawberry.field(
+        description="Whether an ONNX conversion agreed with the original and can serve it."
+    )
+    compiled_max_abs_diff: float | None = strawberry.field(
+        description="Largest difference between the original and the compiled copy when checked."
+    )
+    runtime: str = strawberry.field(
+        description="What serves predictions now: sklearn (the original) or onnx."
+    )
     created_at: datetime
     model_id: strawberry.Private[uuid.UUID]
     created_by_id: strawberry.Private[uuid.UUID | None]
@@ -142,6 +151,14 @@ class ModelVersion:
             metrics=version.metrics,
             tags=list(version.tags or []),
             original_filename=version.original_filename,
+            compiled_available=version.compiled_key is not None,
+            compiled_max_abs_diff=version.compiled_max_abs_diff,
+            runtime=(
+                "onnx"
+                if version.serving_format == "onnx"
+                or (version.compiled_key is not None and version.use_compiled)
+                else "sklearn"
+            ),
             created_at=version.created_at,
             model_id=version.model_id,
             created_by_id=version.created_by_id,
@@ -324,7 +341,7 @@ def _after_number(after: str | None) -> int | None:
     return int(after[1:])
 
 
-def _uuid(raw: str, what: str) -> uuid.UUID:
+def parse_id(raw: str, what: str) -> uuid.UUID:
     try:
         return uuid.UUID(raw)
     except ValueError:
@@ -435,7 +452,7 @@ ShareModelResult = Annotated[
 DoneResult = Annotated[DoneSuccess | NotFoundError | ForbiddenError, strawberry.union("DoneResult")]
 
 
-def _expected(exc: Exception) -> Any:
+def expected_error(exc: Exception) -> Any:
     """Map an expected domain failure to its union member (see ``graph/errors.py``)."""
     match exc:
         case ValidationFailed():
@@ -562,7 +579,7 @@ class RegistryQuery:
         principal = await info.context.require_principal()
         registry = info.context.services.registry
         if id is not None:
-            found = await registry.get_model(principal=principal, model_id=_uuid(id, "Model"))
+            found = await registry.get_model(principal=principal, model_id=parse_id(id, "Model"))
         elif owner is not None and name is not None:
             found = await registry.get_model_by_name(principal=principal, owner=owner, name=name)
         else:
@@ -615,7 +632,7 @@ class RegistryQuery:
     @strawberry.field(description="A model version by id.", permission_classes=[IsAuthenticated])
     async def model_version(self, info: Info, id: strawberry.ID) -> ModelVersion | None:
         version = await info.context.services.registry.get_version(
-            principal=await info.context.require_principal(), version_id=_uuid(id, "Version")
+            principal=await info.context.require_principal(), version_id=parse_id(id, "Version")
         )
         return ModelVersion.from_table(version) if version else None
 
@@ -632,7 +649,7 @@ class RegistryMutation:
                 tags=input.tags,
             )
         except EXPECTED as exc:
-            return _expected(exc)
+            return expected_error(exc)
         return ModelSuccess(model=Model.from_table(model, Access.OWNER))
 
     @strawberry.mutation(
@@ -645,13 +662,13 @@ class RegistryMutation:
         try:
             model = await registry.update_model(
                 principal=principal,
-                model_id=_uuid(input.id, "Model"),
+                model_id=parse_id(input.id, "Model"),
                 name=input.name,
                 description=input.description,
                 tags=input.tags,
             )
         except EXPECTED as exc:
-            return _expected(exc)
+            return expected_error(exc)
         [access] = await registry.access_levels(principal=principal, models=[model])
         return ModelSuccess(model=Model.from_table(model, access or Access.VIEWER))
 
@@ -671,7 +688,7 @@ class RegistryMutation:
                 )
             outcome = await info.context.services.registry.upload_version(
                 principal=await info.context.require_principal(),
-                model_id=_uuid(input.model_id, "Model"),
+                model_id=parse_id(input.model_id, "Model"),
                 chunks=_upload_chunks(input.file),
                 filename=getattr(input.file, "filename", None),
                 description=input.description,
@@ -681,7 +698,7 @@ class RegistryMutation:
                 idempotency_key=input.idempotency_key,
             )
         except EXPECTED as exc:
-            return _expected(exc)
+            return expected_error(exc)
         forget(info.context.loaders.versions_by_model_id, outcome.version.model_id)
         return UploadModelVersionSuccess(
             version=ModelVersion.from_table(outcome.version), deduplicated=outcome.deduplicated
@@ -695,13 +712,13 @@ class RegistryMutation:
         try:
             alias = await info.context.services.registry.set_alias(
                 principal=await info.context.require_principal(),
-                model_id=_uuid(input.model_id, "Model"),
+                model_id=parse_id(input.model_id, "Model"),
                 alias=input.alias,
-                version_id=_uuid(input.version_id, "Model version"),
+                version_id=parse_id(input.version_id, "Model version"),
                 reason=input.reason,
             )
         except EXPECTED as exc:
-            return _expected(exc)
+            return expected_error(exc)
         return SetAliasSuccess(
             alias=Alias(name=alias.name, updated_at=alias.updated_at, version_id=alias.version_id)
         )
@@ -711,12 +728,12 @@ class RegistryMutation:
         try:
             changed = await info.context.services.registry.remove_alias(
                 principal=await info.context.require_principal(),
-                model_id=_uuid(input.model_id, "Model"),
+                model_id=parse_id(input.model_id, "Model"),
                 alias=input.alias,
                 reason=input.reason,
             )
         except EXPECTED as exc:
-            return _expected(exc)
+            return expected_error(exc)
         return DoneSuccess(changed=changed)
 
     @strawberry.mutation(
@@ -727,10 +744,10 @@ class RegistryMutation:
         try:
             version = await info.context.services.registry.archive_version(
                 principal=await info.context.require_principal(),
-                version_id=_uuid(id, "Model version"),
+                version_id=parse_id(id, "Model version"),
             )
         except EXPECTED as exc:
-            return _expected(exc)
+            return expected_error(exc)
         return VersionSuccess(version=ModelVersion.from_table(version))
 
     @strawberry.mutation(
@@ -741,10 +758,10 @@ class RegistryMutation:
         try:
             version = await info.context.services.registry.restore_version(
                 principal=await info.context.require_principal(),
-                version_id=_uuid(id, "Model version"),
+                version_id=parse_id(id, "Model version"),
             )
         except EXPECTED as exc:
-            return _expected(exc)
+            return expected_error(exc)
         return VersionSuccess(version=ModelVersion.from_table(version))
 
     @strawberry.mutation(
@@ -755,10 +772,10 @@ class RegistryMutation:
     async def delete_model(self, info: Info, id: strawberry.ID) -> DoneResult:
         try:
             await info.context.services.registry.delete_model(
-                principal=await info.context.require_principal(), model_id=_uuid(id, "Model")
+                principal=await info.context.require_principal(), model_id=parse_id(id, "Model")
             )
         except EXPECTED as exc:
-            return _expected(exc)
+            return expected_error(exc)
         return DoneSuccess(changed=True)
 
     @strawberry.mutation(
@@ -769,12 +786,12 @@ class RegistryMutation:
         try:
             share = await info.context.services.registry.share_model(
                 principal=await info.context.require_principal(),
-                model_id=_uuid(input.model_id, "Model"),
+                model_id=parse_id(input.model_id, "Model"),
                 username=input.username,
                 level=tables.ShareLevel(input.level.value),
             )
         except EXPECTED as exc:
-            return _expected(exc)
+            return expected_error(exc)
         forget(info.context.loaders.shares_by_model_id, share.model_id)
         return ShareSuccess(
             share=Share(
@@ -789,9 +806,9 @@ class RegistryMutation:
         try:
             changed = await info.context.services.registry.unshare_model(
                 principal=await info.context.require_principal(),
-                model_id=_uuid(input.model_id, "Model"),
+                model_id=parse_id(input.model_id, "Model"),
                 username=input.username,
             )
         except EXPECTED as exc:
-            return _expected(exc)
+            return expected_error(exc)
         return DoneSuccess(changed=changed)

@@ -13,20 +13,23 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from graph.accounts import AccountsMutation, AccountsQuery, AccountsSubscription
-from graph.errors import ErrorFormatting
+from graph.errors import ErrorFormatting, Schema
+from graph.inference import FEATURE_MATRIX, FeatureMatrix, InferenceMutation, InferenceQuery
 from graph.registry import RegistryMutation, RegistryQuery
 from graph.validation import SensitiveMutationsAlone, alias_count_rule, operation_depth_rule
 from settings import Settings
 
-Query = merge_types("Query", (AccountsQuery, RegistryQuery))
-Mutation = merge_types("Mutation", (AccountsMutation, RegistryMutation))
+Query = merge_types("Query", (AccountsQuery, RegistryQuery, InferenceQuery))
+Mutation = merge_types("Mutation", (AccountsMutation, RegistryMutation, InferenceMutation))
+CONFIG = StrawberryConfig(scalar_map={FeatureMatrix: FEATURE_MATRIX})
 Subscription = merge_types("Subscription", (AccountsSubscription,))
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
+def build_schema(settings: Settings) -> Schema:
     """The schema with the limits and switches of ``settings`` applied."""
     # One class per rule and schema, so the validation cache recognises them across requests.
     limits = [
@@ -36,7 +39,10 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     # Factories, never instances: an extension instance holds one request's state.
     extensions: list[Callable[[], SchemaExtension]] = [
-        lambda: ErrorFormatting(max_query_chars=settings.max_query_chars),
+        lambda: ErrorFormatting(
+            max_query_chars=settings.max_query_chars,
+            suggestions=settings.introspection_enabled,
+        ),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=512),
         lambda: AddValidationRules(limits),
@@ -44,11 +50,18 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
-        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
+    return Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        config=CONFIG,
     )
 
 
 def export_sdl() -> str:
     """The SDL of the schema; limits and switches do not change it."""
-    return str(strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription)) + "\n"
+    schema = strawberry.Schema(
+        query=Query, mutation=Mutation, subscription=Subscription, config=CONFIG
+    )
+    return str(schema) + "\n"

@@ -100,7 +100,10 @@ async def clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
         yield
         return
     application = request.getfixturevalue("app")
+    # Rows a previous test logged must land before the tables they point at are emptied.
+    await application.state.services.inference.log_writer.drain()
     await truncate_all_models()
+    application.state.services.inference.clear_caches()
     await reset_rate_limits(application)
     settings: Settings = application.state.settings
     for leftover in (Path(settings.artifact_store_url), settings.data_dir / "spool"):

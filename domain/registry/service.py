@@ -6,10 +6,12 @@ versions and its aliases, exactly as for an id that does not exist.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
 import logging
+import os
 import re
 import uuid
 from collections import defaultdict
@@ -61,6 +63,11 @@ MAX_EXAMPLE_ROWS = 100
 CHUNK = 1 << 20
 
 Publish = Callable[[str, dict[str, Any]], Awaitable[None]]
+REGISTRY_CHANNEL = "registry"
+# (serving bytes, intake result, example rows) -> (ONNX bytes, max abs diff) or a reason string
+Compile = Callable[
+    [bytes, IntakeResult, list[list[float]] | None], Awaitable[tuple[bytes, float] | str]
+]
 
 
 class Access(IntEnum):
@@ -217,11 +224,15 @@ class Registry:
         spool_dir: Path,
         limits: IntakeLimits,
         publish: Publish,
+        compile: Compile | None = None,
     ) -> None:
         self.store = store
+        self._compile = compile
         self.spool_dir = spool_dir
         self.limits = limits
         self._publish = publish
+        # Each intake costs a process and ~2 CPU-seconds: a burst of uploads queues here.
+        self._intake_slots = asyncio.Semaphore(max(1, os.cpu_count() or 1))
 
     # -- visibility ---------------------------------------------------------------------
 
@@ -388,11 +399,29 @@ class Registry:
         name: str | None,
         description: str | None,
         tags: list[str] | None,
+        log_policy: tables.LogPolicy | None = None,
+        prediction_cache_ttl_s: int | None = None,
+        clear_prediction_cache: bool = False,
     ) -> tables.Model:
         model = await self._require(principal, model_id, Access.MAINTAINER)
         errors = check_model_fields(name=name, description=description, tags=tags)
+        if prediction_cache_ttl_s is not None and not 1 <= prediction_cache_ttl_s <= 86400:
+            errors.append(
+                FieldError(
+                    ("input", "predictionCacheTtlS"), "Between 1 and 86400 seconds.", "range"
+                )
+            )
         if errors:
             raise ValidationFailed(errors)
+        serving_changed = False
+        if log_policy is not None and log_policy != model.log_policy:
+            model.log_policy = log_policy
+            serving_changed = True
+        if prediction_cache_ttl_s is not None or clear_prediction_cache:
+            model.prediction_cache_ttl_s = (
+                None if clear_prediction_cache else prediction_cache_ttl_s
+            )
+            serving_changed = True
         if name is not None and name != model.name:
             if model.owner_id != principal.user_id and not principal.is_admin:
                 raise Forbidden("Only the owner can rename a model.")
@@ -404,6 +433,8 @@ class Registry:
         if tags is not None:
             model.tags = tags
         await model.save()
+        if serving_changed:
+            await self._event(model.id, "MODEL_UPDATED")
         return model
 
     async def delete_model(self, *, principal: Principal, model_id: uuid.UUID) -> None:
@@ -423,7 +454,8 @@ class Registry:
         for model in await tables.Model.filter(deleted_at__isnull=False, purged_at=None):
             keys = set()
             for version in await tables.ModelVersion.filter(model_id=model.id):
-                keys.update({version.artifact_key, version.serving_key})
+                keys.update({version.artifact_key, version.serving_key, version.compiled_key})
+            keys.discard(None)
             for key in keys:
                 await self._delete_if_unreferenced(key, exclude_model=model.id)
             model.purged_at = _now()
@@ -436,7 +468,8 @@ class Registry:
     ) -> None:
         """Content-addressed keys can be shared by models: delete only the last reference."""
         live = tables.ModelVersion.filter(
-            Q(artifact_key=key) | Q(serving_key=key), model__deleted_at=None
+            Q(artifact_key=key) | Q(serving_key=key) | Q(compiled_key=key),
+            model__deleted_at=None,
         )
         if exclude_model is not None:
             live = live.exclude(model_id=exclude_model)
@@ -534,12 +567,13 @@ class Registry:
             existing = await tables.ModelVersion.get_or_none(model_id=model.id, sha256=sha256)
             if existing is not None:
                 return UploadOutcome(existing, deduplicated=True)
-            result = await inspect_artifact(
-                path=spool,
-                input_example=input_example,
-                timeout_s=self.limits.timeout_s,
-                memory_limit_mb=self.limits.memory_limit_mb,
-            )
+            async with self._intake_slots:
+                result = await inspect_artifact(
+                    path=spool,
+                    input_example=input_example,
+                    timeout_s=self.limits.timeout_s,
+                    memory_limit_mb=self.limits.memory_limit_mb,
+                )
             version = await self._store_version(
                 principal=principal,
                 model=model,
@@ -620,6 +654,15 @@ class Registry:
                     result.serving_bytes, suffix=f".{result.serving_format}"
                 )
                 stored.append(serving.key)
+            compiled_key, compiled_diff, warnings = None, None, list(result.warnings)
+            if self._compile is not None and result.serving_format == "skops":
+                outcome = await self._compile(result.serving_bytes, result, input_example)
+                if isinstance(outcome, str):
+                    warnings.append(f"No compiled fast path: {outcome}.")
+                else:
+                    compiled = await self.store.put_bytes(outcome[0], suffix=".onnx")
+                    stored.append(compiled.key)
+                    compiled_key, compiled_diff = compiled.key, outcome[1]
             for attempt in range(5):
                 try:
                     return await self._insert_version(
@@ -628,6 +671,8 @@ class Registry:
                         original_key=original.key,
                         serving_key=serving.key,
                         serving_size=serving.size,
+                        compiled=(compiled_key, compiled_diff),
+                        warnings=warnings,
                         sha256=sha256,
                         size=size,
                         result=result,
@@ -668,6 +713,8 @@ class Registry:
         original_key: str,
         serving_key: str,
         serving_size: int,
+        compiled: tuple[str | None, float | None],
+        warnings: list[str],
         sha256: str,
         size: int,
         result: IntakeResult,
@@ -703,7 +750,9 @@ class Registry:
                 saved_with=result.saved_with,
                 signature=result.signature.to_dict(),
                 input_example=input_example,
-                warnings=result.warnings,
+                warnings=warnings,
+                compiled_key=compiled[0],
+                compiled_max_abs_diff=compiled[1],
                 description=description,
                 metrics=metrics,
                 tags=tags,
@@ -765,6 +814,29 @@ class Registry:
             version.status = tables.VersionStatus.READY
             await version.save(update_fields=["status"])
             await self._event(version.model_id, "VERSION_RESTORED", versionId=str(version.id))
+        return version
+
+    async def set_version_runtime(
+        self, *, principal: Principal, version_id: uuid.UUID, use_compiled: bool
+    ) -> tables.ModelVersion:
+        """Serve a version with its compiled ONNX copy (when it has one) or with the original."""
+        version = await self._version_of(principal, version_id, Access.MAINTAINER)
+        if use_compiled and version.compiled_key is None:
+            raise ValidationFailed(
+                [
+                    FieldError(
+                        ("input", "useCompiled"),
+                        "This version has no compiled fast path.",
+                        "not_compiled",
+                    )
+                ]
+            )
+        if version.use_compiled != use_compiled:
+            version.use_compiled = use_compiled
+            await version.save(update_fields=["use_compiled"])
+            await self._event(
+                version.model_id, "VERSION_RUNTIME_CHANGED", versionId=str(version.id)
+            )
         return version
 
     # -- aliases --------------------------------------------------------------------------
@@ -867,13 +939,14 @@ class Registry:
         return version, await self.store.open_stream(version.artifact_key)
 
     async def _event(self, model_id: uuid.UUID, kind: str, **detail: Any) -> None:
-        try:
-            await self._publish(
-                model_channel(model_id),
-                {"kind": kind, "modelId": str(model_id), "at": _now().isoformat(), **detail},
-            )
-        except Exception:
-            log.warning("could not publish model event %s", kind, exc_info=True)
+        """Tell subscribers of this model, and every replica's caches (``registry``)."""
+        event = {"kind": kind, "modelId": str(model_id), "at": _now().isoformat(), **detail}
+        for channel in (model_channel(model_id), REGISTRY_CHANNEL):
+            try:
+                await self._publish(channel, event)
+            except Exception:
+                log.warning("could not publish model event %s", kind, exc_info=True)
+                return
 
 
 async def _file_chunks(path: Path) -> AsyncIterator[bytes]:

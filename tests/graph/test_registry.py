@@ -3,126 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
+import re
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 
 from storage import tables
 from tests import factories
+from tests.graph.queries import CREATE_MODEL, MODEL, SET_ALIAS, SHARE
 from tests.graph.test_accounts import codes
-
-CREATE_MODEL = """
-mutation Create($name: String!, $tags: [String!]! = []) {
-  createModel(input: {name: $name, tags: $tags}) {
-    __typename
-    ... on ModelSuccess { model { id name fullName myAccess owner { username } } }
-    ... on ValidationError { fields { path code } }
-    ... on ModelNameTakenError { message }
-  }
-}"""
-
-UPLOAD = """
-mutation Upload($input: UploadModelVersionInput!) {
-  uploadModelVersion(input: $input) {
-    __typename
-    ... on UploadModelVersionSuccess {
-      deduplicated
-      version {
-        id number status sourceFormat servingFormat safeFormat framework sha256 size
-        originalFilename warnings
-        signature { nFeaturesIn featureNames classes hasPredictProba task }
-        createdBy { username }
-      }
-    }
-    ... on ModelRejectedError { reason message }
-    ... on PayloadTooLargeError { limitBytes }
-    ... on ValidationError { fields { path code } }
-    ... on IdempotencyKeyReusedError { message }
-    ... on NotFoundError { message }
-    ... on ForbiddenError { message }
-  }
-}"""
-
-SET_ALIAS = """
-mutation SetAlias($model: ID!, $alias: String!, $version: ID!, $reason: String! = "") {
-  setAlias(input: {modelId: $model, alias: $alias, versionId: $version, reason: $reason}) {
-    __typename
-    ... on SetAliasSuccess { alias { name version { number } } }
-    ... on VersionNotReadyError { status }
-    ... on NotFoundError { message }
-    ... on ValidationError { fields { code } }
-  }
-}"""
-
-MODEL = """
-query Model($id: ID!) {
-  model(id: $id) {
-    name myAccess
-    versions(first: 10) { edges { node { number status } } pageInfo { hasNextPage } }
-    aliases { name version { number } }
-    aliasHistory { alias reason fromVersion { number } toVersion { number } actor { username } }
-  }
-}"""
-
-SHARE = """
-mutation Share($model: ID!, $user: String!, $level: ShareLevel!) {
-  shareModel(input: {modelId: $model, username: $user, level: $level}) {
-    __typename
-    ... on ShareSuccess { share { level user { username } } }
-    ... on NotFoundError { message }
-  }
-}"""
-
-
-@pytest.fixture
-def upload(client: httpx.AsyncClient):
-    """Send ``uploadModelVersion`` as a GraphQL multipart request."""
-
-    async def run(
-        token: str,
-        model_id: str,
-        data: bytes,
-        filename: str = "model.skops",
-        csrf: bool = True,
-        **fields: Any,
-    ) -> dict[str, Any]:
-        variables = {"input": {"modelId": model_id, "file": None, **fields}}
-        headers = {"Authorization": f"Bearer {token}"}
-        if csrf:
-            headers["X-ModelServe-CSRF"] = "1"
-        response = await client.post(
-            "/graphql",
-            data={
-                "operations": json.dumps({"query": UPLOAD, "variables": variables}),
-                "map": json.dumps({"0": ["variables.input.file"]}),
-            },
-            files={"0": (filename, data, "application/octet-stream")},
-            headers=headers,
-        )
-        body = response.json()
-        body["_status"] = response.status_code
-        return body
-
-    return run
-
-
-@pytest.fixture
-async def owner(signup) -> dict[str, Any]:
-    return await signup("ada@example.com")
-
-
-@pytest.fixture
-async def create_model(gql):
-    async def run(token: str, name: str = "iris") -> dict[str, Any]:
-        body = await gql(CREATE_MODEL, {"name": name}, token=token)
-        assert body["data"]["createModel"]["__typename"] == "ModelSuccess", body
-        return body["data"]["createModel"]["model"]
-
-    return run
 
 
 def artifact_files(settings) -> list[Path]:
@@ -437,8 +327,10 @@ async def test_hostile_filename_is_only_a_label(owner, create_model, upload, set
     )
     version = body["data"]["uploadModelVersion"]["version"]
     assert version["originalFilename"] == "main.py"
-    files = artifact_files(settings)
-    assert [f.name for f in files] == [version["sha256"]]
+    names = {f.name for f in artifact_files(settings)}
+    assert version["sha256"] in names
+    # Besides the upload, only the compiled copy: every name is a content hash.
+    assert all(re.fullmatch(r"[0-9a-f]{64}(\.onnx)?", name) for name in names), names
 
 
 async def test_upload_without_csrf_header_is_refused(owner, create_model, upload):
@@ -481,7 +373,7 @@ async def test_delete_model_hides_it_and_frees_the_name(
     assert (
         await gql("query($id: ID!) { model(id: $id) { name } }", {"id": model["id"]}, token=token)
     )["data"]["model"] is None
-    assert len(artifact_files(settings)) == 1
+    assert len(artifact_files(settings)) == 2  # the upload and its compiled copy
     assert await app.state.services.registry.purge_deleted() == 1
     assert artifact_files(settings) == []
     recreated = await gql(CREATE_MODEL, {"name": "iris"}, token=token)

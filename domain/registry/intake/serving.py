@@ -34,6 +34,10 @@ class OnnxModel:
         # skl2onnx regressors return (n, 1) where scikit-learn returns (n,).
         return result.ravel() if result.ndim == 2 and result.shape[1] == 1 else result
 
+    def predict_with_proba(self, X: Any) -> tuple[np.ndarray, np.ndarray | None]:
+        """Labels and, when the graph has them, probabilities from one session run."""
+        return self.predict(X), None
+
 
 class OnnxClassifier(OnnxModel):
     """An ONNX model whose graph also outputs class probabilities."""
@@ -41,6 +45,20 @@ class OnnxClassifier(OnnxModel):
     def predict_proba(self, X: Any) -> np.ndarray:
         assert self.interface.proba_output is not None
         return self._run(self.interface.proba_output, X)
+
+    def predict_with_proba(self, X: Any) -> tuple[np.ndarray, np.ndarray | None]:
+        assert self.interface.proba_output is not None
+        matrix = np.asarray(X, dtype=self._dtype)
+        if matrix.ndim != 2:
+            raise ValueError(f"expected a 2-D feature matrix, got {matrix.ndim} dimension(s)")
+        labels, proba = self._session.run(
+            [self.interface.label_output, self.interface.proba_output],
+            {self.interface.input_name: matrix},
+        )
+        labels = np.asarray(labels)
+        if labels.ndim == 2 and labels.shape[1] == 1:
+            labels = labels.ravel()
+        return labels, np.asarray(proba)
 
 
 def onnx_session(data: bytes) -> Any:

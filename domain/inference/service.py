@@ -1,0 +1,466 @@
+"""Predictions: resolve a reference, check the caller and the rows, run the model, log it.
+
+The hot path touches the database only on a cold reference: resolutions and share levels are
+kept for ``RESOLVE_TTL_S`` and dropped at once when a registry event says the model changed
+(an alias moved, a version was archived, the model was deleted), on every replica.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import time
+import uuid
+import warnings
+from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from domain.accounts import Principal
+from domain.errors import Conflict, DomainError, FieldError, Forbidden, NotFound, ValidationFailed
+from domain.inference.batching import BatchOutput, MicroBatcher
+from domain.inference.cache import ArtifactRef, LoadedModel, ModelCache
+from domain.inference.refs import DEFAULT_ALIAS, ModelRef, parse_ref
+from domain.inference.validation import records_to_matrix, rows_to_matrix
+from domain.predictions.log import PredictionLogWriter, PredictionRecord
+from domain.registry.service import REGISTRY_CHANNEL
+from storage import tables
+from storage.pubsub import PubSub
+
+log = logging.getLogger("modelserve.inference")
+
+# A model fit on a DataFrame warns on every call with a plain matrix; the columns are already
+# in its order (the signature enforces it), so the warning says nothing here.
+warnings.filterwarnings("ignore", message="X does not have valid feature names")
+
+RESOLVE_TTL_S = 1.0
+PREDICTOR_LEVELS = {tables.ShareLevel.PREDICTOR, tables.ShareLevel.MAINTAINER}
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A servable version, with what the hot path needs from its model."""
+
+    model_id: uuid.UUID
+    owner_id: uuid.UUID
+    log_policy: str
+    version_id: uuid.UUID
+    number: int
+    signature: dict[str, Any]
+    serving_key: str
+    serving_format: str
+    compiled_key: str | None
+    use_compiled: bool
+    batch_max_rows: int | None
+    batch_max_wait_ms: float | None
+
+    @property
+    def runtime(self) -> str:
+        if self.serving_format == "onnx" or (self.compiled_key and self.use_compiled):
+            return "onnx"
+        return "sklearn"
+
+    def artifact(self) -> ArtifactRef:
+        if self.serving_format != "onnx" and self.compiled_key and self.use_compiled:
+            return ArtifactRef(self.version_id, self.compiled_key, "onnx", "onnx")
+        return ArtifactRef(self.version_id, self.serving_key, self.serving_format, self.runtime)
+
+    @classmethod
+    def of(cls, model: tables.Model, version: tables.ModelVersion) -> Target:
+        return cls(
+            model_id=model.id,
+            owner_id=model.owner_id,
+            log_policy=str(model.log_policy),
+            version_id=version.id,
+            number=version.number,
+            signature=version.signature or {},
+            serving_key=version.serving_key,
+            serving_format=version.serving_format,
+            compiled_key=version.compiled_key,
+            use_compiled=version.use_compiled,
+            batch_max_rows=version.batch_max_rows,
+            batch_max_wait_ms=version.batch_max_wait_ms,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    target: Target
+    runtime: str
+    predictions: list[Any]
+    probabilities: list[list[float]] | None
+    classes: list[Any] | None
+    latency_ms: float
+    request_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class InferenceConfig:
+    workers: int
+    timeout_s: float
+    batch_max_rows: int
+    batch_max_wait_ms: float
+
+
+# Estimators whose predict() is exactly classes_[argmax(predict_proba())]: for them one
+# predict_proba call gives both answers, halving the cost of a classified row.
+_PROBA_DECIDES = frozenset(
+    {
+        "RandomForestClassifier",
+        "ExtraTreesClassifier",
+        "DecisionTreeClassifier",
+        "ExtraTreeClassifier",
+    }
+)
+
+
+def _final_estimator(model: Any) -> Any:
+    steps = getattr(model, "steps", None)
+    return steps[-1][1] if steps else model
+
+
+def make_runner(loaded: LoadedModel) -> Callable[[np.ndarray], BatchOutput]:
+    model = loaded.model
+    joint = getattr(model, "predict_with_proba", None)
+    if joint is not None:
+
+        def run_joint(rows: np.ndarray) -> BatchOutput:
+            labels, proba = joint(rows)
+            return BatchOutput(np.asarray(labels), None if proba is None else np.asarray(proba))
+
+        return run_joint
+    if loaded.has_proba and type(_final_estimator(model)).__name__ in _PROBA_DECIDES:
+        classes = np.asarray(model.classes_)
+
+        def run_from_proba(rows: np.ndarray) -> BatchOutput:
+            proba = np.asarray(model.predict_proba(rows))
+            return BatchOutput(classes.take(proba.argmax(axis=1)), proba)
+
+        return run_from_proba
+
+    def run(rows: np.ndarray) -> BatchOutput:
+        labels = np.asarray(model.predict(rows))
+        proba = np.asarray(model.predict_proba(rows)) if loaded.has_proba else None
+        return BatchOutput(labels, proba)
+
+    return run
+
+
+@dataclass
+class _Resolved:
+    target: Target
+    expires: float
+
+
+class Inference:
+    def __init__(
+        self,
+        *,
+        config: InferenceConfig,
+        cache: ModelCache,
+        log_writer: PredictionLogWriter,
+        pubsub: PubSub,
+        on_prediction: Callable[[Target, str, int, float], None] | None = None,
+        on_batch: Callable[[int, int], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.cache = cache
+        self.log_writer = log_writer
+        self.pubsub = pubsub
+        self._executor: Executor = ThreadPoolExecutor(
+            max_workers=config.workers, thread_name_prefix="predict"
+        )
+        self._batchers: dict[tuple[uuid.UUID, str], MicroBatcher] = {}
+        self._version_model: dict[uuid.UUID, uuid.UUID] = {}
+        self._resolved: dict[str, _Resolved] = {}
+        self._shares: dict[tuple[uuid.UUID, uuid.UUID], tuple[str | None, float]] = {}
+        self._listener: asyncio.Task[None] | None = None
+        self._on_prediction = on_prediction
+        self._on_batch = on_batch
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.log_writer.start()
+        if self._listener is None:
+            self._listener = asyncio.create_task(self._listen(), name="registry-events")
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(BaseException):
+                await self._listener
+        await self.log_writer.close()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    async def _listen(self) -> None:
+        """Drop cached resolutions and models when the registry says a model changed."""
+        while True:
+            try:
+                async for event in self.pubsub.subscribe(REGISTRY_CHANNEL):
+                    self.forget_model(uuid.UUID(event["modelId"]), event)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("registry event stream interrupted (%s); caches flushed", exc)
+                self._resolved.clear()
+                self._shares.clear()
+                await asyncio.sleep(1.0)
+
+    def clear_caches(self) -> None:
+        """Forget every resolution, share level, batcher and loaded model of this process."""
+        self._resolved.clear()
+        self._shares.clear()
+        self._batchers.clear()
+        self.cache.drop(
+            set(self._version_model) | {m.version_id for m in self.cache.cached_versions()}
+        )
+        self._version_model.clear()
+
+    def forget_model(self, model_id: uuid.UUID, event: dict[str, Any] | None = None) -> None:
+        for key in [k for k, hit in self._resolved.items() if hit.target.model_id == model_id]:
+            del self._resolved[key]
+        for key in [k for k in self._shares if k[0] == model_id]:
+            del self._shares[key]
+        kind = (event or {}).get("kind")
+        if kind == "MODEL_DELETED":
+            versions = {v for v, m in self._version_model.items() if m == model_id}
+        elif kind in {"VERSION_ARCHIVED", "VERSION_RUNTIME_CHANGED"} and event:
+            versions = {uuid.UUID(event["versionId"])}
+        else:
+            return
+        self.cache.drop(versions)
+        for key in [k for k in self._batchers if k[0] in versions]:
+            del self._batchers[key]
+        for version_id in versions:
+            self._version_model.pop(version_id, None)
+
+    # -- resolution ----------------------------------------------------------------------
+
+    async def resolve(self, *, principal: Principal, ref: str | ModelRef) -> Target:
+        parsed = ref if isinstance(ref, ModelRef) else parse_ref(ref)
+        key = str(parsed)
+        now = time.monotonic()
+        hit = self._resolved.get(key)
+        if hit is None or hit.expires < now:
+            target = await self._lookup(parsed)
+            hit = _Resolved(target, now + RESOLVE_TTL_S)
+            self._resolved[key] = hit
+            if len(self._resolved) > 10_000:
+                self._resolved.clear()
+        await self._check_access(principal, hit.target)
+        return hit.target
+
+    async def _lookup(self, ref: ModelRef) -> Target:
+        if ref.version_id is not None:
+            version = await tables.ModelVersion.get_or_none(id=ref.version_id).select_related(
+                "model"
+            )
+            if version is None or version.model.deleted_at is not None:
+                raise NotFound("Model version")
+            return self._servable(version.model, version)
+        model = await tables.Model.get_or_none(
+            owner__username=ref.owner, name=ref.name, deleted_at=None
+        )
+        if model is None:
+            raise NotFound("Model")
+        if ref.number is not None:
+            version = await tables.ModelVersion.get_or_none(model_id=model.id, number=ref.number)
+        else:
+            alias = await tables.Alias.get_or_none(
+                model_id=model.id, name=ref.alias or DEFAULT_ALIAS
+            ).select_related("version")
+            if alias is not None:
+                version = alias.version
+            elif ref.alias is not None:
+                raise NotFound(f"Alias {ref.alias!r}")
+            else:
+                version = (
+                    await tables.ModelVersion.filter(
+                        model_id=model.id, status=tables.VersionStatus.READY
+                    )
+                    .order_by("-number")
+                    .first()
+                )
+        if version is None:
+            raise NotFound("Model version")
+        return self._servable(model, version)
+
+    @staticmethod
+    def _servable(model: tables.Model, version: tables.ModelVersion) -> Target:
+        if version.status != tables.VersionStatus.READY:
+            raise Conflict(f"Version {version.number} is {version.status}; it does not serve.")
+        return Target.of(model, version)
+
+    async def _check_access(self, principal: Principal, target: Target) -> None:
+        if principal.is_admin or target.owner_id == principal.user_id:
+            return
+        key = (target.model_id, principal.user_id)
+        now = time.monotonic()
+        cached = self._shares.get(key)
+        if cached is None or cached[1] < now:
+            share = await tables.Share.get_or_none(
+                model_id=target.model_id, user_id=principal.user_id
+            )
+            cached = (str(share.level) if share else None, now + RESOLVE_TTL_S)
+            self._shares[key] = cached
+        level = cached[0]
+        if level is None:
+            # Indistinguishable from a model that does not exist.
+            raise NotFound("Model")
+        if tables.ShareLevel(level) not in PREDICTOR_LEVELS:
+            raise Forbidden("You need predictor access to this model.")
+
+    # -- prediction ----------------------------------------------------------------------
+
+    async def predict(
+        self,
+        *,
+        principal: Principal,
+        ref: str,
+        rows: Any = None,
+        records: Any = None,
+        max_rows: int,
+        request_id: str,
+    ) -> Prediction:
+        started = time.perf_counter()
+        target = await self.resolve(principal=principal, ref=ref)
+        try:
+            matrix = self._matrix(target, rows, records, max_rows)
+            loaded = await self.cache.get(target.artifact())
+            output = await self._batcher(target, loaded).submit(matrix)
+        except DomainError as exc:
+            latency = (time.perf_counter() - started) * 1000
+            self._log(
+                principal,
+                target,
+                rows if rows is not None else records,
+                None,
+                request_id,
+                latency,
+                exc.code.value,
+                n_rows=_count(rows, records),
+            )
+            raise
+        latency = (time.perf_counter() - started) * 1000
+        predictions = output.predictions.tolist()
+        probabilities = None if output.probabilities is None else output.probabilities.tolist()
+        self._log(
+            principal, target, matrix, predictions, request_id, latency, None, n_rows=len(matrix)
+        )
+        return Prediction(
+            target=target,
+            runtime=loaded.runtime,
+            predictions=predictions,
+            probabilities=probabilities,
+            classes=loaded.classes,
+            latency_ms=latency,
+            request_id=request_id,
+        )
+
+    def _matrix(self, target: Target, rows: Any, records: Any, max_rows: int) -> np.ndarray:
+        signature = target.signature
+        allows_missing = bool(signature.get("allows_missing"))
+        if (rows is None) == (records is None):
+            raise ValidationFailed(
+                [FieldError(("inputs",), "Give exactly one of `rows` or `records`.", "required")]
+            )
+        if rows is not None:
+            return rows_to_matrix(
+                rows,
+                n_features=signature.get("n_features_in"),
+                allows_missing=allows_missing,
+                max_rows=max_rows,
+            )
+        return records_to_matrix(
+            records,
+            feature_names=signature.get("feature_names"),
+            allows_missing=allows_missing,
+            max_rows=max_rows,
+        )
+
+    def _batcher(self, target: Target, loaded: LoadedModel) -> MicroBatcher:
+        key = (target.version_id, loaded.runtime)
+        batcher = self._batchers.get(key)
+        if batcher is None or batcher.model is not loaded.model:
+            batcher = MicroBatcher(
+                run=make_runner(loaded),
+                executor=lambda: self._executor,
+                max_rows=target.batch_max_rows or self.config.batch_max_rows,
+                max_wait_ms=(
+                    target.batch_max_wait_ms
+                    if target.batch_max_wait_ms is not None
+                    else self.config.batch_max_wait_ms
+                ),
+                timeout_s=self.config.timeout_s,
+                on_batch=self._on_batch,
+                on_timeout=self._replace_executor,
+            )
+            batcher.model = loaded.model
+            self._batchers[key] = batcher
+            self._version_model[target.version_id] = target.model_id
+        return batcher
+
+    def _replace_executor(self) -> None:
+        """A hung call keeps its thread; later work gets fresh threads instead of queuing."""
+        old = self._executor
+        self._executor = ThreadPoolExecutor(
+            max_workers=self.config.workers, thread_name_prefix="predict"
+        )
+        old.shutdown(wait=False, cancel_futures=True)
+
+    def _log(
+        self,
+        principal: Principal,
+        target: Target,
+        inputs: Any,
+        outputs: list[Any] | None,
+        request_id: str,
+        latency_ms: float,
+        error_code: str | None,
+        *,
+        n_rows: int,
+    ) -> None:
+        policy = target.log_policy
+        stored_inputs = None
+        inputs_hash = None
+        if isinstance(inputs, np.ndarray):
+            inputs = inputs.tolist()
+        elif not isinstance(inputs, list):
+            inputs = None  # not even a list: nothing worth keeping
+        if inputs is not None and policy != "none":
+            plain = inputs
+            if policy == "full":
+                stored_inputs = plain
+            else:
+                inputs_hash = hashlib.sha256(
+                    json.dumps(plain, separators=(",", ":"), default=str).encode()
+                ).hexdigest()
+        self.log_writer.record(
+            PredictionRecord(
+                model_id=target.model_id,
+                version_id=target.version_id,
+                caller_id=principal.user_id,
+                request_id=request_id,
+                status="error" if error_code else "ok",
+                error_code=error_code,
+                n_rows=n_rows,
+                latency_ms=round(latency_ms, 3),
+                inputs=stored_inputs,
+                inputs_hash=inputs_hash,
+                outputs=outputs if policy != "none" else None,
+            )
+        )
+        if self._on_prediction is not None:
+            self._on_prediction(target, error_code or "ok", n_rows, latency_ms)
+
+
+def _count(rows: Any, records: Any) -> int:
+    value = rows if rows is not None else records
+    return len(value) if isinstance(value, list) else 0

@@ -1,0 +1,164 @@
+"""Input checks against a version's signature, before any model code runs."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from domain.errors import FieldError, ValidationFailed
+
+MAX_PROBLEMS = 10
+
+
+class InvalidInput(ValidationFailed):
+    """The rows do not fit the model; ``errors`` lists the first problems (row, feature)."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        first = errors[0]
+        super().__init__(errors, message=f"Invalid input: {'.'.join(first.path)}: {first.message}")
+
+
+def _problem(path: list[str], message: str, code: str) -> FieldError:
+    return FieldError(tuple(path), message, code)
+
+
+def _check_count(n: int, max_rows: int) -> None:
+    if n == 0:
+        raise InvalidInput([_problem(["inputs"], "Give at least one row.", "empty")])
+    if n > max_rows:
+        raise InvalidInput(
+            [_problem(["inputs"], f"At most {max_rows} rows per call; got {n}.", "too_many_rows")]
+        )
+
+
+def rows_to_matrix(
+    rows: Any, *, n_features: int | None, allows_missing: bool, max_rows: int
+) -> np.ndarray:
+    """A float64 matrix from rows of numbers, or ``InvalidInput`` naming the first problems.
+
+    The common case (a well-formed list of equally long numeric rows) is one numpy call; the
+    cell-by-cell diagnosis runs only when that fails.
+    """
+    if not isinstance(rows, list):
+        raise InvalidInput([_problem(["inputs"], "Expected a list of rows.", "not_a_list")])
+    _check_count(len(rows), max_rows)
+    try:
+        matrix = np.asarray(rows)
+    except ValueError:
+        matrix = None
+    if (
+        matrix is not None
+        and matrix.ndim == 2
+        and matrix.dtype.kind in "iuf"
+        and (n_features is None or matrix.shape[1] == n_features)
+    ):
+        matrix = matrix.astype(np.float64, copy=False)
+        if allows_missing or bool(np.isfinite(matrix).all()):
+            return matrix
+    problems = _diagnose_rows(rows, n_features, allows_missing)
+    if problems:
+        raise InvalidInput(problems)
+    # Only missing values (None) that this model accepts stopped the fast path.
+    return _with_nan(rows)
+
+
+def _with_nan(rows: list[list[Any]]) -> np.ndarray:
+    """Rows whose only non-numbers are None (missing), with None as NaN."""
+    return np.asarray(
+        [[np.nan if value is None else value for value in row] for row in rows], dtype=np.float64
+    )
+
+
+def _cell_problem(value: Any, allows_missing: bool) -> tuple[str, str] | None:
+    if value is None:
+        return None if allows_missing else ("Missing value; this model needs a number.", "missing")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return (f"Expected a number, got {type(value).__name__}.", "not_a_number")
+    if not math.isfinite(value) and not (allows_missing and math.isnan(value)):
+        return ("NaN and infinite values are not accepted by this model.", "not_finite")
+    return None
+
+
+def _diagnose_rows(
+    rows: list[Any], n_features: int | None, allows_missing: bool
+) -> list[FieldError]:
+    problems: list[FieldError] = []
+    expected = n_features
+    for i, row in enumerate(rows):
+        if len(problems) >= MAX_PROBLEMS:
+            break
+        if not isinstance(row, list):
+            problems.append(
+                _problem(["inputs", str(i)], "Expected a list of numbers.", "not_a_row")
+            )
+            continue
+        if expected is None:
+            expected = len(row)
+        if len(row) != expected:
+            problems.append(
+                _problem(
+                    ["inputs", str(i)],
+                    f"Expected {expected} features, got {len(row)}.",
+                    "wrong_feature_count",
+                )
+            )
+            continue
+        for j, value in enumerate(row):
+            found = _cell_problem(value, allows_missing)
+            if found is not None:
+                problems.append(_problem(["inputs", str(i), str(j)], *found))
+                if len(problems) >= MAX_PROBLEMS:
+                    break
+    return problems
+
+
+def records_to_matrix(
+    records: Any,
+    *,
+    feature_names: list[str] | None,
+    allows_missing: bool,
+    max_rows: int,
+) -> np.ndarray:
+    """A matrix from records keyed by feature name, in the model's column order."""
+    if not feature_names:
+        raise InvalidInput(
+            [
+                _problem(
+                    ["inputs"],
+                    "This model was not fit on named features; send `rows` instead.",
+                    "no_feature_names",
+                )
+            ]
+        )
+    if not isinstance(records, list):
+        raise InvalidInput([_problem(["inputs"], "Expected a list of records.", "not_a_list")])
+    _check_count(len(records), max_rows)
+    names = set(feature_names)
+    problems: list[FieldError] = []
+    rows: list[list[Any]] = []
+    for i, record in enumerate(records):
+        if len(problems) >= MAX_PROBLEMS:
+            break
+        if not isinstance(record, dict):
+            problems.append(_problem(["inputs", str(i)], "Expected an object.", "not_a_record"))
+            continue
+        for key in sorted(set(record) - names)[:3]:
+            problems.append(
+                _problem(["inputs", str(i), str(key)[:64]], "Unknown feature.", "unknown_feature")
+            )
+        for name in feature_names:
+            if name not in record:
+                if not allows_missing:
+                    problems.append(
+                        _problem(["inputs", str(i), name], "Missing feature.", "missing_feature")
+                    )
+                continue
+            found = _cell_problem(record[name], allows_missing)
+            if found is not None:
+                problems.append(_problem(["inputs", str(i), name], *found))
+        rows.append([record.get(name) for name in feature_names])
+    if problems:
+        raise InvalidInput(problems[:MAX_PROBLEMS])
+    return _with_nan(rows)

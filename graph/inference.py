@@ -1,0 +1,253 @@
+"""Predictions in the schema: `predict`, `predictBatch`, runtime switch, cache statistics."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, NewType
+
+import strawberry
+from strawberry.scalars import JSON
+
+from domain.inference.service import Prediction
+from graph.context import Info, IsAdmin, IsAuthenticated
+from graph.errors import NotFoundError, ValidationError
+from graph.registry import EXPECTED, ForbiddenError, ModelVersion, expected_error, parse_id
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+# A scalar, not [[Float!]!]: graphql-core coerces list arguments element by element, which for
+# 10,000 rows costs far more than the JSON parse; the domain validates the shape in one pass.
+FeatureMatrix = NewType("FeatureMatrix", object)
+
+FEATURE_MATRIX = strawberry.scalar(
+    name="FeatureMatrix",
+    description="Rows of numbers, e.g. [[5.1, 3.5, 1.4, 0.2]]: one row per prediction, columns in "
+    "the model's feature order. `null` marks a missing value (only for models that accept them).",
+    serialize=_identity,
+    parse_value=_identity,
+)
+
+
+@strawberry.type(description="The probability of one class.")
+class ClassProbability:
+    label: JSON
+    probability: float
+
+
+@strawberry.type(description="The answer for one input row.")
+class RowPrediction:
+    value: JSON = strawberry.field(description="The predicted class or value.")
+    probabilities: list[ClassProbability] | None = strawberry.field(
+        description="Per class, when the model has predict_proba."
+    )
+
+
+@strawberry.type(description="Predictions for a few rows, one object per row.")
+class PredictionResult:
+    request_id: str
+    latency_ms: float = strawberry.field(description="Server time for the whole prediction.")
+    runtime: str = strawberry.field(description="sklearn or onnx.")
+    predictions: list[RowPrediction]
+    version_id: strawberry.Private[Any]
+
+    @strawberry.field(description="The version that answered.")
+    async def version(self, info: Info) -> ModelVersion:
+        version = await info.context.loaders.version_by_id.load(self.version_id)
+        assert version is not None
+        return ModelVersion.from_table(version)
+
+    @classmethod
+    def from_domain(cls, result: Prediction) -> PredictionResult:
+        rows = []
+        classes = result.classes
+        for i, value in enumerate(result.predictions):
+            probabilities = None
+            if result.probabilities is not None and classes is not None:
+                probabilities = [
+                    ClassProbability(label=label, probability=p)
+                    for label, p in zip(classes, result.probabilities[i], strict=False)
+                ]
+            rows.append(RowPrediction(value=value, probabilities=probabilities))
+        return cls(
+            request_id=result.request_id,
+            latency_ms=round(result.latency_ms, 3),
+            runtime=result.runtime,
+            predictions=rows,
+            version_id=result.target.version_id,
+        )
+
+
+@strawberry.type(
+    description="Predictions for many rows, column-wise: `predictions[i]` answers row i and "
+    "`probabilities[i][j]` is the probability of `classes[j]`."
+)
+class BatchPredictionResult:
+    request_id: str
+    latency_ms: float
+    runtime: str
+    rows: int
+    predictions: JSON
+    probabilities: JSON | None
+    classes: JSON | None
+    version_id: strawberry.Private[Any]
+
+    @strawberry.field(description="The version that answered.")
+    async def version(self, info: Info) -> ModelVersion:
+        version = await info.context.loaders.version_by_id.load(self.version_id)
+        assert version is not None
+        return ModelVersion.from_table(version)
+
+    @classmethod
+    def from_domain(cls, result: Prediction) -> BatchPredictionResult:
+        return cls(
+            request_id=result.request_id,
+            latency_ms=round(result.latency_ms, 3),
+            runtime=result.runtime,
+            rows=len(result.predictions),
+            predictions=result.predictions,
+            probabilities=result.probabilities,
+            classes=result.classes,
+            version_id=result.target.version_id,
+        )
+
+
+@strawberry.type(description="One model held in this server's memory.")
+class CachedModel:
+    version_id: strawberry.ID
+    runtime: str
+    size_bytes: float
+
+
+@strawberry.type(description="This server's model cache (each replica has its own).")
+class ModelCacheStats:
+    hits: int
+    misses: int
+    loads: int
+    evictions: int
+    redis_hits: int
+    redis_errors: int
+    bytes: float
+    max_bytes: float
+    models: list[CachedModel]
+
+
+_MODEL_REF = strawberry.argument(
+    description="A version id, `owner/name` (its production alias, else its newest ready "
+    "version), `owner/name:3` or `owner/name@staging`."
+)
+
+
+@strawberry.type
+class InferenceQuery:
+    @strawberry.field(
+        description="Predict a few rows (at most MODELSERVE_PREDICT_MAX_ROWS, 1000 by default). "
+        "Give `rows` (numbers in feature order) or `records` (objects keyed by feature name).",
+        permission_classes=[IsAuthenticated],
+    )
+    async def predict(
+        self,
+        info: Info,
+        model: Annotated[str, _MODEL_REF],
+        rows: FeatureMatrix | None = None,
+        records: list[JSON] | None = None,
+    ) -> PredictionResult:
+        context = info.context
+        result = await context.services.inference.predict(
+            principal=await context.require_principal(),
+            ref=model,
+            rows=rows,
+            records=records,
+            max_rows=context.services.settings.predict_max_rows,
+            request_id=context.request_id,
+        )
+        return PredictionResult.from_domain(result)
+
+    @strawberry.field(
+        description="Predict many rows at once (at most MODELSERVE_PREDICT_BATCH_MAX_ROWS, "
+        "10,000 by default), answered column-wise.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def predict_batch(
+        self,
+        info: Info,
+        model: Annotated[str, _MODEL_REF],
+        rows: FeatureMatrix | None = None,
+        records: list[JSON] | None = None,
+    ) -> BatchPredictionResult:
+        context = info.context
+        result = await context.services.inference.predict(
+            principal=await context.require_principal(),
+            ref=model,
+            rows=rows,
+            records=records,
+            max_rows=context.services.settings.predict_batch_max_rows,
+            request_id=context.request_id,
+        )
+        return BatchPredictionResult.from_domain(result)
+
+    @strawberry.field(
+        description="The model cache of the server answering (administrators).",
+        permission_classes=[IsAdmin],
+    )
+    async def model_cache(self, info: Info) -> ModelCacheStats:
+        cache = info.context.services.inference.cache
+        stats = cache.stats
+        return ModelCacheStats(
+            hits=stats.hits,
+            misses=stats.misses,
+            loads=stats.loads,
+            evictions=stats.evictions,
+            redis_hits=stats.redis_hits,
+            redis_errors=stats.redis_errors,
+            bytes=cache.bytes,
+            max_bytes=cache.max_bytes,
+            models=[
+                CachedModel(
+                    version_id=strawberry.ID(str(m.version_id)),
+                    runtime=m.runtime,
+                    size_bytes=m.size_bytes,
+                )
+                for m in cache.cached_versions()
+            ],
+        )
+
+
+@strawberry.input
+class SetVersionRuntimeInput:
+    version_id: strawberry.ID
+    use_compiled: bool = strawberry.field(
+        description="True: serve the verified ONNX copy; false: the original scikit-learn model."
+    )
+
+
+@strawberry.type
+class SetVersionRuntimeSuccess:
+    version: ModelVersion
+
+
+SetVersionRuntimeResult = Annotated[
+    SetVersionRuntimeSuccess | ValidationError | NotFoundError | ForbiddenError,
+    strawberry.union("SetVersionRuntimeResult"),
+]
+
+
+@strawberry.type
+class InferenceMutation:
+    @strawberry.mutation(
+        description="Choose which runtime serves a version (maintainers).",
+        permission_classes=[IsAuthenticated],
+    )
+    async def set_version_runtime(
+        self, info: Info, input: SetVersionRuntimeInput
+    ) -> SetVersionRuntimeResult:
+        try:
+            version = await info.context.services.registry.set_version_runtime(
+                principal=await info.context.require_principal(),
+                version_id=parse_id(input.version_id, "Model version"),
+                use_compiled=input.use_compiled,
+            )
+        except EXPECTED as exc:
+            return expected_error(exc)
+        return SetVersionRuntimeSuccess(version=ModelVersion.from_table(version))

@@ -1,0 +1,408 @@
+"""Predictions through the GraphQL API: references, validation, runtimes, batching, faults."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+
+import domain.inference.service as inference_service
+from domain.inference.batching import BatchOutput
+from storage import tables
+from tests import factories
+from tests.graph.queries import CREATE_MODEL, SET_ALIAS, SHARE
+from tests.graph.test_accounts import codes
+
+PREDICT = """
+query Predict($model: String!, $rows: FeatureMatrix, $records: [JSON!]) {
+  predict(model: $model, rows: $rows, records: $records) {
+    requestId latencyMs runtime
+    predictions { value probabilities { label probability } }
+    version { number }
+  }
+}"""
+
+PREDICT_BATCH = """
+query Batch($model: String!, $rows: FeatureMatrix!) {
+  predictBatch(model: $model, rows: $rows) { rows runtime predictions probabilities classes }
+}"""
+
+
+@pytest.fixture
+async def ada(signup) -> dict[str, Any]:
+    return await signup("ada@example.com")
+
+
+@pytest.fixture
+async def published(gql, ada, upload):
+    """Ada's model `ada/<name>` with one uploaded version of the given estimator."""
+
+    async def run(estimator: Any = None, data: bytes | None = None, name: str = "iris", **fields):
+        token = ada["accessToken"]
+        created = await gql(CREATE_MODEL, {"name": name}, token=token)
+        model = created["data"]["createModel"]["model"]
+        estimator = estimator if estimator is not None else factories.logistic_regression()
+        body = await upload(token, model["id"], data or factories.skops_bytes(estimator), **fields)
+        version = body["data"]["uploadModelVersion"]["version"]
+        return token, model, version, estimator
+
+    return run
+
+
+async def test_predict_one_row_matches_the_model(gql, published):
+    token, _, version, clf = await published()
+    row = [0.5, -1.2, 0.3, 2.0]
+    body = await gql(PREDICT, {"model": "ada/iris", "rows": [row]}, token=token)
+    result = body["data"]["predict"]
+    expected_label = int(clf.predict([row])[0])
+    expected_proba = clf.predict_proba([row])[0]
+    assert result["predictions"][0]["value"] == expected_label
+    probabilities = result["predictions"][0]["probabilities"]
+    assert [p["label"] for p in probabilities] == [0, 1]
+    np.testing.assert_allclose([p["probability"] for p in probabilities], expected_proba, rtol=1e-4)
+    assert result["version"] == {"number": version["number"]}
+    assert result["latencyMs"] > 0
+    assert body["_headers"]["x-request-id"] == result["requestId"]
+
+
+async def test_every_reference_form(gql, published, upload):
+    token, model, v1, _ = await published()
+    v2 = (
+        await upload(
+            token, model["id"], factories.skops_bytes(factories.logistic_regression(seed=7))
+        )
+    )["data"]["uploadModelVersion"]["version"]
+    row = {"rows": [[0.0, 0.0, 0.0, 0.0]]}
+
+    async def number(ref: str) -> Any:
+        body = await gql(PREDICT, {"model": ref, **row}, token=token)
+        return body["data"]["predict"]["version"]["number"] if body.get("data") else codes(body)
+
+    # No production alias yet: the newest ready version answers.
+    assert await number("ada/iris") == 2
+    assert await number("ada/iris:1") == 1
+    assert await number(v1["id"]) == 1
+    assert await number("ada/iris@production") == ["NOT_FOUND"]
+    await gql(
+        SET_ALIAS, {"model": model["id"], "alias": "production", "version": v1["id"]}, token=token
+    )
+    assert await number("ada/iris@production") == 1
+    assert await number("ada/iris") == 1
+    # Moving the alias takes effect at once, cached resolutions notwithstanding.
+    await gql(
+        SET_ALIAS, {"model": model["id"], "alias": "production", "version": v2["id"]}, token=token
+    )
+    assert await number("ada/iris@production") == 2
+    assert await number("ada/iris:9") == ["NOT_FOUND"]
+    assert await number("not a reference!") == ["BAD_USER_INPUT"]
+
+
+async def test_access_levels(gql, published, signup):
+    token, model, _, _ = await published()
+    bob = (await signup("bob@example.com"))["accessToken"]
+    row = {"model": "ada/iris", "rows": [[0.0, 0.0, 0.0, 0.0]]}
+    stranger = await gql(PREDICT, row, token=bob)
+    missing = await gql(PREDICT, {**row, "model": "ada/nothing"}, token=bob)
+    assert codes(stranger) == codes(missing) == ["NOT_FOUND"]
+    assert stranger["errors"][0]["message"] == missing["errors"][0]["message"]
+
+    await gql(SHARE, {"model": model["id"], "user": "bob", "level": "VIEWER"}, token=token)
+    await asyncio.sleep(1.1)  # share levels are cached for at most a second
+    assert codes(await gql(PREDICT, row, token=bob)) == ["FORBIDDEN"]
+    await gql(SHARE, {"model": model["id"], "user": "bob", "level": "PREDICTOR"}, token=token)
+    await asyncio.sleep(1.1)
+    assert "errors" not in await gql(PREDICT, row, token=bob)
+    assert codes(await gql(PREDICT, row)) == ["UNAUTHENTICATED"]
+
+
+@pytest.mark.parametrize(
+    ("rows", "path", "code"),
+    [
+        ([[1.0, 2.0, 3.0]], ["inputs", "0"], "wrong_feature_count"),
+        ([[1.0, 2.0, "x", 4.0]], ["inputs", "0", "2"], "not_a_number"),
+        ([[1.0, 2.0, None, 4.0]], ["inputs", "0", "2"], "missing"),
+        ([[1.0, 2.0, 3.0, 4.0], [1.0]], ["inputs", "1"], "wrong_feature_count"),
+        ([], ["inputs"], "empty"),
+        ("not rows", ["inputs"], "not_a_list"),
+    ],
+    ids=["count", "string", "null", "ragged", "empty", "not-a-list"],
+)
+async def test_bad_rows_are_refused_before_the_model_runs(gql, published, rows, path, code):
+    token, _, _, _ = await published()
+    body = await gql(PREDICT, {"model": "ada/iris", "rows": rows}, token=token)
+    assert codes(body) == ["BAD_USER_INPUT"]
+    fields = body["errors"][0]["extensions"]["fields"]
+    assert fields[0]["path"] == path
+    assert fields[0]["code"] == code
+
+
+async def test_non_finite_values_are_refused(app, published):
+    """JSON has no NaN, but a client library may send one: it is refused, not predicted."""
+    token, _, _, _ = await published()
+    principal = await app.state.services.accounts.authenticate(token)
+    with pytest.raises(inference_service.ValidationFailed) as raised:
+        await app.state.services.inference.predict(
+            principal=principal,
+            ref="ada/iris",
+            rows=[[float("nan"), 0.0, 0.0, 0.0], [float("inf"), 0.0, 0.0, 0.0]],
+            max_rows=10,
+            request_id="r",
+        )
+    assert [e.code for e in raised.value.errors] == ["not_finite", "not_finite"]
+
+
+async def test_problems_are_capped_at_ten(gql, published):
+    token, _, _, _ = await published()
+    rows = [["a", "b", "c", "d"]] * 5
+    body = await gql(PREDICT, {"model": "ada/iris", "rows": rows}, token=token)
+    assert len(body["errors"][0]["extensions"]["fields"]) == 10
+
+
+async def test_too_many_rows(gql, published, app):
+    token, _, _, _ = await published()
+    limit = app.state.settings.predict_max_rows
+    body = await gql(PREDICT, {"model": "ada/iris", "rows": [[0.0] * 4] * (limit + 1)}, token=token)
+    assert body["errors"][0]["extensions"]["fields"][0]["code"] == "too_many_rows"
+    batch = await gql(
+        PREDICT_BATCH, {"model": "ada/iris", "rows": [[0.0] * 4] * (limit + 1)}, token=token
+    )
+    assert batch["data"]["predictBatch"]["rows"] == limit + 1
+
+
+async def test_records_by_feature_name(gql, published):
+    X, y = factories.training_data()
+    frame = pd.DataFrame(X, columns=["sepal", "petal", "stem", "leaf"])
+    clf = LogisticRegression(max_iter=500).fit(frame, y)
+    token, _, _, _ = await published(clf)
+    record = {"leaf": 1.0, "sepal": 0.5, "stem": -0.3, "petal": 0.1}
+    body = await gql(PREDICT, {"model": "ada/iris", "records": [record]}, token=token)
+    expected = clf.predict(pd.DataFrame([record])[["sepal", "petal", "stem", "leaf"]])[0]
+    assert body["data"]["predict"]["predictions"][0]["value"] == int(expected)
+
+    bad = await gql(
+        PREDICT, {"model": "ada/iris", "records": [{"sepal": 1.0, "colour": 2.0}]}, token=token
+    )
+    problems = {(tuple(f["path"]), f["code"]) for f in bad["errors"][0]["extensions"]["fields"]}
+    assert (("inputs", "0", "colour"), "unknown_feature") in problems
+    assert (("inputs", "0", "leaf"), "missing_feature") in problems
+
+
+async def test_batch_is_columnar_and_matches(gql, published):
+    token, _, _, clf = await published()
+    rows = np.random.default_rng(1).normal(size=(500, 4)).tolist()
+    body = await gql(PREDICT_BATCH, {"model": "ada/iris", "rows": rows}, token=token)
+    result = body["data"]["predictBatch"]
+    assert result["rows"] == 500
+    assert result["classes"] == [0, 1]
+    assert result["predictions"] == clf.predict(np.asarray(rows)).tolist()
+    np.testing.assert_allclose(
+        result["probabilities"], clf.predict_proba(np.asarray(rows)), atol=1e-5
+    )
+
+
+async def test_compiled_runtime_agrees_and_can_be_switched_off(gql, published):
+    X, y = factories.training_data()
+    forest = RandomForestClassifier(n_estimators=20, max_depth=5, random_state=0).fit(X, y)
+    token, _, version, _ = await published(forest)
+    details = await gql(
+        "query($id: ID!) { modelVersion(id: $id) { "
+        "compiledAvailable compiledMaxAbsDiff runtime } }",
+        {"id": version["id"]},
+        token=token,
+    )
+    info = details["data"]["modelVersion"]
+    assert info["compiledAvailable"] is True
+    assert info["compiledMaxAbsDiff"] <= 1e-4
+    assert info["runtime"] == "onnx"
+    rows = X[:200].tolist()
+    onnx = (await gql(PREDICT_BATCH, {"model": "ada/iris", "rows": rows}, token=token))["data"][
+        "predictBatch"
+    ]
+    assert onnx["runtime"] == "onnx"
+
+    switched = await gql(
+        "mutation($id: ID!) { setVersionRuntime(input: {versionId: $id, useCompiled: false}) "
+        "{ __typename ... on SetVersionRuntimeSuccess { version { runtime } } } }",
+        {"id": version["id"]},
+        token=token,
+    )
+    assert switched["data"]["setVersionRuntime"]["version"]["runtime"] == "sklearn"
+    plain = (await gql(PREDICT_BATCH, {"model": "ada/iris", "rows": rows}, token=token))["data"][
+        "predictBatch"
+    ]
+    assert plain["runtime"] == "sklearn"
+    assert onnx["predictions"] == plain["predictions"] == forest.predict(X[:200]).tolist()
+    np.testing.assert_allclose(onnx["probabilities"], plain["probabilities"], atol=1e-4)
+
+
+async def test_onnx_upload_is_served_by_onnxruntime(gql, published):
+    clf = factories.logistic_regression()
+    token, _, version, _ = await published(clf, data=factories.onnx_bytes(clf), filename="m.onnx")
+    assert version["servingFormat"] == "onnx"
+    rows = factories.training_data()[0][:50].tolist()
+    result = (await gql(PREDICT_BATCH, {"model": "ada/iris", "rows": rows}, token=token))["data"][
+        "predictBatch"
+    ]
+    assert result["runtime"] == "onnx"
+    assert result["predictions"] == clf.predict(np.asarray(rows)).tolist()
+    np.testing.assert_allclose(
+        result["probabilities"], clf.predict_proba(np.asarray(rows)), atol=1e-4
+    )
+
+
+async def test_concurrent_single_rows_are_batched_with_identical_results(app, published):
+    token, _, _, clf = await published()
+    principal = await app.state.services.accounts.authenticate(token)
+    inference = app.state.services.inference
+    rows = np.random.default_rng(3).normal(scale=3, size=(200, 4))
+    batches: list[tuple[int, int]] = []
+    inference._on_batch = lambda requests, n: batches.append((requests, n))
+    inference._batchers.clear()
+    try:
+        results = await asyncio.gather(
+            *(
+                inference.predict(
+                    principal=principal,
+                    ref="ada/iris",
+                    rows=[row.tolist()],
+                    max_rows=10,
+                    request_id=str(i),
+                )
+                for i, row in enumerate(rows)
+            )
+        )
+    finally:
+        inference._on_batch = None
+    got = [r.predictions[0] for r in results]
+    assert got == clf.predict(rows).tolist()
+    assert len(set(got)) == 2  # both classes present: results were not mixed up
+    # The default runtime is the compiled (float32) copy: agreement to 1e-5, not bit-exact.
+    np.testing.assert_allclose(
+        [r.probabilities[0] for r in results], clf.predict_proba(rows), atol=1e-5
+    )
+    assert sum(n for _, n in batches) == 200
+    assert len(batches) < 200  # concurrent requests shared calls
+    assert max(n for _, n in batches) <= app.state.settings.batch_max_rows
+
+
+async def test_first_requests_load_the_model_once(app, published):
+    token, _, version, _ = await published()
+    principal = await app.state.services.accounts.authenticate(token)
+    inference = app.state.services.inference
+    inference.cache.drop({__import__("uuid").UUID(version["id"])})
+    before = inference.cache.stats.loads
+    await asyncio.gather(
+        *(
+            inference.predict(
+                principal=principal,
+                ref="ada/iris",
+                rows=[[0.0] * 4],
+                max_rows=10,
+                request_id=str(i),
+            )
+            for i in range(100)
+        )
+    )
+    assert inference.cache.stats.loads - before == 1
+
+
+async def test_archived_version_stops_serving(gql, published):
+    token, _, version, _ = await published()
+    assert "errors" not in await gql(
+        PREDICT, {"model": "ada/iris:1", "rows": [[0.0] * 4]}, token=token
+    )
+    await gql(
+        "mutation($id: ID!) { archiveVersion(id: $id) { __typename } }",
+        {"id": version["id"]},
+        token=token,
+    )
+    body = await gql(PREDICT, {"model": "ada/iris:1", "rows": [[0.0] * 4]}, token=token)
+    assert codes(body) == ["CONFLICT"]
+
+
+async def test_slow_model_times_out_and_server_stays_responsive(
+    app, client, gql, published, monkeypatch
+):
+    token, _, _, _ = await published()
+    inference = app.state.services.inference
+
+    def slow_runner(loaded):
+        def run(rows):
+            time.sleep(1.5)
+            return BatchOutput(np.zeros(len(rows)), None)
+
+        return run
+
+    monkeypatch.setattr(inference_service, "make_runner", slow_runner)
+    inference._batchers.clear()
+    original = inference.config
+    inference.config = type(original)(
+        workers=original.workers,
+        timeout_s=0.5,
+        batch_max_rows=original.batch_max_rows,
+        batch_max_wait_ms=original.batch_max_wait_ms,
+    )
+    try:
+        call = asyncio.create_task(
+            gql(PREDICT, {"model": "ada/iris", "rows": [[0.0] * 4]}, token=token)
+        )
+        await asyncio.sleep(0.1)
+        started = time.perf_counter()
+        health = await client.get("/healthz")
+        elapsed = time.perf_counter() - started
+        body = await call
+    finally:
+        inference.config = original
+        inference._batchers.clear()
+    assert health.status_code == 200
+    assert elapsed < 0.1
+    assert codes(body) == ["PREDICTION_TIMEOUT"]
+
+
+async def test_failing_model_gives_prediction_failed_and_server_carries_on(
+    app, gql, published, monkeypatch
+):
+    token, _, _, _ = await published()
+    inference = app.state.services.inference
+
+    def failing_runner(loaded):
+        def run(rows):
+            raise ValueError("boom in the model")
+
+        return run
+
+    monkeypatch.setattr(inference_service, "make_runner", failing_runner)
+    inference._batchers.clear()
+    body = await gql(PREDICT, {"model": "ada/iris", "rows": [[0.0] * 4]}, token=token)
+    assert codes(body) == ["PREDICTION_FAILED"]
+    assert body["errors"][0]["message"] == "The model failed: ValueError: boom in the model"
+    monkeypatch.undo()
+    inference._batchers.clear()
+    assert "errors" not in await gql(
+        PREDICT, {"model": "ada/iris", "rows": [[0.0] * 4]}, token=token
+    )
+
+
+async def test_predictions_are_logged(app, gql, published):
+    token, _, version, _ = await published()
+    await gql(PREDICT, {"model": "ada/iris", "rows": [[0.0] * 4, [1.0] * 4]}, token=token)
+    await gql(PREDICT, {"model": "ada/iris", "rows": [[1.0]]}, token=token)
+    writer = app.state.services.inference.log_writer
+    for _ in range(50):
+        if await tables.PredictionLog.all().count() == 2:
+            break
+        await asyncio.sleep(0.05)
+    logs = await tables.PredictionLog.all().order_by("created_at")
+    assert [(entry.status, entry.n_rows, entry.error_code) for entry in logs] == [
+        ("ok", 2, None),
+        ("error", 1, "BAD_USER_INPUT"),
+    ]
+    assert logs[0].inputs == [[0.0] * 4, [1.0] * 4]
+    assert str(logs[0].version_id) == version["id"]
+    assert writer.stats.dropped == 0
