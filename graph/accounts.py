@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import uuid
 from collections.abc import AsyncGenerator
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import Enum
 from typing import Annotated
 
@@ -16,9 +14,9 @@ from domain.accounts import TokenPair, account_channel
 from domain.errors import InvalidCredentials, NotFound, ValidationFailed
 from graph.context import Info, IsAdmin, IsAuthenticated
 from graph.errors import Error, NotFoundError, ValidationError
+from graph.live import guarded
 from graph.pagination import Connection, Edge, PageInfo, decode_cursor, encode_cursor, page_size
 from storage import tables
-from storage.pubsub import PubSubUnavailable, SubscriberTooSlow
 
 
 @strawberry.enum(description="What a user may do across the platform.")
@@ -304,34 +302,12 @@ class AccountsSubscription:
         permission_classes=[IsAuthenticated],
     )
     async def account_events(self, info: Info) -> AsyncGenerator[AccountEvent, None]:
-        context = info.context
-        principal = await context.require_principal()
-        services = context.services
-        remaining = (principal.expires_at - datetime.now(UTC)).total_seconds()
-        watchdog = asyncio.create_task(_close_at_expiry(info, remaining))
-        stream = services.pubsub.subscribe(account_channel(principal.user_id))
-        try:
-            async for message in stream:
-                if not await services.accounts.is_session_live(session_id=principal.session_id):
-                    await context.close_connection(4403, "Session ended")
-                    return
-                yield AccountEvent(
-                    kind=AccountEventKind(message["kind"]),
-                    at=datetime.fromisoformat(message["at"]),
-                    ip=message.get("ip"),
-                    user_agent=message.get("userAgent"),
-                    reason=message.get("reason"),
-                )
-        except (PubSubUnavailable, SubscriberTooSlow) as exc:
-            # 1011 tells the client to reconnect and resubscribe.
-            await context.close_connection(1011, str(exc)[:100])
-        finally:
-            watchdog.cancel()
-            with contextlib.suppress(Exception):
-                await stream.aclose()
-
-
-async def _close_at_expiry(info: Info, seconds: float) -> None:
-    """A stream authorised by an access token ends when that token expires."""
-    await asyncio.sleep(max(0.0, seconds))
-    await info.context.close_connection(4403, "Token expired")
+        principal = await info.context.require_principal()
+        async for message in guarded(info, account_channel(principal.user_id)):
+            yield AccountEvent(
+                kind=AccountEventKind(message["kind"]),
+                at=datetime.fromisoformat(message["at"]),
+                ip=message.get("ip"),
+                user_agent=message.get("userAgent"),
+                reason=message.get("reason"),
+            )

@@ -9,7 +9,6 @@ request id, and logged with its stack.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -87,15 +86,8 @@ def _coded(error: GraphQLError, message: str, extensions: dict[str, Any]) -> Gra
     )
 
 
-_SUGGESTION = re.compile(r" Did you mean .*$")
-
-
-def format_error(error: GraphQLError, request_id: str, *, suggestions: bool = True) -> GraphQLError:
-    """Give ``error`` a stable code; mask anything that was not expected.
-
-    With ``suggestions`` off (introspection disabled), "Did you mean ...?" hints are cut, as
-    they would otherwise spell out the schema field by field.
-    """
+def format_error(error: GraphQLError, request_id: str) -> GraphQLError:
+    """Give ``error`` a stable code; mask anything that was not expected."""
     original = error.original_error
     while isinstance(original, GraphQLError) and original.original_error is not None:
         original = original.original_error
@@ -118,8 +110,7 @@ def format_error(error: GraphQLError, request_id: str, *, suggestions: bool = Tr
             if needle in error.message:
                 extensions["reason"] = reason
                 break
-        message = error.message if suggestions else _SUGGESTION.sub("", error.message)
-        return _coded(error, message, extensions)
+        return _coded(error, error.message, extensions)
     log.error(
         "unexpected error in %s",
         ".".join(str(p) for p in error.path or ()) or "operation",
@@ -138,9 +129,8 @@ class ErrorFormatting(SchemaExtension):
     partial results keep their 200.
     """
 
-    def __init__(self, *, max_query_chars: int, suggestions: bool = True) -> None:
+    def __init__(self, *, max_query_chars: int) -> None:
         self.max_query_chars = max_query_chars
-        self.suggestions = suggestions
 
     def on_operation(self) -> Iterator[None]:
         context: Context | None = self.execution_context.context
@@ -157,27 +147,23 @@ class ErrorFormatting(SchemaExtension):
         except GraphQLError as error:
             # The parser cache parses in its own hook, so a syntax error (the token limit's
             # too) leaves the operation as an exception rather than as a result.
-            raise format_error(
-                error, getattr(context, "request_id", "-"), suggestions=self.suggestions
-            ) from None
+            raise format_error(error, getattr(context, "request_id", "-")) from None
         result = self.execution_context.result
         if result is None or not getattr(result, "errors", None):
             return
-        request_id = getattr(context, "request_id", "-")
-        result.errors = [
-            format_error(e, request_id, suggestions=self.suggestions) for e in result.errors
-        ]
         if context is not None and result.data is None:
             context.set_status_from_errors(result.errors)
 
 
 class Schema(strawberry.Schema):
-    """Strawberry's schema, minus its logging of every error at ERROR level.
+    """Strawberry's schema, with every error passed through ``format_error``.
 
-    Client mistakes (syntax, validation, expected domain errors) are not server errors, and
-    Strawberry's default logs each with the whole query; ``format_error`` already logs the
-    unexpected ones, with their stack and the request id.
+    ``process_errors`` sees the errors of queries, mutations and each subscription event before
+    they are sent, so codes and masking hold on websockets too. It replaces Strawberry's
+    default, which logs every client mistake at ERROR with the whole query; ``format_error``
+    logs only the unexpected errors, with their stack and the request id.
     """
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
-        return None
+        request_id = getattr(getattr(execution_context, "context", None), "request_id", "-")
+        errors[:] = [format_error(error, request_id) for error in errors]

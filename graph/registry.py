@@ -232,6 +232,7 @@ class Model:
     created_at: datetime
     updated_at: datetime
     my_access: AccessLevel = strawberry.field(description="What you may do with it.")
+    log_policy: LogPolicy = strawberry.field(description="What the prediction log keeps.")
     owner_id: strawberry.Private[uuid.UUID]
     model_id: strawberry.Private[uuid.UUID]
 
@@ -322,6 +323,7 @@ class Model:
             created_at=model.created_at,
             updated_at=model.updated_at,
             my_access=AccessLevel(access.name.lower()),
+            log_policy=LogPolicy(model.log_policy),
             owner_id=model.owner_id,
             model_id=model.id,
         )
@@ -502,12 +504,23 @@ class CreateModelInput:
     tags: list[str] = strawberry.field(default_factory=list, description="At most 20.")
 
 
+@strawberry.enum(description="How much of each prediction the log and live stream keep.")
+class LogPolicy(Enum):
+    FULL = "full"
+    HASH = "hash"
+    NONE = "none"
+
+
 @strawberry.input
 class UpdateModelInput:
     id: strawberry.ID
     name: str | None = None
     description: str | None = None
     tags: list[str] | None = None
+    log_policy: LogPolicy | None = strawberry.field(
+        default=None,
+        description="full: inputs and outputs; hash: a SHA-256 of the inputs; none: neither.",
+    )
 
 
 @strawberry.input
@@ -666,6 +679,7 @@ class RegistryMutation:
                 name=input.name,
                 description=input.description,
                 tags=input.tags,
+                log_policy=tables.LogPolicy(input.log_policy.value) if input.log_policy else None,
             )
         except EXPECTED as exc:
             return expected_error(exc)

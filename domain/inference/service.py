@@ -455,6 +455,7 @@ class Inference:
                 inputs=stored_inputs,
                 inputs_hash=inputs_hash,
                 outputs=outputs if policy != "none" else None,
+                version_number=target.number,
             )
         )
         if self._on_prediction is not None:

@@ -41,6 +41,7 @@ class PredictionRecord:
     inputs: Any
     inputs_hash: str | None
     outputs: Any
+    version_number: int | None = None
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     id: uuid.UUID = field(default_factory=uuid.uuid4)
 
@@ -66,6 +67,7 @@ class PredictionRecord:
             "id": str(self.id),
             "modelId": str(self.model_id),
             "versionId": str(self.version_id) if self.version_id else None,
+            "versionNumber": self.version_number,
             "callerId": str(self.caller_id) if self.caller_id else None,
             "requestId": self.request_id,
             "status": self.status,

@@ -1,0 +1,64 @@
+"""Guarded event streams for subscriptions.
+
+Every stream is authorised when it starts and re-checked while it runs (at most once a second,
+on events): it ends with close code 4403 when the access token expires, the session is logged
+out or the caller loses access, and with 1011 (reconnect) when the event backend goes away or
+the subscriber falls too far behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from domain.accounts import Principal
+from graph.context import Info
+from storage.pubsub import PubSubUnavailable, SubscriberTooSlow
+
+RECHECK_S = 1.0
+
+Check = Callable[[Principal], Awaitable[bool]]
+
+
+async def guarded(
+    info: Info, channel: str, still_allowed: Check | None = None
+) -> AsyncGenerator[dict[str, Any], None]:
+    """Messages of ``channel`` for as long as the caller may receive them."""
+    context = info.context
+    principal = await context.require_principal()
+    services = context.services
+    remaining = (principal.expires_at - datetime.now(UTC)).total_seconds()
+    watchdog = asyncio.create_task(_close_at_expiry(info, remaining))
+    stream = services.pubsub.subscribe(channel)
+    checked = time.monotonic()
+    try:
+        async for message in stream:
+            if time.monotonic() - checked >= RECHECK_S or message.get("kind") in {
+                "SESSION_REVOKED",
+                "MODEL_DELETED",
+            }:
+                checked = time.monotonic()
+                if not await services.accounts.is_session_live(session_id=principal.session_id):
+                    await context.close_connection(4403, "Session ended")
+                    return
+                if still_allowed is not None and not await still_allowed(principal):
+                    await context.close_connection(4403, "Access revoked")
+                    return
+            yield message
+    except (PubSubUnavailable, SubscriberTooSlow) as exc:
+        # 1011 tells the client to reconnect and resubscribe.
+        await context.close_connection(1011, str(exc)[:100])
+    finally:
+        watchdog.cancel()
+        with contextlib.suppress(Exception):
+            await stream.aclose()
+
+
+async def _close_at_expiry(info: Info, seconds: float) -> None:
+    """A stream authorised by an access token ends when that token expires."""
+    await asyncio.sleep(max(0.0, seconds))
+    await info.context.close_connection(4403, "Token expired")

@@ -1,0 +1,166 @@
+"""Live streams over websockets: predictions of a model, and what happens to a model."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncGenerator
+from datetime import datetime
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from domain.accounts import Principal
+from domain.errors import Forbidden, NotFound
+from domain.predictions import predictions_channel
+from domain.registry.service import Access, model_channel
+from graph.context import Info, IsAuthenticated
+from graph.live import Check, guarded
+from graph.registry import parse_id
+
+
+async def _model_for(info: Info, model: str, needed: Access) -> uuid.UUID:
+    """The model's id when the caller has ``needed`` access; NOT_FOUND otherwise."""
+    context = info.context
+    principal = await context.require_principal()
+    registry = context.services.registry
+    if "/" in model:
+        owner, _, name = model.partition("/")
+        found = await registry.get_model_by_name(principal=principal, owner=owner, name=name)
+    else:
+        found = await registry.get_model(principal=principal, model_id=parse_id(model, "Model"))
+    if found is None:
+        raise NotFound("Model")
+    [access] = await registry.access_levels(principal=principal, models=[found])
+    if access is None:
+        raise NotFound("Model")
+    if access < needed:
+        raise Forbidden(f"You need {needed.name.lower()} access to this model.")
+    return found.id
+
+
+def _access_check(info: Info, model_id: uuid.UUID, needed: Access) -> Check:
+    registry = info.context.services.registry
+
+    async def check(principal: Principal) -> bool:
+        found = await registry.get_model(principal=principal, model_id=model_id)
+        if found is None:
+            return False
+        [access] = await registry.access_levels(principal=principal, models=[found])
+        return access is not None and access >= needed
+
+    return check
+
+
+@strawberry.type(description="One prediction, as it happened (inputs per the model's log policy).")
+class PredictionEvent:
+    id: strawberry.ID
+    request_id: str
+    status: str = strawberry.field(description="ok or error.")
+    error_code: str | None
+    rows: int
+    latency_ms: float
+    version_id: strawberry.ID | None
+    version_number: int | None
+    caller_id: strawberry.ID | None
+    inputs: JSON | None = strawberry.field(description="Null unless the log policy is full.")
+    inputs_hash: str | None = strawberry.field(description="For the hash log policy.")
+    outputs: JSON | None
+    at: datetime
+
+    @classmethod
+    def from_event(cls, event: dict[str, Any]) -> PredictionEvent:
+        return cls(
+            id=strawberry.ID(event["id"]),
+            request_id=event["requestId"],
+            status=event["status"],
+            error_code=event.get("errorCode"),
+            rows=event["nRows"],
+            latency_ms=event["latencyMs"],
+            version_id=event.get("versionId"),
+            version_number=event.get("versionNumber"),
+            caller_id=event.get("callerId"),
+            inputs=event.get("inputs"),
+            inputs_hash=event.get("inputsHash"),
+            outputs=event.get("outputs"),
+            at=datetime.fromisoformat(event["at"]),
+        )
+
+
+@strawberry.enum(description="What happened to a model.")
+class ModelEventKind(Enum):
+    VERSION_CREATED = "VERSION_CREATED"
+    VERSION_ARCHIVED = "VERSION_ARCHIVED"
+    VERSION_RESTORED = "VERSION_RESTORED"
+    VERSION_RUNTIME_CHANGED = "VERSION_RUNTIME_CHANGED"
+    ALIAS_MOVED = "ALIAS_MOVED"
+    MODEL_UPDATED = "MODEL_UPDATED"
+    MODEL_DELETED = "MODEL_DELETED"
+
+
+@strawberry.type(description="A change to a model: a new version, an alias move, an archival.")
+class ModelEvent:
+    kind: ModelEventKind
+    at: datetime
+    model_id: strawberry.ID
+    version_id: strawberry.ID | None = None
+    version_number: int | None = None
+    alias: str | None = None
+    from_version_id: strawberry.ID | None = strawberry.field(
+        default=None, description="For ALIAS_MOVED: where it pointed before (null if new)."
+    )
+    to_version_id: strawberry.ID | None = strawberry.field(
+        default=None, description="For ALIAS_MOVED: where it points now (null if removed)."
+    )
+
+    @classmethod
+    def from_event(cls, event: dict[str, Any]) -> ModelEvent:
+        return cls(
+            kind=ModelEventKind(event["kind"]),
+            at=datetime.fromisoformat(event["at"]),
+            model_id=strawberry.ID(event["modelId"]),
+            version_id=event.get("versionId"),
+            version_number=event.get("number"),
+            alias=event.get("alias"),
+            from_version_id=event.get("fromVersionId"),
+            to_version_id=event.get("toVersionId"),
+        )
+
+
+_MODEL_ARG = strawberry.argument(description="A model id or `owner/name`.")
+
+
+@strawberry.type
+class StreamsSubscription:
+    @strawberry.subscription(
+        description="Every prediction of a model as it is made, by anyone, on any replica "
+        "(owners and maintainers).",
+        permission_classes=[IsAuthenticated],
+    )
+    async def predictions(
+        self, info: Info, model: Annotated[str, _MODEL_ARG]
+    ) -> AsyncGenerator[PredictionEvent, None]:
+        model_id = await _model_for(info, model, Access.MAINTAINER)
+        async for event in guarded(
+            info,
+            predictions_channel(model_id),
+            _access_check(info, model_id, Access.MAINTAINER),
+        ):
+            yield PredictionEvent.from_event(event)
+
+    @strawberry.subscription(
+        description="New versions, alias moves, archival and deletion of a model (anyone who "
+        "can see it).",
+        permission_classes=[IsAuthenticated],
+    )
+    async def model_events(
+        self, info: Info, model: Annotated[str, _MODEL_ARG]
+    ) -> AsyncGenerator[ModelEvent, None]:
+        model_id = await _model_for(info, model, Access.VIEWER)
+        async for event in guarded(
+            info, model_channel(model_id), _access_check(info, model_id, Access.VIEWER)
+        ):
+            yield ModelEvent.from_event(event)
+            if event.get("kind") == "MODEL_DELETED":
+                return
