@@ -214,11 +214,18 @@ class InferenceQuery:
         )
 
 
-@strawberry.input
+@strawberry.input(description="Only the fields given change.")
 class SetVersionRuntimeInput:
     version_id: strawberry.ID
-    use_compiled: bool = strawberry.field(
-        description="True: serve the verified ONNX copy; false: the original scikit-learn model."
+    use_compiled: bool | None = strawberry.field(
+        default=None,
+        description="True: serve the verified ONNX copy; false: the original scikit-learn model.",
+    )
+    batch_max_rows: int | None = strawberry.field(
+        default=None, description="Rows one micro-batch may join (1-100000)."
+    )
+    batch_max_wait_ms: float | None = strawberry.field(
+        default=None, description="How long a batch under load may wait to fill (0-1000 ms)."
     )
 
 
@@ -236,7 +243,7 @@ SetVersionRuntimeResult = Annotated[
 @strawberry.type
 class InferenceMutation:
     @strawberry.mutation(
-        description="Choose which runtime serves a version (maintainers).",
+        description="Choose how a version serves: runtime and micro-batching (maintainers).",
         permission_classes=[IsAuthenticated],
     )
     async def set_version_runtime(
@@ -247,6 +254,8 @@ class InferenceMutation:
                 principal=await info.context.require_principal(),
                 version_id=parse_id(input.version_id, "Model version"),
                 use_compiled=input.use_compiled,
+                batch_max_rows=input.batch_max_rows,
+                batch_max_wait_ms=input.batch_max_wait_ms,
             )
         except EXPECTED as exc:
             return expected_error(exc)

@@ -117,6 +117,12 @@ class ModelVersion:
     runtime: str = strawberry.field(
         description="What serves predictions now: sklearn (the original) or onnx."
     )
+    batch_max_rows: int | None = strawberry.field(
+        description="This version's micro-batch size; null means the server's setting."
+    )
+    batch_max_wait_ms: float | None = strawberry.field(
+        description="This version's micro-batch wait; null means the server's setting."
+    )
     created_at: datetime
     model_id: strawberry.Private[uuid.UUID]
     created_by_id: strawberry.Private[uuid.UUID | None]
@@ -159,6 +165,8 @@ class ModelVersion:
                 or (version.compiled_key is not None and version.use_compiled)
                 else "sklearn"
             ),
+            batch_max_rows=version.batch_max_rows,
+            batch_max_wait_ms=version.batch_max_wait_ms,
             created_at=version.created_at,
             model_id=version.model_id,
             created_by_id=version.created_by_id,
@@ -233,6 +241,9 @@ class Model:
     updated_at: datetime
     my_access: AccessLevel = strawberry.field(description="What you may do with it.")
     log_policy: LogPolicy = strawberry.field(description="What the prediction log keeps.")
+    prediction_cache_ttl_s: int | None = strawberry.field(
+        description="Seconds identical rows' predictions are cached; null when off."
+    )
     owner_id: strawberry.Private[uuid.UUID]
     model_id: strawberry.Private[uuid.UUID]
 
@@ -324,6 +335,7 @@ class Model:
             updated_at=model.updated_at,
             my_access=AccessLevel(access.name.lower()),
             log_policy=LogPolicy(model.log_policy),
+            prediction_cache_ttl_s=model.prediction_cache_ttl_s,
             owner_id=model.owner_id,
             model_id=model.id,
         )
@@ -521,6 +533,11 @@ class UpdateModelInput:
         default=None,
         description="full: inputs and outputs; hash: a SHA-256 of the inputs; none: neither.",
     )
+    prediction_cache_ttl_s: int | None = strawberry.field(
+        default=None,
+        description="Cache identical rows' predictions for this many seconds (1-86400); 0 "
+        "turns the cache off. Off by default.",
+    )
 
 
 @strawberry.input
@@ -680,6 +697,8 @@ class RegistryMutation:
                 description=input.description,
                 tags=input.tags,
                 log_policy=tables.LogPolicy(input.log_policy.value) if input.log_policy else None,
+                prediction_cache_ttl_s=input.prediction_cache_ttl_s or None,
+                clear_prediction_cache=input.prediction_cache_ttl_s == 0,
             )
         except EXPECTED as exc:
             return expected_error(exc)

@@ -26,6 +26,7 @@ from domain.accounts import Principal
 from domain.errors import Conflict, DomainError, FieldError, Forbidden, NotFound, ValidationFailed
 from domain.inference.batching import BatchOutput, MicroBatcher
 from domain.inference.cache import ArtifactRef, LoadedModel, ModelCache
+from domain.inference.prediction_cache import PredictionCache, row_keys
 from domain.inference.refs import DEFAULT_ALIAS, ModelRef, parse_ref
 from domain.inference.validation import records_to_matrix, rows_to_matrix
 from domain.predictions.log import PredictionLogWriter, PredictionRecord
@@ -59,6 +60,7 @@ class Target:
     use_compiled: bool
     batch_max_rows: int | None
     batch_max_wait_ms: float | None
+    cache_ttl_s: int | None = None
 
     @property
     def runtime(self) -> str:
@@ -86,6 +88,7 @@ class Target:
             use_compiled=version.use_compiled,
             batch_max_rows=version.batch_max_rows,
             batch_max_wait_ms=version.batch_max_wait_ms,
+            cache_ttl_s=model.prediction_cache_ttl_s,
         )
 
 
@@ -166,6 +169,7 @@ class Inference:
         cache: ModelCache,
         log_writer: PredictionLogWriter,
         pubsub: PubSub,
+        prediction_cache: PredictionCache | None = None,
         on_prediction: Callable[[Target, str, int, float], None] | None = None,
         on_batch: Callable[[int, int], None] | None = None,
     ) -> None:
@@ -173,6 +177,7 @@ class Inference:
         self.cache = cache
         self.log_writer = log_writer
         self.pubsub = pubsub
+        self.prediction_cache = prediction_cache or PredictionCache()
         self._executor: Executor = ThreadPoolExecutor(
             max_workers=config.workers, thread_name_prefix="predict"
         )
@@ -212,6 +217,22 @@ class Inference:
                 self._resolved.clear()
                 self._shares.clear()
                 await asyncio.sleep(1.0)
+
+    async def warm_up(self, *, alias: str = DEFAULT_ALIAS) -> int:
+        """Load every model's ``alias`` version into the cache; returns how many loaded."""
+        loaded = 0
+        aliases = await tables.Alias.filter(name=alias, model__deleted_at=None).select_related(
+            "model", "version"
+        )
+        for entry in aliases[: self.cache.max_models]:
+            if entry.version.status != tables.VersionStatus.READY:
+                continue
+            try:
+                await self.cache.get(Target.of(entry.model, entry.version).artifact())
+                loaded += 1
+            except Exception:
+                log.warning("warm-up could not load %s", entry.version_id, exc_info=True)
+        return loaded
 
     def clear_caches(self) -> None:
         """Forget every resolution, share level, batcher and loaded model of this process."""
@@ -334,7 +355,10 @@ class Inference:
         try:
             matrix = self._matrix(target, rows, records, max_rows)
             loaded = await self.cache.get(target.artifact())
-            output = await self._batcher(target, loaded).submit(matrix)
+            if target.cache_ttl_s:
+                output = await self._cached_predict(target, loaded, matrix)
+            else:
+                output = await self._batcher(target, loaded).submit(matrix)
         except DomainError as exc:
             latency = (time.perf_counter() - started) * 1000
             self._log(
@@ -363,6 +387,29 @@ class Inference:
             latency_ms=latency,
             request_id=request_id,
         )
+
+    async def _cached_predict(
+        self, target: Target, loaded: LoadedModel, matrix: np.ndarray
+    ) -> BatchOutput:
+        """Answer cached rows from the prediction cache; predict only the others."""
+        assert target.cache_ttl_s is not None
+        keys = row_keys(f"{target.version_id}:{loaded.runtime}", matrix)
+        answers = await self.prediction_cache.get_many(keys)
+        missing = [i for i, answer in enumerate(answers) if answer is None]
+        if missing:
+            fresh = await self._batcher(target, loaded).submit(matrix[missing])
+            computed: dict[str, Any] = {}
+            for j, i in enumerate(missing):
+                proba = None if fresh.probabilities is None else fresh.probabilities[j].tolist()
+                answers[i] = (fresh.predictions[j].item(), proba)
+                computed[keys[i]] = answers[i]
+            await self.prediction_cache.set_many(computed, target.cache_ttl_s)
+        predictions = np.asarray([answer[0] for answer in answers])  # type: ignore[index]
+        has_proba = answers[0][1] is not None  # type: ignore[index]
+        probabilities = (
+            np.asarray([answer[1] for answer in answers]) if has_proba else None  # type: ignore[index]
+        )
+        return BatchOutput(predictions, probabilities)
 
     def _matrix(self, target: Target, rows: Any, records: Any, max_rows: int) -> np.ndarray:
         signature = target.signature

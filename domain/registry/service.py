@@ -817,23 +817,46 @@ class Registry:
         return version
 
     async def set_version_runtime(
-        self, *, principal: Principal, version_id: uuid.UUID, use_compiled: bool
+        self,
+        *,
+        principal: Principal,
+        version_id: uuid.UUID,
+        use_compiled: bool | None = None,
+        batch_max_rows: int | None = None,
+        batch_max_wait_ms: float | None = None,
     ) -> tables.ModelVersion:
-        """Serve a version with its compiled ONNX copy (when it has one) or with the original."""
+        """How a version serves: compiled ONNX copy or the original, and its micro-batching."""
         version = await self._version_of(principal, version_id, Access.MAINTAINER)
+        errors: list[FieldError] = []
         if use_compiled and version.compiled_key is None:
-            raise ValidationFailed(
-                [
-                    FieldError(
-                        ("input", "useCompiled"),
-                        "This version has no compiled fast path.",
-                        "not_compiled",
-                    )
-                ]
+            errors.append(
+                FieldError(
+                    ("input", "useCompiled"),
+                    "This version has no compiled fast path.",
+                    "not_compiled",
+                )
             )
-        if version.use_compiled != use_compiled:
-            version.use_compiled = use_compiled
-            await version.save(update_fields=["use_compiled"])
+        if batch_max_rows is not None and not 1 <= batch_max_rows <= 100_000:
+            errors.append(
+                FieldError(("input", "batchMaxRows"), "Between 1 and 100000.", "out_of_range")
+            )
+        if batch_max_wait_ms is not None and not 0 <= batch_max_wait_ms <= 1000:
+            errors.append(
+                FieldError(("input", "batchMaxWaitMs"), "Between 0 and 1000.", "out_of_range")
+            )
+        if errors:
+            raise ValidationFailed(errors)
+        changed: list[str] = []
+        for name, value in (
+            ("use_compiled", use_compiled),
+            ("batch_max_rows", batch_max_rows),
+            ("batch_max_wait_ms", batch_max_wait_ms),
+        ):
+            if value is not None and getattr(version, name) != value:
+                setattr(version, name, value)
+                changed.append(name)
+        if changed:
+            await version.save(update_fields=changed)
             await self._event(
                 version.model_id, "VERSION_RUNTIME_CHANGED", versionId=str(version.id)
             )

@@ -407,3 +407,90 @@ async def test_predictions_are_logged(app, gql, published):
     assert logs[0].inputs == [[0.0] * 4, [1.0] * 4]
     assert str(logs[0].version_id) == version["id"]
     assert writer.stats.dropped == dropped_before
+
+
+async def test_prediction_cache_answers_repeated_rows(app, gql, published):
+    token, model, _, clf = await published()
+    updated = await gql(
+        "mutation($id: ID!) { updateModel(input: {id: $id, predictionCacheTtlS: 60}) "
+        "{ ... on ModelSuccess { model { predictionCacheTtlS } } } }",
+        {"id": model["id"]},
+        token=token,
+    )
+    assert updated["data"]["updateModel"]["model"]["predictionCacheTtlS"] == 60
+    await asyncio.sleep(0.05)  # the update event reaches the resolver cache
+    cache = app.state.services.inference.prediction_cache
+    hits, misses = cache.hits, cache.misses
+    rows = [[0.5, 0.1, -0.2, 1.0], [2.0, 2.0, 2.0, 2.0]]
+    first = await gql(PREDICT_BATCH, {"model": "ada/iris", "rows": rows}, token=token)
+    second = await gql(PREDICT_BATCH, {"model": "ada/iris", "rows": rows[:1]}, token=token)
+    assert (cache.hits - hits, cache.misses - misses) == (1, 2)
+    assert first["data"]["predictBatch"]["predictions"] == clf.predict(np.asarray(rows)).tolist()
+    assert (
+        second["data"]["predictBatch"]["probabilities"][0]
+        == first["data"]["predictBatch"]["probabilities"][0]
+    )
+    off = await gql(
+        "mutation($id: ID!) { updateModel(input: {id: $id, predictionCacheTtlS: 0}) "
+        "{ ... on ModelSuccess { model { predictionCacheTtlS } } } }",
+        {"id": model["id"]},
+        token=token,
+    )
+    assert off["data"]["updateModel"]["model"]["predictionCacheTtlS"] is None
+
+
+async def test_warm_up_loads_production_versions(app, gql, published):
+    token, model, version, _ = await published()
+    await gql(
+        SET_ALIAS,
+        {"model": model["id"], "alias": "production", "version": version["id"]},
+        token=token,
+    )
+    inference = app.state.services.inference
+    inference.clear_caches()
+    assert await inference.warm_up() == 1
+    assert [str(m.version_id) for m in inference.cache.cached_versions()] == [version["id"]]
+
+
+async def test_per_version_batch_size(app, gql, published):
+    token, _, version, _ = await published()
+    configured = await gql(
+        "mutation($id: ID!) { setVersionRuntime(input: {versionId: $id, batchMaxRows: 2, "
+        "batchMaxWaitMs: 0}) { ... on SetVersionRuntimeSuccess { version { batchMaxRows } } } }",
+        {"id": version["id"]},
+        token=token,
+    )
+    assert configured["data"]["setVersionRuntime"]["version"]["batchMaxRows"] == 2
+    await asyncio.sleep(0.05)  # the runtime event reaches the resolver cache
+    principal = await app.state.services.accounts.authenticate(token)
+    inference = app.state.services.inference
+    batches: list[int] = []
+    inference._on_batch = lambda requests, rows: batches.append(rows)
+    try:
+        await asyncio.gather(
+            *(
+                inference.predict(
+                    principal=principal,
+                    ref="ada/iris",
+                    rows=[[float(i)] * 4],
+                    max_rows=10,
+                    request_id=str(i),
+                )
+                for i in range(20)
+            )
+        )
+    finally:
+        inference._on_batch = None
+    assert sum(batches) == 20
+    assert max(batches) <= 2
+
+    refused = await gql(
+        "mutation($id: ID!) { setVersionRuntime(input: {versionId: $id, batchMaxRows: 0}) "
+        "{ __typename ... on ValidationError { fields { path code } } } }",
+        {"id": version["id"]},
+        token=token,
+    )
+    assert refused["data"]["setVersionRuntime"] == {
+        "__typename": "ValidationError",
+        "fields": [{"path": ["input", "batchMaxRows"], "code": "out_of_range"}],
+    }
