@@ -104,6 +104,7 @@ async def clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     await application.state.services.inference.log_writer.drain()
     await truncate_all_models()
     application.state.services.inference.clear_caches()
+    application.state.services.accounts.clear_cache()
     await reset_rate_limits(application)
     settings: Settings = application.state.settings
     for leftover in (Path(settings.artifact_store_url), settings.data_dir / "spool"):

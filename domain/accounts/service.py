@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import time
 import unicodedata
 import uuid
 from collections.abc import Awaitable, Callable
@@ -16,7 +18,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from domain.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, PasswordHashing
-from domain.accounts.tokens import TokenCodec
+from domain.accounts.tokens import TokenClaims, TokenCodec
 from domain.errors import (
     FieldError,
     Forbidden,
@@ -36,6 +38,9 @@ EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 MAX_EMAIL_LENGTH = 320
 
 Publish = Callable[[str, dict[str, Any]], Awaitable[None]]
+SESSIONS_CHANNEL = "sessions"
+PRINCIPAL_TTL_S = 1.0
+MAX_CACHED_PRINCIPALS = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +134,7 @@ class Accounts:
         self.limiter = limiter
         self.rates = rates
         self._publish = publish
+        self._principals: dict[uuid.UUID, tuple[Principal, float]] = {}
 
     async def _event(self, user_id: uuid.UUID, kind: str, **detail: Any) -> None:
         try:
@@ -275,8 +281,24 @@ class Accounts:
         return TokenPair(access, access_exp, refresh, refresh_exp, user)
 
     async def authenticate(self, access_token: str) -> Principal:
-        """Verify an access token and that its session is still live; one query."""
+        """Verify an access token and that its session is still live.
+
+        The session check (one query) is remembered for ``PRINCIPAL_TTL_S``. Revoking a session
+        forgets it at once in this process and, through the ``sessions`` channel, in every
+        other replica; the TTL bounds staleness should that channel be down.
+        """
         claims = self.tokens.decode_access(access_token)
+        now = time.monotonic()
+        cached = self._principals.get(claims.token_id)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        principal = await self._load_principal(claims)
+        if len(self._principals) >= MAX_CACHED_PRINCIPALS:
+            self._principals.clear()
+        self._principals[claims.token_id] = (principal, now + PRINCIPAL_TTL_S)
+        return principal
+
+    async def _load_principal(self, claims: TokenClaims) -> Principal:
         session = (
             await tables.Session.filter(
                 id=claims.session_id,
@@ -318,7 +340,44 @@ class Accounts:
                 revoked_at=_now(), revoked_reason=reason
             )
             await self._event(user_id, "SESSION_REVOKED", reason=reason, sessions=revoked)
+            await self._forget_sessions(revoked)
         return len(revoked)
+
+    async def _forget_sessions(self, session_ids: list[str]) -> None:
+        """Drop cached principals of these sessions here, and ask other replicas to."""
+        self.forget_sessions(session_ids)
+        try:
+            await self._publish(SESSIONS_CHANNEL, {"sessions": session_ids})
+        except Exception:
+            log.warning("could not tell other replicas about revoked sessions", exc_info=True)
+
+    def forget_sessions(self, session_ids: list[str]) -> None:
+        gone = {uuid.UUID(s) for s in session_ids}
+        for key in [k for k, (p, _) in self._principals.items() if p.session_id in gone]:
+            del self._principals[key]
+
+    def clear_cache(self) -> None:
+        self._principals.clear()
+
+    def forget_user(self, user_id: uuid.UUID) -> None:
+        for key in [k for k, (p, _) in self._principals.items() if p.user_id == user_id]:
+            del self._principals[key]
+
+    async def listen_for_revocations(self, subscribe: Callable[[str], Any]) -> None:
+        """Keep this replica's principal cache in step with revocations made elsewhere."""
+        while True:
+            try:
+                async for message in subscribe(SESSIONS_CHANNEL):
+                    if "sessions" in message:
+                        self.forget_sessions(message["sessions"])
+                    if "user" in message:
+                        self.forget_user(uuid.UUID(message["user"]))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("revocation stream interrupted (%s); principal cache flushed", exc)
+                self._principals.clear()
+                await asyncio.sleep(1.0)
 
     async def change_password(
         self, *, principal: Principal, current_password: str, new_password: str
@@ -393,6 +452,11 @@ class Accounts:
         await user.save(update_fields=["role", "is_active", "updated_at"])
         if is_active is False:
             await self._revoke_sessions(user.id, None, "deactivated")
+        self.forget_user(user.id)
+        try:
+            await self._publish(SESSIONS_CHANNEL, {"user": str(user.id)})
+        except Exception:
+            log.warning("could not tell other replicas about a changed user", exc_info=True)
         return user
 
     async def create_admin(self, *, email: str, password: str) -> tables.User:

@@ -128,6 +128,8 @@ async def test_refresh_token_reuse_revokes_the_family(gql, signup):
 
 async def test_logout_ends_the_session_at_once(gql, signup):
     payload = await signup()
+    # A token just used is in the principal cache; logout must still end it at once.
+    assert (await gql(ME, token=payload["accessToken"]))["data"]["me"] is not None
     assert (await gql(LOGOUT, token=payload["accessToken"]))["data"]["logout"] == {"ok": True}
     assert codes(await gql(ME, token=payload["accessToken"])) == ["UNAUTHENTICATED"]
     assert codes(await gql(REFRESH, {"token": payload["refreshToken"]})) == ["UNAUTHENTICATED"]

@@ -181,3 +181,25 @@ if TEST_REDIS_URL:
         finally:
             await ws.close()
             await replica_b.state.services.close()
+
+
+if TEST_REDIS_URL:
+
+    async def test_logout_on_one_replica_ends_the_token_on_another(settings, gql, signup):
+        """Replica B caches the principal; A's logout reaches it through Redis at once."""
+        ada = await signup("ada@example.com")
+        replica_b = create_app(make_settings(settings.data_dir, settings.database_url))
+        replica_b.state.services.start()
+        me = {"query": "{ me { email } }"}
+        headers = {"Authorization": f"Bearer {ada['accessToken']}"}
+        try:
+            transport = httpx.ASGITransport(app=replica_b, client=("127.0.0.2", 40000))
+            async with httpx.AsyncClient(transport=transport, base_url="http://b") as http:
+                assert (await http.post("/graphql", json=me, headers=headers)).status_code == 200
+                await asyncio.sleep(0.1)  # B's revocation listener is subscribed
+                await gql("mutation { logout { ok } }", token=ada["accessToken"])
+                await asyncio.sleep(0.1)
+                after = await http.post("/graphql", json=me, headers=headers)
+            assert after.status_code == 401
+        finally:
+            await replica_b.state.services.close()
