@@ -44,5 +44,13 @@ schema: $(STAMP)
 migrations: $(STAMP)
 	$(BIN)/python -m storage.migrate make $(NAME)
 
+# The benchmark of issue 4 (bench/): the embedded default, then PostgreSQL + Redis; both run even
+# if the first misses a target. BENCH_ARGS=--quick for ~3 s per load.
+bench: $(STAMP)
+	@status=0; for backend in embedded postgres; do \
+		$(BIN)/python -m bench.run --backend $$backend $(BENCH_ARGS) || status=$$?; \
+		if [ $$status -eq 130 ]; then exit 130; fi; \
+	done; exit $$status
+
 clean:
 	rm -rf var .pytest_cache

@@ -28,6 +28,11 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class LogFormat(StrEnum):
+    JSON = "json"
+    TEXT = "text"
+
+
 class Settings(BaseSettings):
     """Everything configurable, with the embedded default when a variable is unset."""
 
@@ -99,6 +104,16 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "INFO"
+    log_format: LogFormat = Field(
+        default=LogFormat.JSON, description="`json`: one object per line; `text`: for people."
+    )
+    metrics_enabled: bool = Field(default=True, description="Serve /metrics (404 when off).")
+    metrics_token: SecretStr | None = Field(
+        default=None, description="When set, /metrics requires `Authorization: Bearer <it>`."
+    )
+    sentry_dsn: SecretStr | None = Field(
+        default=None, description="Report unexpected errors to Sentry; unset means off."
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -106,6 +121,11 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
+
+    @field_validator("metrics_token", "sentry_dsn", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("database_url")
     @classmethod

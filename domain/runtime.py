@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,7 +14,8 @@ from typing import Any
 from domain.accounts import Accounts, LoginRates, PasswordHashing, TokenCodec
 from domain.inference.cache import ModelCache
 from domain.inference.compile import NotCompiled, compile_version
-from domain.inference.service import Inference, InferenceConfig
+from domain.inference.prediction_cache import PredictionCache
+from domain.inference.service import Inference, InferenceConfig, Target
 from domain.predictions.log import PredictionLogWriter, purge_older_than
 from domain.ratelimit import Rate, RateLimiter
 from domain.registry.intake import IntakeResult, load_serving_model
@@ -39,9 +41,18 @@ class Services:
     inference: Inference
     redis: Any | None
     _maintenance: asyncio.Task[None] | None = None
+    _warm_up: asyncio.Task[int] | None = None
+    _revocations: asyncio.Task[None] | None = None
 
     @classmethod
-    def build(cls, settings: Settings) -> Services:
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        on_prediction: Callable[[Target, str, int, float], None] | None = None,
+        on_batch: Callable[[int, int], None] | None = None,
+    ) -> Services:
+        """Everything wired from ``settings``; the hooks observe predictions and micro-batches."""
         pubsub = pubsub_from_url(settings.redis_url)
         limiter = RateLimiter(settings.redis_url)
         redis = None
@@ -135,12 +146,22 @@ class Services:
                 publish=pubsub.publish,
             ),
             pubsub=pubsub,
+            prediction_cache=PredictionCache(redis=redis),
+            on_prediction=on_prediction,
+            on_batch=on_batch,
         )
+        registry.listeners.append(inference.forget_model)
         return cls(settings, pubsub, limiter, hashing, accounts, store, registry, inference, redis)
 
     def start(self) -> None:
         """Start background work; call inside the running event loop, after the database."""
         self.inference.start()
+        if self._revocations is None:
+            self._revocations = asyncio.create_task(
+                self.accounts.listen_for_revocations(self.pubsub.subscribe), name="revocations"
+            )
+        if self.settings.warm_up_production:
+            self._warm_up = asyncio.create_task(self.inference.warm_up(), name="warm-up")
         if self._maintenance is None:
             self._maintenance = asyncio.create_task(self._maintain(), name="maintenance")
 
@@ -156,10 +177,11 @@ class Services:
 
     async def close(self) -> None:
         """Flush the prediction log and release connections; call before the database closes."""
-        if self._maintenance is not None:
-            self._maintenance.cancel()
-            with contextlib.suppress(BaseException):
-                await self._maintenance
+        for task in (self._maintenance, self._revocations, self._warm_up):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
         with contextlib.suppress(Exception):
             await self.inference.close()
         with contextlib.suppress(Exception):

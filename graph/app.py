@@ -1,12 +1,12 @@
-"""The Starlette application: /graphql (HTTP and websockets), /healthz, /readyz."""
+"""The Starlette application: /graphql (HTTP and websockets), /healthz, /readyz, /metrics."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from starlette.applications import Starlette
@@ -19,13 +19,15 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
 from domain.runtime import Services
+from graph import metrics
 from graph.context import Context
 from graph.http import GraphQLGuardMiddleware, RequestIdMiddleware, scope_request_id
 from graph.loaders import Loaders
+from graph.logs import RequestContextMiddleware, configure_logging
+from graph.observability import HealthStatus, ObserveOperations, init_sentry, readiness
 from graph.schema import build_schema
 from settings import Settings, get_settings
 from storage import migrate
@@ -64,34 +66,25 @@ class GraphQLView(GraphQL[Context, None]):
         return {"userId": str(principal.user_id)}
 
 
-async def _check_database() -> None:
-    await connections.get("default").execute_query("SELECT 1")
-
-
-async def readiness(services: Services) -> dict[str, str]:
-    """Each dependency and its state: ``ok`` or what went wrong."""
-    checks: dict[str, str] = {}
-
-    async def check(name: str, probe: Any) -> None:
-        try:
-            await asyncio.wait_for(probe(), timeout=2.0)
-            checks[name] = "ok"
-        except TimeoutError:
-            checks[name] = "timeout"
-        except Exception as exc:
-            checks[name] = f"error: {type(exc).__name__}"
-
-    await check("database", _check_database)
-    if services.settings.redis_url:
-        await check("redis", services.pubsub.ping)
-    return checks
-
-
 def create_app(settings: Settings | None = None) -> Starlette:
     """Build the ASGI app; the lifespan migrates (embedded default), connects and cleans up."""
     settings = settings or get_settings()
-    services = Services.build(settings)
+    configure_logging(level=settings.log_level, fmt=settings.log_format)
+    init_sentry(settings)
+    sampler: metrics.Sampler | None = None
+    if settings.metrics_enabled:
+        services = Services.build(
+            settings, on_prediction=metrics.observe_prediction, on_batch=metrics.observe_batch
+        )
+        sampler = metrics.instrument(services)
+    else:
+        services = Services.build(settings)
     schema = build_schema(settings)
+    # First, so it times the whole operation and sees errors as ErrorFormatting coded them.
+    schema.extensions = (
+        partial(ObserveOperations, metrics_enabled=settings.metrics_enabled),
+        *schema.extensions,
+    )
     view = GraphQLView(
         services,
         schema=schema,
@@ -107,11 +100,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
-        checks = await readiness(services)
-        ok = all(state == "ok" for state in checks.values())
-        failed = [name for name, state in checks.items() if state != "ok"]
-        body = {"status": "ok" if ok else "unavailable", "checks": checks, "failed": failed}
-        return JSONResponse(body, status_code=200 if ok else 503)
+        health = await readiness(services)
+        ready = health.status is not HealthStatus.UNAVAILABLE
+        return JSONResponse(health.to_json(), status_code=200 if ready else 503)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -125,6 +116,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             generate_schemas=False,
         ):
             services.start()
+            if sampler is not None:
+                sampler.start()
             log.info(
                 "ModelServe ready (%s, %s)",
                 settings.environment.value,
@@ -134,9 +127,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 yield
             finally:
                 await services.close()
+                if sampler is not None:
+                    await sampler.close()
 
     middleware = [
         Middleware(RequestIdMiddleware),
+        Middleware(RequestContextMiddleware),
         Middleware(
             GraphQLGuardMiddleware,
             path="/graphql",
@@ -159,13 +155,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 expose_headers=["x-request-id", "retry-after"],
             )
         )
+    routes = [
+        Route("/graphql", view, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", view),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+    ]
+    if sampler is not None:
+        routes.append(Route("/metrics", metrics.endpoint(settings, sampler)))
     app = Starlette(
-        routes=[
-            Route("/graphql", view, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", view),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-        ],
+        routes=routes,
         middleware=middleware,
         lifespan=lifespan,
     )

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -18,22 +19,41 @@ GRACEFUL_SHUTDOWN_S = 30
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from graph.logs import logging_config
+
     settings = get_settings()
+    _empty_metrics_dir()
+    # After a graceful shutdown uvicorn re-raises the signal that stopped it; answering that
+    # with SystemExit(0) makes a SIGTERM stop exit 0, as process managers expect.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
     uvicorn.run(
         "graph.app:create_app",
         factory=True,
         host=args.host or settings.host,
         port=args.port or settings.port,
         workers=args.workers,
-        ws="websockets",
+        ws="websockets-sansio",
         ws_max_size=WS_MAX_BYTES,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
         proxy_headers=args.proxy_headers,
         forwarded_allow_ips=args.forwarded_allow_ips,
         log_level=settings.log_level.lower(),
+        log_config=logging_config(level=settings.log_level, fmt=settings.log_format),
+        access_log=False,  # one access line per GraphQL operation instead, without query strings
         server_header=False,
     )
     return 0
+
+
+def _empty_metrics_dir() -> None:
+    """Multi-process metrics start from an empty ``PROMETHEUS_MULTIPROC_DIR`` (graph/metrics.py)."""
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not path:
+        return
+    directory = Path(path)
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
 
 
 def _migrate(args: argparse.Namespace) -> int:

@@ -17,16 +17,21 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from graph.accounts import AccountsMutation, AccountsQuery, AccountsSubscription
+from graph.analytics import AnalyticsQuery
 from graph.errors import ErrorFormatting, Schema
 from graph.inference import FEATURE_MATRIX, FeatureMatrix, InferenceMutation, InferenceQuery
+from graph.observability import ObservabilityQuery
 from graph.registry import RegistryMutation, RegistryQuery
+from graph.streams import StreamsSubscription
 from graph.validation import SensitiveMutationsAlone, alias_count_rule, operation_depth_rule
 from settings import Settings
 
-Query = merge_types("Query", (AccountsQuery, RegistryQuery, InferenceQuery))
+Query = merge_types(
+    "Query", (AccountsQuery, RegistryQuery, InferenceQuery, AnalyticsQuery, ObservabilityQuery)
+)
 Mutation = merge_types("Mutation", (AccountsMutation, RegistryMutation, InferenceMutation))
-CONFIG = StrawberryConfig(scalar_map={FeatureMatrix: FEATURE_MATRIX})
-Subscription = merge_types("Subscription", (AccountsSubscription,))
+SCALARS = {FeatureMatrix: FEATURE_MATRIX}
+Subscription = merge_types("Subscription", (AccountsSubscription, StreamsSubscription))
 
 
 def build_schema(settings: Settings) -> Schema:
@@ -39,10 +44,7 @@ def build_schema(settings: Settings) -> Schema:
     ]
     # Factories, never instances: an extension instance holds one request's state.
     extensions: list[Callable[[], SchemaExtension]] = [
-        lambda: ErrorFormatting(
-            max_query_chars=settings.max_query_chars,
-            suggestions=settings.introspection_enabled,
-        ),
+        lambda: ErrorFormatting(max_query_chars=settings.max_query_chars),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=512),
         lambda: AddValidationRules(limits),
@@ -55,13 +57,19 @@ def build_schema(settings: Settings) -> Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
-        config=CONFIG,
+        # "Did you mean ...?" hints would spell the schema out where introspection is off.
+        config=StrawberryConfig(
+            scalar_map=SCALARS, disable_field_suggestions=not settings.introspection_enabled
+        ),
     )
 
 
 def export_sdl() -> str:
     """The SDL of the schema; limits and switches do not change it."""
     schema = strawberry.Schema(
-        query=Query, mutation=Mutation, subscription=Subscription, config=CONFIG
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        config=StrawberryConfig(scalar_map=SCALARS),
     )
     return str(schema) + "\n"

@@ -13,7 +13,7 @@ import os
 import shutil
 import socket
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -34,7 +34,11 @@ BACKEND = "postgres" if TEST_DATABASE_URL else "sqlite"
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    where = f"PostgreSQL + Redis ({TEST_REDIS_URL})" if TEST_DATABASE_URL else "embedded SQLite"
+    where = (
+        f"PostgreSQL + Redis ({TEST_REDIS_URL}) + S3 (moto)"
+        if TEST_DATABASE_URL
+        else "embedded SQLite"
+    )
     return f"modelserve backend: {where}"
 
 
@@ -82,8 +86,49 @@ def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settin
 
 
 @pytest.fixture(scope="session")
-async def settings(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Settings:
-    return make_settings(tmp_path_factory.mktemp("var"), database_url)
+def artifact_store_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str | None]:
+    """The production-shaped run keeps artifacts in S3: a local S3-compatible (moto) server.
+
+    The embedded run uses its default, a directory under the data dir.
+    """
+    if not TEST_DATABASE_URL:
+        yield None
+        return
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    fake = {
+        "AWS_ACCESS_KEY_ID": "modelserve-test",
+        "AWS_SECRET_ACCESS_KEY": "modelserve-test-secret",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": str(tmp_path_factory.mktemp("aws") / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path_factory.mktemp("aws") / "none"),
+    }
+    saved = {name: os.environ.get(name) for name in fake}
+    os.environ.update(fake)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(
+        Bucket="modelserve-test"
+    )
+    yield f"s3://modelserve-test/artifacts?endpoint_url={endpoint}&region=us-east-1"
+    server.stop()
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+@pytest.fixture(scope="session")
+async def settings(
+    tmp_path_factory: pytest.TempPathFactory, database_url: str, artifact_store_url: str | None
+) -> Settings:
+    extra = {"artifact_store_url": artifact_store_url} if artifact_store_url else {}
+    return make_settings(tmp_path_factory.mktemp("var"), database_url, **extra)
 
 
 @pytest.fixture(scope="session")
@@ -107,8 +152,10 @@ async def clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     application.state.services.accounts.clear_cache()
     await reset_rate_limits(application)
     settings: Settings = application.state.settings
-    for leftover in (Path(settings.artifact_store_url), settings.data_dir / "spool"):
-        shutil.rmtree(leftover, ignore_errors=True)
+    store = application.state.services.store
+    for key in await store.list_keys():
+        await store.delete(key)
+    shutil.rmtree(settings.data_dir / "spool", ignore_errors=True)
     yield
 
 

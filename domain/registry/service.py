@@ -228,6 +228,9 @@ class Registry:
     ) -> None:
         self.store = store
         self._compile = compile
+        # Called synchronously with (model id, event) on every change made in this process, so
+        # local caches never serve a stale answer; other replicas hear it over pub/sub.
+        self.listeners: list[Callable[[uuid.UUID, dict[str, Any]], None]] = []
         self.spool_dir = spool_dir
         self.limits = limits
         self._publish = publish
@@ -964,6 +967,8 @@ class Registry:
     async def _event(self, model_id: uuid.UUID, kind: str, **detail: Any) -> None:
         """Tell subscribers of this model, and every replica's caches (``registry``)."""
         event = {"kind": kind, "modelId": str(model_id), "at": _now().isoformat(), **detail}
+        for listener in self.listeners:
+            listener(model_id, event)
         for channel in (model_channel(model_id), REGISTRY_CHANNEL):
             try:
                 await self._publish(channel, event)

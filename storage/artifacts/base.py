@@ -78,6 +78,10 @@ class ArtifactStore(Protocol):
         """Remove the artifact; deleting a missing key is not an error."""
         ...
 
+    async def list_keys(self) -> list[str]:
+        """Every stored artifact's key, sorted."""
+        ...
+
     async def ping(self) -> None:
         """Raise ArtifactStoreUnavailable unless the backend is usable."""
         ...

@@ -102,6 +102,17 @@ class LocalArtifactStore:
         with contextlib.suppress(FileNotFoundError):
             await aiofiles.os.remove(path)
 
+    async def list_keys(self) -> list[str]:
+        """Every stored artifact's key (temp files excluded), for audits and cleanup."""
+        folder = self.root / "sha256"
+
+        def scan() -> list[str]:
+            if not folder.is_dir():
+                return []
+            return sorted(f"sha256/{p.name}" for p in folder.iterdir() if p.is_file())
+
+        return await asyncio.to_thread(scan)
+
     async def ping(self) -> None:
         """Check that the directory exists (creating it) and is writable."""
         try:

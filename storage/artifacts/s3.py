@@ -199,6 +199,18 @@ class S3ArtifactStore:
         with translated():
             await client.delete_object(Bucket=self.bucket, Key=obj)
 
+    async def list_keys(self) -> list[str]:
+        """Every stored artifact's key (temp objects excluded), for audits and cleanup."""
+        client = await self._client()
+        keys: list[str] = []
+        with translated():
+            pages = client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=f"{self._root}sha256/"
+            )
+            async for page in pages:
+                keys.extend(obj["Key"][len(self._root) :] for obj in page.get("Contents", []))
+        return sorted(keys)
+
     async def ping(self) -> None:
         """HEAD the bucket within ping_timeout; any failure means unavailable."""
         try:

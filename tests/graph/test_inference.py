@@ -262,6 +262,7 @@ async def test_concurrent_single_rows_are_batched_with_identical_results(app, pu
     inference = app.state.services.inference
     rows = np.random.default_rng(3).normal(scale=3, size=(200, 4))
     batches: list[tuple[int, int]] = []
+    previous = inference._on_batch
     inference._on_batch = lambda requests, n: batches.append((requests, n))
     inference._batchers.clear()
     try:
@@ -278,7 +279,7 @@ async def test_concurrent_single_rows_are_batched_with_identical_results(app, pu
             )
         )
     finally:
-        inference._on_batch = None
+        inference._on_batch = previous
     got = [r.predictions[0] for r in results]
     assert got == clf.predict(rows).tolist()
     assert len(set(got)) == 2  # both classes present: results were not mixed up
@@ -465,6 +466,7 @@ async def test_per_version_batch_size(app, gql, published):
     principal = await app.state.services.accounts.authenticate(token)
     inference = app.state.services.inference
     batches: list[int] = []
+    previous = inference._on_batch
     inference._on_batch = lambda requests, rows: batches.append(rows)
     try:
         await asyncio.gather(
@@ -480,7 +482,7 @@ async def test_per_version_batch_size(app, gql, published):
             )
         )
     finally:
-        inference._on_batch = None
+        inference._on_batch = previous
     assert sum(batches) == 20
     assert max(batches) <= 2
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from pathlib import Path
 
 import pytest
 
@@ -15,9 +14,9 @@ from tests.graph.queries import CREATE_MODEL, MODEL, SET_ALIAS, SHARE
 from tests.graph.test_accounts import codes
 
 
-def artifact_files(settings) -> list[Path]:
-    root = Path(settings.artifact_store_url)
-    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+async def stored_names(app) -> list[str]:
+    """Names of the artifacts in the app's store (a local directory or an S3 bucket)."""
+    return [key.split("/", 1)[1] for key in await app.state.services.store.list_keys()]
 
 
 async def test_create_model_and_upload_a_version(owner, create_model, upload):
@@ -249,7 +248,7 @@ async def test_strangers_see_nothing(gql, signup, owner, create_model, upload):
     ids=["pkl", "joblib", "joblib-compressed", "renamed-bin"],
 )
 async def test_malicious_pickles_are_rejected_unexecuted(
-    owner, create_model, upload, settings, tmp_path, make, filename
+    owner, create_model, upload, app, tmp_path, make, filename
 ):
     model = await create_model(owner["accessToken"])
     marker = tmp_path / "pwned"
@@ -260,7 +259,7 @@ async def test_malicious_pickles_are_rejected_unexecuted(
     assert "system" in result["message"]
     assert not marker.exists()
     assert await tables.ModelVersion.all().count() == 0
-    assert artifact_files(settings) == []
+    assert await stored_names(app) == []
 
 
 @pytest.mark.parametrize(
@@ -272,13 +271,13 @@ async def test_malicious_pickles_are_rejected_unexecuted(
     ],
     ids=["empty", "random", "text"],
 )
-async def test_non_models_are_rejected(owner, create_model, upload, settings, data, reason):
+async def test_non_models_are_rejected(owner, create_model, upload, app, data, reason):
     model = await create_model(owner["accessToken"])
     body = await upload(owner["accessToken"], model["id"], data, filename="model.onnx")
     assert body["data"]["uploadModelVersion"]["__typename"] == "ModelRejectedError"
     assert body["data"]["uploadModelVersion"]["reason"] == reason
     assert await tables.ModelVersion.all().count() == 0
-    assert artifact_files(settings) == []
+    assert await stored_names(app) == []
 
 
 async def test_a_plain_dict_pickle_is_not_a_model(owner, create_model, upload):
@@ -312,12 +311,12 @@ async def test_oversized_upload_is_refused_and_leaves_nothing(
         "__typename": "PayloadTooLargeError",
         "limitBytes": 10_000,
     }
-    assert artifact_files(settings) == []
+    assert await stored_names(app) == []
     spool = settings.data_dir / "spool"
     assert not spool.exists() or list(spool.iterdir()) == []
 
 
-async def test_hostile_filename_is_only_a_label(owner, create_model, upload, settings):
+async def test_hostile_filename_is_only_a_label(owner, create_model, upload, app):
     model = await create_model(owner["accessToken"])
     body = await upload(
         owner["accessToken"],
@@ -327,7 +326,7 @@ async def test_hostile_filename_is_only_a_label(owner, create_model, upload, set
     )
     version = body["data"]["uploadModelVersion"]["version"]
     assert version["originalFilename"] == "main.py"
-    names = {f.name for f in artifact_files(settings)}
+    names = set(await stored_names(app))
     assert version["sha256"] in names
     # Besides the upload, only the compiled copy: every name is a content hash.
     assert all(re.fullmatch(r"[0-9a-f]{64}(\.onnx)?", name) for name in names), names
@@ -373,9 +372,9 @@ async def test_delete_model_hides_it_and_frees_the_name(
     assert (
         await gql("query($id: ID!) { model(id: $id) { name } }", {"id": model["id"]}, token=token)
     )["data"]["model"] is None
-    assert len(artifact_files(settings)) == 2  # the upload and its compiled copy
+    assert len(await stored_names(app)) == 2  # the upload and its compiled copy
     assert await app.state.services.registry.purge_deleted() == 1
-    assert artifact_files(settings) == []
+    assert await stored_names(app) == []
     recreated = await gql(CREATE_MODEL, {"name": "iris"}, token=token)
     assert recreated["data"]["createModel"]["__typename"] == "ModelSuccess"
 

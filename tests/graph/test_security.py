@@ -669,7 +669,10 @@ async def test_queries_over_get_are_served(client, signup):
     )
 
     assert response.status_code == 200
-    assert response.json() == {"data": {"me": {"id": user["user"]["id"]}}}
+    assert response.json() == {
+        "data": {"me": {"id": user["user"]["id"]}},
+        "extensions": {"requestId": response.headers["x-request-id"]},
+    }
 
 
 # G21: authorization

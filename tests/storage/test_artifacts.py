@@ -731,3 +731,9 @@ def test_url_rejects_credentials_without_echoing_them(url: str) -> None:
 def test_url_rejects_invalid(url: str) -> None:
     with pytest.raises(ValueError):
         artifact_store_from_url(url)
+
+
+async def test_list_keys_names_every_artifact_and_no_temp(backend: Backend) -> None:
+    first = await backend.store.put_bytes(b"first")
+    second = await backend.store.put_bytes(b"second", suffix=".onnx")
+    assert await backend.store.list_keys() == sorted([first.key, second.key])

@@ -1,0 +1,1 @@
+"""ModelServe benchmark: ``python -m bench.run [--backend embedded|postgres] [--quick]``."""

@@ -1,0 +1,43 @@
+"""Analytics of a model's predictions, and its prediction log, read from the database."""
+
+from domain.analytics.service import (
+    MAX_BUCKETS,
+    MAX_RANGE_DAYS,
+    PERCENTILES,
+    TOP_CALLERS,
+    TOP_VALUES,
+    Bucket,
+    CallerCount,
+    HistogramBin,
+    LatencyPercentiles,
+    LogFilter,
+    ModelAnalytics,
+    NumericSummary,
+    OutputDistribution,
+    OutputValueCount,
+    ThroughputBucket,
+    VersionAnalytics,
+    list_prediction_log,
+    model_analytics,
+)
+
+__all__ = [
+    "MAX_BUCKETS",
+    "MAX_RANGE_DAYS",
+    "PERCENTILES",
+    "TOP_CALLERS",
+    "TOP_VALUES",
+    "Bucket",
+    "CallerCount",
+    "HistogramBin",
+    "LatencyPercentiles",
+    "LogFilter",
+    "ModelAnalytics",
+    "NumericSummary",
+    "OutputDistribution",
+    "OutputValueCount",
+    "ThroughputBucket",
+    "VersionAnalytics",
+    "list_prediction_log",
+    "model_analytics",
+]

@@ -1,0 +1,130 @@
+"""Logging: one JSON object per line (or plain text), each carrying the request id when known.
+
+``RequestContextMiddleware`` puts the id ``RequestIdMiddleware`` chose into ``request_id_var``
+for the whole request (or websocket), so every line logged meanwhile, in any layer, carries it.
+``modelserve serve`` hands ``logging_config`` to uvicorn (workers included); an app built by
+the factory elsewhere configures logging the same way unless something already did.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import logging.config
+import re
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from settings import LogFormat
+
+request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+# Attributes every LogRecord has; anything else on a record came from ``extra=``.
+_STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {
+    "message",
+    "asctime",
+    "request_id",
+    "color_message",  # uvicorn's ANSI copy of the message
+    "taskName",
+}
+# Defence in depth: an extra named like a secret is never written, whatever it holds.
+_SECRET_NAME = re.compile(r"password|passwd|secret|token|authori[sz]ation|cookie|api_?key", re.I)
+REDACTED = "[redacted]"
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+
+
+def current_request_id(record: logging.LogRecord | None = None) -> str | None:
+    """The request id of ``record`` (an explicit ``extra``), else of the running request."""
+    given = getattr(record, "request_id", None) if record is not None else None
+    return given or request_id_var.get()
+
+
+class JsonFormatter(logging.Formatter):
+    """timestamp, level, logger, message, request_id (when known), extras, exception."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        request_id = current_request_id(record)
+        if request_id:
+            entry["request_id"] = request_id
+        for key, value in record.__dict__.items():
+            if key not in _STANDARD and not key.startswith("_"):
+                entry[key] = REDACTED if _SECRET_NAME.search(key) else value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+class TextFormatter(logging.Formatter):
+    """``TEXT_FORMAT``, with ``-`` for a line logged outside any request."""
+
+    def __init__(self) -> None:
+        super().__init__(TEXT_FORMAT)
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.request_id = current_request_id(record) or "-"
+        return super().format(record)
+
+
+def logging_config(*, level: str, fmt: LogFormat) -> dict[str, Any]:
+    """A ``dictConfig`` for the root logger and uvicorn's, to stderr in ``fmt``.
+
+    Uvicorn's access log is off: it would print query strings (GET /graphql?variables=...),
+    and the schema writes one access line per operation instead.
+    """
+    formatter = JsonFormatter if fmt is LogFormat.JSON else TextFormatter
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"default": {"()": f"{__name__}.{formatter.__name__}"}},
+        "handlers": {
+            "default": {
+                "class": "logging.StreamHandler",
+                "formatter": "default",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"handlers": ["default"], "level": level.upper()},
+        "loggers": {
+            "uvicorn": {"handlers": [], "propagate": True},
+            "uvicorn.error": {"handlers": [], "propagate": True},
+            "uvicorn.access": {"handlers": [], "propagate": False, "level": "CRITICAL"},
+        },
+    }
+
+
+def configure_logging(*, level: str, fmt: LogFormat) -> None:
+    """Apply ``logging_config``; like ``basicConfig``, only if the root logger has no handler."""
+    if not logging.getLogger().handlers:
+        logging.config.dictConfig(logging_config(level=level, fmt=fmt))
+
+
+class RequestContextMiddleware:
+    """Sets ``request_id_var`` for the request; goes inside ``RequestIdMiddleware``."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request_id = scope.get("state", {}).get("request_id")
+        if request_id is None:
+            await self.app(scope, receive, send)
+            return
+        token = request_id_var.set(request_id)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            request_id_var.reset(token)

@@ -1,0 +1,239 @@
+"""Prometheus metrics: what is measured, the hooks that feed it, and the ``/metrics`` endpoint.
+
+Events (GraphQL operations, predictions, micro-batches, model cache events) are counted where
+they happen. Levels (cache bytes, log queue depth, subscribers) and the prediction log writer's
+running totals are copied from the services by ``Sampler``: on every scrape, and every
+``SAMPLE_INTERVAL_S`` in multi-process mode. Labels stay bounded: model ids, version numbers,
+status codes and at most ``MAX_OPERATION_NAMES`` operation names per process; never user or
+request ids.
+
+Multi-process mode (``modelserve serve --workers N``): set ``PROMETHEUS_MULTIPROC_DIR`` to a
+directory every worker can write before the server starts, as prometheus-client reads it at
+import. Each worker then keeps its values in files there, and ``/metrics``, whichever worker
+answers, merges all of them with a ``MultiProcessCollector``. Counters and histograms are
+summed, exited workers included; gauges are ``livesum`` (``livemax`` for the rate limiter's
+degraded flag), and a worker removes its gauges when it shuts down. ``modelserve serve``
+empties the directory at start, so give each server its own. A worker killed without a
+shutdown leaves its gauges behind until the next start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import os
+from collections.abc import Awaitable, Callable
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from domain.inference.service import Target
+from domain.runtime import Services
+from settings import Settings
+
+MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+SAMPLE_INTERVAL_S = 5.0
+MAX_OPERATION_NAMES = 200
+
+GRAPHQL_REQUESTS = Counter(
+    "modelserve_graphql_requests",
+    "GraphQL operations, by operation name, type and outcome (ok or error).",
+    ["operation", "type", "outcome"],
+)
+GRAPHQL_DURATION = Histogram(
+    "modelserve_graphql_request_duration_seconds",
+    "Time to answer a GraphQL operation (a subscription: its whole stream).",
+    ["operation", "type", "outcome"],
+)
+PREDICTIONS = Counter(
+    "modelserve_predictions",
+    "Predictions, by model id, version number and status (ok or an error code).",
+    ["model", "version", "status"],
+)
+PREDICTION_DURATION = Histogram(
+    "modelserve_prediction_duration_seconds",
+    "Time from resolving the model to the answer, per prediction request.",
+    ["model"],
+)
+BATCH_ROWS = Histogram(
+    "modelserve_batch_rows",
+    "Rows per micro-batch (one model call).",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 16384, 65536),
+)
+BATCH_REQUESTS = Histogram(
+    "modelserve_batch_requests",
+    "Prediction requests sharing one micro-batch.",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+)
+CACHE_EVENTS = {
+    event: Counter(f"modelserve_model_cache_{event}", f"Model cache {text}.")
+    for event, text in {
+        "hits": "hits (a loaded model was ready)",
+        "misses": "misses (the model had to be loaded or waited for)",
+        "loads": "loads completed",
+        "evictions": "evictions to stay within its bytes and models limits",
+        "redis_hits": "artifact reads answered by Redis",
+        "redis_errors": "failed Redis artifact reads or writes",
+    }.items()
+}
+CACHE_BYTES = Gauge(
+    "modelserve_model_cache_bytes", "Estimated bytes of loaded models.", multiprocess_mode="livesum"
+)
+CACHE_MODELS = Gauge("modelserve_model_cache_models", "Loaded models.", multiprocess_mode="livesum")
+LOG_QUEUE_DEPTH = Gauge(
+    "modelserve_prediction_log_queue_depth",
+    "Prediction log records waiting to be written.",
+    multiprocess_mode="livesum",
+)
+LOG_TOTALS = {
+    "written": Counter("modelserve_prediction_log_written", "Prediction log records written."),
+    "dropped": Counter(
+        "modelserve_prediction_log_dropped",
+        "Prediction log records dropped (buffer full, refused, or unwritten at shutdown).",
+    ),
+    "failures": Counter(
+        "modelserve_prediction_log_write_failures", "Failed prediction log batch writes."
+    ),
+}
+SUBSCRIBERS = Gauge(
+    "modelserve_pubsub_subscribers",
+    "Live pub/sub subscriptions: websocket streams, plus one registry listener per process.",
+    multiprocess_mode="livesum",
+)
+RATE_LIMITER_DEGRADED = Gauge(
+    "modelserve_rate_limiter_degraded",
+    "1 while the shared rate limit storage (Redis) fails and process memory stands in.",
+    multiprocess_mode="livemax",
+)
+
+_operation_names: set[str] = set()
+
+
+def operation_label(name: str | None) -> str:
+    """``name`` while fewer than ``MAX_OPERATION_NAMES`` were seen, else ``other``."""
+    if not name:
+        return "anonymous"
+    if name in _operation_names:
+        return name
+    if len(_operation_names) >= MAX_OPERATION_NAMES:
+        return "other"
+    _operation_names.add(name)
+    return name
+
+
+def observe_operation(*, name: str | None, kind: str, outcome: str, seconds: float) -> None:
+    labels = (operation_label(name), kind, outcome)
+    GRAPHQL_REQUESTS.labels(*labels).inc()
+    GRAPHQL_DURATION.labels(*labels).observe(seconds)
+
+
+def observe_prediction(target: Target, status: str, n_rows: int, latency_ms: float) -> None:
+    """The ``Inference`` hook: once per prediction request, ``status`` ``ok`` or a code."""
+    model = str(target.model_id)
+    PREDICTIONS.labels(model, str(target.number), status).inc()
+    PREDICTION_DURATION.labels(model).observe(latency_ms / 1000)
+
+
+def observe_batch(requests: int, rows: int) -> None:
+    """The ``MicroBatcher`` hook: once per model call."""
+    BATCH_REQUESTS.observe(requests)
+    BATCH_ROWS.observe(rows)
+
+
+def observe_cache(event: str, amount: int) -> None:
+    """A ``CacheStats`` listener."""
+    counter = CACHE_EVENTS.get(event)
+    if counter is not None:
+        counter.inc(amount)
+
+
+class Sampler:
+    """Copies the levels and running totals of ``services`` into the gauges and counters."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self._seen = dict.fromkeys(LOG_TOTALS, 0)
+        self._task: asyncio.Task[None] | None = None
+
+    def sample(self) -> None:
+        inference = self._services.inference
+        CACHE_BYTES.set(inference.cache.bytes)
+        CACHE_MODELS.set(len(inference.cache))
+        writer = inference.log_writer
+        LOG_QUEUE_DEPTH.set(writer.depth)
+        for name, counter in LOG_TOTALS.items():
+            total = getattr(writer.stats, name)
+            if total > self._seen[name]:
+                counter.inc(total - self._seen[name])
+            self._seen[name] = total
+        SUBSCRIBERS.set(self._services.pubsub.subscriber_count)
+        RATE_LIMITER_DEGRADED.set(int(self._services.limiter.degraded))
+
+    def start(self) -> None:
+        """In multi-process mode, keep this worker's figures fresh for whichever one scrapes."""
+        if MULTIPROC_DIR and self._task is None:
+            self._task = asyncio.create_task(self._run(), name="metrics-sampler")
+
+    async def _run(self) -> None:
+        while True:
+            self.sample()
+            await asyncio.sleep(SAMPLE_INTERVAL_S)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if MULTIPROC_DIR:
+            self.sample()  # the last prediction log totals, flushed at shutdown
+            multiprocess.mark_process_dead(os.getpid())
+
+
+def instrument(services: Services) -> Sampler:
+    """Count ``services``' cache events; its ``Inference`` hooks are passed at build time."""
+    services.inference.cache.stats.listeners.append(observe_cache)
+    return Sampler(services)
+
+
+def registry() -> CollectorRegistry:
+    """What a scrape shows: this process, or every worker's files in multi-process mode."""
+    if not MULTIPROC_DIR:
+        return REGISTRY
+    merged = CollectorRegistry()
+    multiprocess.MultiProcessCollector(merged)
+    return merged
+
+
+def endpoint(settings: Settings, sampler: Sampler) -> Callable[[Request], Awaitable[Response]]:
+    """The ``/metrics`` handler; with ``metrics_token`` set it wants that bearer token."""
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+
+    async def metrics(request: Request) -> Response:
+        if token is not None and not _bearer_matches(request, token):
+            return PlainTextResponse(
+                "Unauthorized", status_code=401, headers={"WWW-Authenticate": "Bearer"}
+            )
+        sampler.sample()
+        return Response(generate_latest(registry()), media_type=CONTENT_TYPE_LATEST)
+
+    return metrics
+
+
+def _bearer_matches(request: Request, token: str) -> bool:
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    # compare_digest: the time taken does not depend on how much of the token was right.
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode(), token.encode()
+    )
