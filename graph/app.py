@@ -26,7 +26,7 @@ from graph import metrics
 from graph.context import Context
 from graph.http import GraphQLGuardMiddleware, RequestIdMiddleware, scope_request_id
 from graph.loaders import Loaders
-from graph.logs import RequestContextMiddleware, configure_logging
+from graph.logs import configure_logging
 from graph.observability import HealthStatus, ObserveOperations, init_sentry, readiness
 from graph.schema import build_schema
 from settings import Settings, get_settings
@@ -80,7 +80,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     else:
         services = Services.build(settings)
     schema = build_schema(settings)
-    # First, so it times the whole operation and sees errors as ErrorFormatting coded them.
+    # First, so it times the whole operation and sees errors as OperationGuard coded them.
     schema.extensions = (
         partial(ObserveOperations, metrics_enabled=settings.metrics_enabled),
         *schema.extensions,
@@ -132,7 +132,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     middleware = [
         Middleware(RequestIdMiddleware),
-        Middleware(RequestContextMiddleware),
         Middleware(
             GraphQLGuardMiddleware,
             path="/graphql",

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import strawberry
 from graphql import GraphQLError
+from graphql.validation import ASTValidationRule
 from strawberry.extensions import SchemaExtension
 
 from domain.errors import DomainError, ErrorCode, FieldError, RateLimited, Unavailable
@@ -122,19 +123,31 @@ def format_error(error: GraphQLError, request_id: str) -> GraphQLError:
     )
 
 
-class ErrorFormatting(SchemaExtension):
-    """Maps errors (see ``format_error``), caps the query size, and sets the HTTP status.
+class OperationGuard(SchemaExtension):
+    """Limits an operation before it runs, and maps what went wrong after.
 
-    The status follows the error only when the whole operation failed (``data`` is null), so
-    partial results keep their 200.
+    Before: the character cap, the parser's token cap and the extra validation rules (depth,
+    aliases, sensitive mutations, introspection) — one extension rather than four, as each
+    extension costs every request a context manager. After: syntax errors get their code, and
+    the HTTP status follows the error when the whole operation failed (``data`` is null), so
+    partial results keep their 200. Errors themselves are formatted in ``Schema``.
     """
 
-    def __init__(self, *, max_query_chars: int) -> None:
+    def __init__(
+        self,
+        *,
+        max_query_chars: int,
+        max_tokens: int | None = None,
+        rules: tuple[type[ASTValidationRule], ...] = (),
+    ) -> None:
         self.max_query_chars = max_query_chars
+        self.max_tokens = max_tokens
+        self.rules = rules
 
     def on_operation(self) -> Iterator[None]:
-        context: Context | None = self.execution_context.context
-        query = self.execution_context.query or ""
+        execution = self.execution_context
+        context: Context | None = execution.context
+        query = execution.query or ""
         if len(query) > self.max_query_chars:
             if context is not None:
                 context.set_status(400)
@@ -142,6 +155,10 @@ class ErrorFormatting(SchemaExtension):
                 f"Query document exceeds {self.max_query_chars} characters.",
                 extensions={"code": "BAD_USER_INPUT", "reason": "QUERY_TOO_LARGE"},
             )
+        if self.max_tokens is not None:
+            execution.parse_options["max_tokens"] = self.max_tokens
+        if self.rules:
+            execution.validation_rules = execution.validation_rules + self.rules
         try:
             yield
         except GraphQLError as error:

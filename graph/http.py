@@ -9,6 +9,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from graph.logs import request_id_var
+
 REQUEST_ID_HEADER = "x-request-id"
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
@@ -55,7 +57,8 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 class RequestIdMiddleware:
-    """Take ``X-Request-ID`` when it is sane, else make one; echo it on every response."""
+    """Take ``X-Request-ID`` when it is sane, else make one; echo it on every response and
+    hold it in ``request_id_var`` for the logs."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -67,6 +70,8 @@ class RequestIdMiddleware:
         given = _header(scope, REQUEST_ID_HEADER.encode())
         request_id = given if given and _REQUEST_ID_RE.match(given) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
+        # Every log line written while this request runs carries its id (graph/logs.py).
+        token = request_id_var.set(request_id)
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -75,7 +80,10 @@ class RequestIdMiddleware:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            request_id_var.reset(token)
 
 
 class GraphQLGuardMiddleware:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from functools import cached_property
+from typing import Any
 
 from strawberry.dataloader import DataLoader
 
@@ -12,46 +14,46 @@ from domain.runtime import Services
 from storage import tables
 
 
-@dataclass
 class Loaders:
-    user_by_id: DataLoader[uuid.UUID, tables.User | None]
-    version_by_id: DataLoader[uuid.UUID, tables.ModelVersion | None]
-    versions_by_model_id: DataLoader[uuid.UUID, list[tables.ModelVersion]]
-    aliases_by_model_id: DataLoader[uuid.UUID, list[tables.Alias]]
-    alias_events_by_model_id: DataLoader[uuid.UUID, list[tables.AliasEvent]]
-    shares_by_model_id: DataLoader[uuid.UUID, list[tables.Share]]
+    """The request's loaders, each made on first use (most requests need few or none)."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
 
     @classmethod
     def build(cls, services: Services) -> Loaders:
-        accounts = services.accounts
-        registry = services.registry
+        return cls(services)
 
-        async def users(ids: list[uuid.UUID]) -> list[tables.User | None]:
-            return await accounts.get_users_by_ids(ids=ids)
+    @staticmethod
+    def _loader(batch: Callable[..., Awaitable[list[Any]]], keyword: str) -> DataLoader:
+        async def load(keys: list[uuid.UUID]) -> list[Any]:
+            return await batch(**{keyword: keys})
 
-        async def versions(ids: list[uuid.UUID]) -> list[tables.ModelVersion | None]:
-            return await registry.get_versions_by_ids(ids=ids)
+        return DataLoader(load_fn=load)
 
-        async def versions_of(ids: list[uuid.UUID]) -> list[list[tables.ModelVersion]]:
-            return await registry.get_versions_by_model_ids(model_ids=ids)
+    @cached_property
+    def user_by_id(self) -> DataLoader[uuid.UUID, tables.User | None]:
+        return self._loader(self._services.accounts.get_users_by_ids, "ids")
 
-        async def aliases_of(ids: list[uuid.UUID]) -> list[list[tables.Alias]]:
-            return await registry.get_aliases_by_model_ids(model_ids=ids)
+    @cached_property
+    def version_by_id(self) -> DataLoader[uuid.UUID, tables.ModelVersion | None]:
+        return self._loader(self._services.registry.get_versions_by_ids, "ids")
 
-        async def alias_events_of(ids: list[uuid.UUID]) -> list[list[tables.AliasEvent]]:
-            return await registry.get_alias_events_by_model_ids(model_ids=ids)
+    @cached_property
+    def versions_by_model_id(self) -> DataLoader[uuid.UUID, list[tables.ModelVersion]]:
+        return self._loader(self._services.registry.get_versions_by_model_ids, "model_ids")
 
-        async def shares_of(ids: list[uuid.UUID]) -> list[list[tables.Share]]:
-            return await registry.get_shares_by_model_ids(model_ids=ids)
+    @cached_property
+    def aliases_by_model_id(self) -> DataLoader[uuid.UUID, list[tables.Alias]]:
+        return self._loader(self._services.registry.get_aliases_by_model_ids, "model_ids")
 
-        return cls(
-            user_by_id=DataLoader(load_fn=users),
-            version_by_id=DataLoader(load_fn=versions),
-            versions_by_model_id=DataLoader(load_fn=versions_of),
-            aliases_by_model_id=DataLoader(load_fn=aliases_of),
-            alias_events_by_model_id=DataLoader(load_fn=alias_events_of),
-            shares_by_model_id=DataLoader(load_fn=shares_of),
-        )
+    @cached_property
+    def alias_events_by_model_id(self) -> DataLoader[uuid.UUID, list[tables.AliasEvent]]:
+        return self._loader(self._services.registry.get_alias_events_by_model_ids, "model_ids")
+
+    @cached_property
+    def shares_by_model_id(self) -> DataLoader[uuid.UUID, list[tables.Share]]:
+        return self._loader(self._services.registry.get_shares_by_model_ids, "model_ids")
 
 
 def forget(loader: DataLoader, key: object) -> None:

@@ -1,6 +1,6 @@
 """Logging: one JSON object per line (or plain text), each carrying the request id when known.
 
-``RequestContextMiddleware`` puts the id ``RequestIdMiddleware`` chose into ``request_id_var``
+``RequestIdMiddleware`` (graph/http.py) puts the request's id into ``request_id_var``
 for the whole request (or websocket), so every line logged meanwhile, in any layer, carries it.
 ``modelserve serve`` hands ``logging_config`` to uvicorn (workers included); an app built by
 the factory elsewhere configures logging the same way unless something already did.
@@ -15,8 +15,6 @@ import re
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
-
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from settings import LogFormat
 
@@ -110,21 +108,3 @@ def configure_logging(*, level: str, fmt: LogFormat) -> None:
     """Apply ``logging_config``; like ``basicConfig``, only if the root logger has no handler."""
     if not logging.getLogger().handlers:
         logging.config.dictConfig(logging_config(level=level, fmt=fmt))
-
-
-class RequestContextMiddleware:
-    """Sets ``request_id_var`` for the request; goes inside ``RequestIdMiddleware``."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request_id = scope.get("state", {}).get("request_id")
-        if request_id is None:
-            await self.app(scope, receive, send)
-            return
-        token = request_id_var.set(request_id)
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            request_id_var.reset(token)

@@ -45,7 +45,7 @@ class ObserveOperations(SchemaExtension):
     """The access line, the request metrics and ``extensions.requestId`` of each operation.
 
     Put it first among the schema's extensions: it then times everything, and sees errors
-    as ``ErrorFormatting`` left them, with their codes.
+    as ``OperationGuard`` left them, with their codes.
     """
 
     def __init__(self, *, metrics_enabled: bool) -> None:

@@ -5,20 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import strawberry
-from strawberry.extensions import (
-    AddValidationRules,
-    DisableIntrospection,
-    MaxTokensLimiter,
-    ParserCache,
-    SchemaExtension,
-    ValidationCache,
-)
+from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
+from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from graph.accounts import AccountsMutation, AccountsQuery, AccountsSubscription
 from graph.analytics import AnalyticsQuery
-from graph.errors import ErrorFormatting, Schema
+from graph.errors import OperationGuard, Schema
 from graph.inference import FEATURE_MATRIX, FeatureMatrix, InferenceMutation, InferenceQuery
 from graph.observability import ObservabilityQuery
 from graph.registry import RegistryMutation, RegistryQuery
@@ -37,21 +31,21 @@ Subscription = merge_types("Subscription", (AccountsSubscription, StreamsSubscri
 def build_schema(settings: Settings) -> Schema:
     """The schema with the limits and switches of ``settings`` applied."""
     # One class per rule and schema, so the validation cache recognises them across requests.
-    limits = [
+    rules: tuple[type[ASTValidationRule], ...] = (
         operation_depth_rule(settings.max_query_depth),
         alias_count_rule(settings.max_aliases),
         SensitiveMutationsAlone,
-    ]
+    )
+    if not settings.introspection_enabled:
+        rules += (NoSchemaIntrospectionCustomRule,)
     # Factories, never instances: an extension instance holds one request's state.
     extensions: list[Callable[[], SchemaExtension]] = [
-        lambda: ErrorFormatting(max_query_chars=settings.max_query_chars),
-        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: OperationGuard(
+            max_query_chars=settings.max_query_chars, max_tokens=settings.max_tokens, rules=rules
+        ),
         lambda: ParserCache(maxsize=512),
-        lambda: AddValidationRules(limits),
         lambda: ValidationCache(maxsize=512),
     ]
-    if not settings.introspection_enabled:
-        extensions.append(DisableIntrospection)
     return Schema(
         query=Query,
         mutation=Mutation,

@@ -134,7 +134,7 @@ class Accounts:
         self.limiter = limiter
         self.rates = rates
         self._publish = publish
-        self._principals: dict[uuid.UUID, tuple[Principal, float]] = {}
+        self._principals: dict[str, tuple[Principal, float]] = {}
 
     async def _event(self, user_id: uuid.UUID, kind: str, **detail: Any) -> None:
         try:
@@ -283,19 +283,22 @@ class Accounts:
     async def authenticate(self, access_token: str) -> Principal:
         """Verify an access token and that its session is still live.
 
-        The session check (one query) is remembered for ``PRINCIPAL_TTL_S``. Revoking a session
-        forgets it at once in this process and, through the ``sessions`` channel, in every
-        other replica; the TTL bounds staleness should that channel be down.
+        A verified token's principal is remembered for ``PRINCIPAL_TTL_S`` (never past the
+        token's own expiry), so a busy client costs neither a signature check nor a query per
+        request. Revoking a session forgets it at once in this process and, through the
+        ``sessions`` channel, in every other replica; the TTL bounds staleness should that
+        channel be down.
         """
-        claims = self.tokens.decode_access(access_token)
         now = time.monotonic()
-        cached = self._principals.get(claims.token_id)
+        cached = self._principals.get(access_token)
         if cached is not None and cached[1] > now:
             return cached[0]
+        claims = self.tokens.decode_access(access_token)
         principal = await self._load_principal(claims)
         if len(self._principals) >= MAX_CACHED_PRINCIPALS:
             self._principals.clear()
-        self._principals[claims.token_id] = (principal, now + PRINCIPAL_TTL_S)
+        lifetime = (claims.expires_at - datetime.now(UTC)).total_seconds()
+        self._principals[access_token] = (principal, now + min(PRINCIPAL_TTL_S, lifetime))
         return principal
 
     async def _load_principal(self, claims: TokenClaims) -> Principal:

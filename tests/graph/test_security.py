@@ -23,7 +23,7 @@ from strawberry.extensions import AddValidationRules
 from tortoise.exceptions import OperationalError
 
 from graph.app import create_app
-from graph.errors import ErrorFormatting, Schema
+from graph.errors import OperationGuard, Schema
 from graph.schema import build_schema
 from graph.validation import SensitiveMutationsAlone, operation_depth_rule
 from storage import tables
@@ -139,7 +139,7 @@ async def test_depth_limit_allows_the_limit_and_refuses_one_level_more(settings)
     schema = Schema(
         query=CyclicQuery,
         extensions=[
-            lambda: ErrorFormatting(max_query_chars=settings.max_query_chars),
+            lambda: OperationGuard(max_query_chars=settings.max_query_chars),
             lambda: AddValidationRules([operation_depth_rule(limit)]),
         ],
     )
