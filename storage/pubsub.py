@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
+import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
+import orjson
+
 log = logging.getLogger("modelserve.pubsub")
 
 _CLOSED = object()
+QUIET_S = 0.5
+QUIET_PREFIXES = ("predictions:",)
 
 
 class SubscriberTooSlow(Exception):
@@ -78,6 +82,9 @@ class _Fanout:
                 self._channels[channel].discard(sub)
                 sub.fail(SubscriberTooSlow("subscriber fell behind and was dropped"))
 
+    def has_subscribers(self, channel: str) -> bool:
+        return bool(self._channels.get(channel))
+
     def fail_all(self, error: Exception) -> None:
         for subs in self._channels.values():
             for sub in subs:
@@ -124,8 +131,10 @@ class InProcessPubSub:
         return self._fanout.subscriber_count
 
     async def publish(self, channel: str, message: dict[str, Any]) -> None:
+        if not self._fanout.has_subscribers(channel):
+            return
         # Round-trip through JSON so both backends hand subscribers the same shapes.
-        self._fanout.deliver(channel, json.loads(json.dumps(message, default=str)))
+        self._fanout.deliver(channel, orjson.loads(orjson.dumps(message, default=str)))
 
     async def subscribe(self, channel: str) -> AsyncIterator[dict[str, Any]]:
         sub = self._fanout.add(channel)
@@ -156,13 +165,28 @@ class RedisPubSub:
         self._pubsub = None
         self._listener: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        self._quiet: dict[str, float] = {}
 
     @property
     def subscriber_count(self) -> int:
         return self._fanout.subscriber_count
 
     async def publish(self, channel: str, message: dict[str, Any]) -> None:
-        await self._redis.publish(self._prefix + channel, json.dumps(message, default=str))
+        # A high-volume channel nobody listened to a moment ago is skipped for QUIET_S: a
+        # busy model's every prediction would otherwise be serialised and sent to no one. A
+        # new subscriber to such a channel sees events from at most QUIET_S after it joined.
+        quiet_until = self._quiet.get(channel)
+        if quiet_until is not None and quiet_until > time.monotonic():
+            return
+        receivers = await self._redis.publish(
+            self._prefix + channel, orjson.dumps(message, default=str)
+        )
+        if receivers or not channel.startswith(QUIET_PREFIXES):
+            self._quiet.pop(channel, None)
+        else:
+            if len(self._quiet) > 10_000:
+                self._quiet.clear()
+            self._quiet[channel] = time.monotonic() + QUIET_S
 
     async def subscribe(self, channel: str) -> AsyncIterator[dict[str, Any]]:
         sub = self._fanout.add(channel)
@@ -199,7 +223,7 @@ class RedisPubSub:
                     continue
                 channel = message["channel"].decode()[len(self._prefix) :]
                 try:
-                    payload = json.loads(message["data"])
+                    payload = orjson.loads(message["data"])
                 except (ValueError, TypeError):
                     log.warning("ignoring malformed event on %s", channel)
                     continue

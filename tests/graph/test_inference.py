@@ -496,3 +496,17 @@ async def test_per_version_batch_size(app, gql, published):
         "__typename": "ValidationError",
         "fields": [{"path": ["input", "batchMaxRows"], "code": "out_of_range"}],
     }
+
+
+@pytest.mark.parametrize("forest_class", ["RandomForestClassifier", "ExtraTreesClassifier"])
+def test_forest_fast_path_is_bit_for_bit_scikit_learn(forest_class):
+    import sklearn.ensemble
+
+    X, y = factories.training_data(n_features=6)
+    y = y + (X[:, 0] > 1)  # three classes
+    forest = getattr(sklearn.ensemble, forest_class)(n_estimators=15, random_state=0).fit(X, y)
+    fast = inference_service.forest_proba(forest)
+    assert fast is not None
+    rows = np.random.default_rng(0).normal(size=(300, 6))
+    assert np.array_equal(fast(rows), forest.predict_proba(rows))
+    assert np.array_equal(fast(rows[:1]), forest.predict_proba(rows[:1]))
