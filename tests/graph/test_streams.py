@@ -165,7 +165,13 @@ if TEST_REDIS_URL:
         live_server, settings, iris
     ):
         ws = await subscribe(live_server, iris["token"], PREDICTIONS, "ada/iris")
-        replica_b = create_app(make_settings(settings.data_dir, settings.database_url))
+        replica_b = create_app(
+            make_settings(
+                settings.data_dir,
+                settings.database_url,
+                artifact_store_url=settings.artifact_store_url,
+            )
+        )
         replica_b.state.services.start()
         try:
             transport = httpx.ASGITransport(app=replica_b, client=("127.0.0.2", 40000))
@@ -188,7 +194,13 @@ if TEST_REDIS_URL:
     async def test_logout_on_one_replica_ends_the_token_on_another(settings, gql, signup):
         """Replica B caches the principal; A's logout reaches it through Redis at once."""
         ada = await signup("ada@example.com")
-        replica_b = create_app(make_settings(settings.data_dir, settings.database_url))
+        replica_b = create_app(
+            make_settings(
+                settings.data_dir,
+                settings.database_url,
+                artifact_store_url=settings.artifact_store_url,
+            )
+        )
         replica_b.state.services.start()
         me = {"query": "{ me { email } }"}
         headers = {"Authorization": f"Bearer {ada['accessToken']}"}
