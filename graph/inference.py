@@ -139,6 +139,18 @@ _MODEL_REF = strawberry.argument(
 )
 
 
+async def _predict(info: Info, model: str, rows: Any, records: Any, max_rows: int) -> Prediction:
+    context = info.context
+    return await context.services.inference.predict(
+        principal=await context.require_principal(),
+        ref=model,
+        rows=rows,
+        records=records,
+        max_rows=max_rows,
+        request_id=context.request_id,
+    )
+
+
 @strawberry.type
 class InferenceQuery:
     @strawberry.field(
@@ -153,15 +165,8 @@ class InferenceQuery:
         rows: FeatureMatrix | None = None,
         records: list[JSON] | None = None,
     ) -> PredictionResult:
-        context = info.context
-        result = await context.services.inference.predict(
-            principal=await context.require_principal(),
-            ref=model,
-            rows=rows,
-            records=records,
-            max_rows=context.services.settings.predict_max_rows,
-            request_id=context.request_id,
-        )
+        settings = info.context.services.settings
+        result = await _predict(info, model, rows, records, settings.predict_max_rows)
         return PredictionResult.from_domain(result)
 
     @strawberry.field(
@@ -176,15 +181,8 @@ class InferenceQuery:
         rows: FeatureMatrix | None = None,
         records: list[JSON] | None = None,
     ) -> BatchPredictionResult:
-        context = info.context
-        result = await context.services.inference.predict(
-            principal=await context.require_principal(),
-            ref=model,
-            rows=rows,
-            records=records,
-            max_rows=context.services.settings.predict_batch_max_rows,
-            request_id=context.request_id,
-        )
+        settings = info.context.services.settings
+        result = await _predict(info, model, rows, records, settings.predict_batch_max_rows)
         return BatchPredictionResult.from_domain(result)
 
     @strawberry.field(

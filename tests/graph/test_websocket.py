@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
+import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -144,3 +147,16 @@ async def test_oversized_message_is_closed_1009(live_server, signup):
     big = "{ __typename }" + " " * (1 << 20)
     await send(ws, {"id": "1", "type": "subscribe", "payload": {"query": big}})
     assert await closed_with(ws) == 1009
+
+
+async def test_stream_closes_when_its_access_token_expires(live_server, signup, app):
+    """A12: a subscription authorised by a token ends (4403) when that token expires."""
+    user = await signup()
+    accounts = app.state.services.accounts
+    principal = await accounts.authenticate(user["accessToken"])
+    short = dataclasses.replace(accounts.tokens, access_ttl=timedelta(seconds=2))
+    token, _ = short.issue_access(user_id=principal.user_id, session_id=principal.session_id)
+    assert uuid.UUID(user["user"]["id"]) == principal.user_id
+    ws = await authenticated(live_server, token)
+    await send(ws, {"id": "1", "type": "subscribe", "payload": {"query": ACCOUNT_EVENTS}})
+    assert await closed_with(ws, timeout=10) == 4403
