@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from strawberry.file_uploads import Upload
@@ -21,13 +21,16 @@ from domain.errors import (
     PayloadTooLarge,
     ValidationFailed,
 )
-from domain.registry.service import Access, ModelFilter, ModelNameTaken, VersionNotReady
+from domain.registry.rules import Access, ModelNameTaken, VersionNotReady
+from domain.registry.service import ModelFilter, UploadOutcome
 from graph.accounts import User
 from graph.context import Info, IsAuthenticated
 from graph.errors import Error, NotFoundError, ValidationError
 from graph.loaders import forget
 from graph.pagination import Connection, Edge, PageInfo, decode_cursor, encode_cursor, page_size
 from storage import tables
+
+T = TypeVar("T")
 
 
 @strawberry.enum(description="What you may do with a model.")
@@ -488,6 +491,18 @@ def expected_error(exc: Exception) -> Any:
     raise exc
 
 
+async def attempt(call: Callable[[], Awaitable[T]], then: Callable[[T], Any] | None = None) -> Any:
+    """Run a domain call; an expected failure becomes its union member (see ``expected_error``).
+
+    ``call`` is a thunk so that argument parsing (``parse_id``) fails inside, as a member too.
+    """
+    try:
+        value = await call()
+    except EXPECTED as exc:
+        return expected_error(exc)
+    return then(value) if then is not None else value
+
+
 EXPECTED = (
     ValidationFailed,
     NotFound,
@@ -671,16 +686,16 @@ class RegistryQuery:
 class RegistryMutation:
     @strawberry.mutation(description="Create an empty model.", permission_classes=[IsAuthenticated])
     async def create_model(self, info: Info, input: CreateModelInput) -> CreateModelResult:
-        try:
-            model = await info.context.services.registry.create_model(
-                principal=await info.context.require_principal(),
+        principal = await info.context.require_principal()
+        return await attempt(
+            lambda: info.context.services.registry.create_model(
+                principal=principal,
                 name=input.name,
                 description=input.description,
                 tags=input.tags,
-            )
-        except EXPECTED as exc:
-            return expected_error(exc)
-        return ModelSuccess(model=Model.from_table(model, Access.OWNER))
+            ),
+            lambda model: ModelSuccess(model=Model.from_table(model, Access.OWNER)),
+        )
 
     @strawberry.mutation(
         description="Rename (owner only), describe or tag a model.",
@@ -689,8 +704,8 @@ class RegistryMutation:
     async def update_model(self, info: Info, input: UpdateModelInput) -> UpdateModelResult:
         principal = await info.context.require_principal()
         registry = info.context.services.registry
-        try:
-            model = await registry.update_model(
+        model = await attempt(
+            lambda: registry.update_model(
                 principal=principal,
                 model_id=parse_id(input.id, "Model"),
                 name=input.name,
@@ -700,8 +715,9 @@ class RegistryMutation:
                 prediction_cache_ttl_s=input.prediction_cache_ttl_s or None,
                 clear_prediction_cache=input.prediction_cache_ttl_s == 0,
             )
-        except EXPECTED as exc:
-            return expected_error(exc)
+        )
+        if isinstance(model, Error):
+            return model
         [access] = await registry.access_levels(principal=principal, models=[model])
         return ModelSuccess(model=Model.from_table(model, access or Access.VIEWER))
 
@@ -713,14 +729,23 @@ class RegistryMutation:
     async def upload_model_version(
         self, info: Info, input: UploadModelVersionInput
     ) -> UploadModelVersionResult:
+        principal = await info.context.require_principal()
         metrics = input.metrics if input.metrics is not None else {}
-        try:
-            if not isinstance(metrics, dict):
-                raise ValidationFailed(
-                    [FieldError(("input", "metrics"), "Must be an object.", "invalid")]
-                )
-            outcome = await info.context.services.registry.upload_version(
-                principal=await info.context.require_principal(),
+        if not isinstance(metrics, dict):
+            return ValidationError.from_errors(
+                [FieldError(("input", "metrics"), "Must be an object.", "invalid")]
+            )
+
+        def uploaded(outcome: UploadOutcome) -> UploadModelVersionSuccess:
+            forget(info.context.loaders.versions_by_model_id, outcome.version.model_id)
+            return UploadModelVersionSuccess(
+                version=ModelVersion.from_table(outcome.version),
+                deduplicated=outcome.deduplicated,
+            )
+
+        return await attempt(
+            lambda: info.context.services.registry.upload_version(
+                principal=principal,
                 model_id=parse_id(input.model_id, "Model"),
                 chunks=_upload_chunks(input.file),
                 filename=getattr(input.file, "filename", None),
@@ -729,12 +754,8 @@ class RegistryMutation:
                 metrics=metrics,
                 input_example=input.input_example,
                 idempotency_key=input.idempotency_key,
-            )
-        except EXPECTED as exc:
-            return expected_error(exc)
-        forget(info.context.loaders.versions_by_model_id, outcome.version.model_id)
-        return UploadModelVersionSuccess(
-            version=ModelVersion.from_table(outcome.version), deduplicated=outcome.deduplicated
+            ),
+            uploaded,
         )
 
     @strawberry.mutation(
@@ -742,60 +763,60 @@ class RegistryMutation:
         permission_classes=[IsAuthenticated],
     )
     async def set_alias(self, info: Info, input: SetAliasInput) -> SetAliasResult:
-        try:
-            alias = await info.context.services.registry.set_alias(
-                principal=await info.context.require_principal(),
+        principal = await info.context.require_principal()
+        return await attempt(
+            lambda: info.context.services.registry.set_alias(
+                principal=principal,
                 model_id=parse_id(input.model_id, "Model"),
                 alias=input.alias,
                 version_id=parse_id(input.version_id, "Model version"),
                 reason=input.reason,
-            )
-        except EXPECTED as exc:
-            return expected_error(exc)
-        return SetAliasSuccess(
-            alias=Alias(name=alias.name, updated_at=alias.updated_at, version_id=alias.version_id)
+            ),
+            lambda alias: SetAliasSuccess(
+                alias=Alias(
+                    name=alias.name, updated_at=alias.updated_at, version_id=alias.version_id
+                )
+            ),
         )
 
     @strawberry.mutation(description="Remove an alias.", permission_classes=[IsAuthenticated])
     async def remove_alias(self, info: Info, input: RemoveAliasInput) -> DoneResult:
-        try:
-            changed = await info.context.services.registry.remove_alias(
-                principal=await info.context.require_principal(),
+        principal = await info.context.require_principal()
+        return await attempt(
+            lambda: info.context.services.registry.remove_alias(
+                principal=principal,
                 model_id=parse_id(input.model_id, "Model"),
                 alias=input.alias,
                 reason=input.reason,
-            )
-        except EXPECTED as exc:
-            return expected_error(exc)
-        return DoneSuccess(changed=changed)
+            ),
+            lambda changed: DoneSuccess(changed=changed),
+        )
 
     @strawberry.mutation(
         description="Archive a version: it keeps its number, loses its aliases, serves no more.",
         permission_classes=[IsAuthenticated],
     )
     async def archive_version(self, info: Info, id: strawberry.ID) -> VersionResult:
-        try:
-            version = await info.context.services.registry.archive_version(
-                principal=await info.context.require_principal(),
-                version_id=parse_id(id, "Model version"),
-            )
-        except EXPECTED as exc:
-            return expected_error(exc)
-        return VersionSuccess(version=ModelVersion.from_table(version))
+        principal = await info.context.require_principal()
+        return await attempt(
+            lambda: info.context.services.registry.archive_version(
+                principal=principal, version_id=parse_id(id, "Model version")
+            ),
+            _version_success,
+        )
 
     @strawberry.mutation(
         description="Bring an archived version back to ready.",
         permission_classes=[IsAuthenticated],
     )
     async def restore_version(self, info: Info, id: strawberry.ID) -> VersionResult:
-        try:
-            version = await info.context.services.registry.restore_version(
-                principal=await info.context.require_principal(),
-                version_id=parse_id(id, "Model version"),
-            )
-        except EXPECTED as exc:
-            return expected_error(exc)
-        return VersionSuccess(version=ModelVersion.from_table(version))
+        principal = await info.context.require_principal()
+        return await attempt(
+            lambda: info.context.services.registry.restore_version(
+                principal=principal, version_id=parse_id(id, "Model version")
+            ),
+            _version_success,
+        )
 
     @strawberry.mutation(
         description="Delete a model (owner only). It disappears at once; its files are "
@@ -803,45 +824,55 @@ class RegistryMutation:
         permission_classes=[IsAuthenticated],
     )
     async def delete_model(self, info: Info, id: strawberry.ID) -> DoneResult:
-        try:
-            await info.context.services.registry.delete_model(
-                principal=await info.context.require_principal(), model_id=parse_id(id, "Model")
-            )
-        except EXPECTED as exc:
-            return expected_error(exc)
-        return DoneSuccess(changed=True)
+        principal = await info.context.require_principal()
+        return await attempt(
+            lambda: info.context.services.registry.delete_model(
+                principal=principal, model_id=parse_id(id, "Model")
+            ),
+            lambda _: DoneSuccess(changed=True),
+        )
 
     @strawberry.mutation(
         description="Give a user access to a model, or change their level.",
         permission_classes=[IsAuthenticated],
     )
     async def share_model(self, info: Info, input: ShareModelInput) -> ShareModelResult:
-        try:
-            share = await info.context.services.registry.share_model(
-                principal=await info.context.require_principal(),
+        principal = await info.context.require_principal()
+
+        def shared(share: tables.Share) -> ShareSuccess:
+            forget(info.context.loaders.shares_by_model_id, share.model_id)
+            return ShareSuccess(
+                share=Share(
+                    level=ShareLevel(share.level),
+                    created_at=share.created_at,
+                    user_id=share.user_id,
+                )
+            )
+
+        return await attempt(
+            lambda: info.context.services.registry.share_model(
+                principal=principal,
                 model_id=parse_id(input.model_id, "Model"),
                 username=input.username,
                 level=tables.ShareLevel(input.level.value),
-            )
-        except EXPECTED as exc:
-            return expected_error(exc)
-        forget(info.context.loaders.shares_by_model_id, share.model_id)
-        return ShareSuccess(
-            share=Share(
-                level=ShareLevel(share.level), created_at=share.created_at, user_id=share.user_id
-            )
+            ),
+            shared,
         )
 
     @strawberry.mutation(
         description="Take a user's access away.", permission_classes=[IsAuthenticated]
     )
     async def unshare_model(self, info: Info, input: UnshareModelInput) -> DoneResult:
-        try:
-            changed = await info.context.services.registry.unshare_model(
-                principal=await info.context.require_principal(),
+        principal = await info.context.require_principal()
+        return await attempt(
+            lambda: info.context.services.registry.unshare_model(
+                principal=principal,
                 model_id=parse_id(input.model_id, "Model"),
                 username=input.username,
-            )
-        except EXPECTED as exc:
-            return expected_error(exc)
-        return DoneSuccess(changed=changed)
+            ),
+            lambda changed: DoneSuccess(changed=changed),
+        )
+
+
+def _version_success(version: tables.ModelVersion) -> VersionSuccess:
+    return VersionSuccess(version=ModelVersion.from_table(version))

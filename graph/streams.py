@@ -14,7 +14,8 @@ from strawberry.scalars import JSON
 from domain.accounts import Principal
 from domain.errors import Forbidden, NotFound
 from domain.predictions import predictions_channel
-from domain.registry.service import Access, model_channel
+from domain.registry.rules import Access
+from domain.registry.service import model_channel
 from graph.context import Info, IsAuthenticated
 from graph.live import Check, guarded
 from graph.registry import parse_id

@@ -37,7 +37,8 @@ from tortoise.expressions import Q
 
 from domain.accounts import Principal
 from domain.errors import FieldError, Forbidden, NotFound, ValidationFailed
-from domain.registry.service import Access, Registry
+from domain.registry.rules import Access
+from domain.registry.service import Registry
 from storage import tables
 
 SQLITE = "sqlite"

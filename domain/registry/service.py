@@ -12,13 +12,11 @@ import hashlib
 import json
 import logging
 import os
-import re
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +29,6 @@ from tortoise.transactions import in_transaction
 
 from domain.accounts import Principal
 from domain.errors import (
-    Conflict,
     FieldError,
     Forbidden,
     IdempotencyKeyReused,
@@ -42,6 +39,16 @@ from domain.errors import (
     ValidationFailed,
 )
 from domain.registry.intake import IntakeResult, inspect_artifact
+from domain.registry.rules import (
+    ALIAS_RE,
+    SHARE_ACCESS,
+    Access,
+    ModelNameTaken,
+    VersionNotReady,
+    check_model_fields,
+    check_upload_fields,
+    safe_filename,
+)
 from storage import tables
 from storage.artifacts import (
     ArtifactStore,
@@ -52,14 +59,6 @@ from storage.artifacts import (
 
 log = logging.getLogger("modelserve.registry")
 
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-ALIAS_RE = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
-IDEMPOTENCY_KEY_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-MAX_TAGS = 20
-MAX_TAG_LENGTH = 64
-MAX_DESCRIPTION = 10_000
-MAX_METRICS = 50
-MAX_EXAMPLE_ROWS = 100
 CHUNK = 1 << 20
 
 Publish = Callable[[str, dict[str, Any]], Awaitable[None]]
@@ -68,33 +67,6 @@ REGISTRY_CHANNEL = "registry"
 Compile = Callable[
     [bytes, IntakeResult, list[list[float]] | None], Awaitable[tuple[bytes, float] | str]
 ]
-
-
-class Access(IntEnum):
-    """What a caller may do with a model; each level includes the ones below it."""
-
-    VIEWER = 1
-    PREDICTOR = 2
-    MAINTAINER = 3
-    OWNER = 4
-
-
-_SHARE_ACCESS = {
-    tables.ShareLevel.VIEWER: Access.VIEWER,
-    tables.ShareLevel.PREDICTOR: Access.PREDICTOR,
-    tables.ShareLevel.MAINTAINER: Access.MAINTAINER,
-}
-
-
-class VersionNotReady(Conflict):
-    def __init__(self, status: str) -> None:
-        super().__init__(f"Only a ready version can carry an alias; this one is {status}.")
-        self.status = status
-
-
-class ModelNameTaken(Conflict):
-    def __init__(self, name: str) -> None:
-        super().__init__(f"You already have a model named {name!r}.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,96 +94,6 @@ def model_channel(model_id: uuid.UUID) -> str:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _safe_filename(raw: str | None) -> str:
-    """Keep a display name only: no directories, no control characters, 255 chars at most."""
-    if not raw:
-        return ""
-    name = re.split(r"[\\/]", raw)[-1]
-    name = "".join(ch for ch in name if ch.isprintable())
-    return name[:255]
-
-
-def check_model_fields(
-    *, name: str | None, description: str | None, tags: list[str] | None
-) -> list[FieldError]:
-    errors: list[FieldError] = []
-    if name is not None and not NAME_RE.match(name):
-        errors.append(
-            FieldError(
-                ("input", "name"),
-                "Use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.",
-                "invalid_name",
-            )
-        )
-    if description is not None and len(description) > MAX_DESCRIPTION:
-        errors.append(
-            FieldError(
-                ("input", "description"), f"At most {MAX_DESCRIPTION} characters.", "too_long"
-            )
-        )
-    if tags is not None:
-        if len(tags) > MAX_TAGS:
-            errors.append(FieldError(("input", "tags"), f"At most {MAX_TAGS} tags.", "too_many"))
-        for i, tag in enumerate(tags):
-            if not tag or len(tag) > MAX_TAG_LENGTH:
-                errors.append(
-                    FieldError(
-                        ("input", "tags", str(i)),
-                        f"Tags are 1-{MAX_TAG_LENGTH} characters.",
-                        "invalid_tag",
-                    )
-                )
-    return errors
-
-
-def _check_upload_fields(
-    *,
-    description: str,
-    tags: list[str],
-    metrics: dict[str, float],
-    input_example: list[list[float]] | None,
-    idempotency_key: str | None,
-) -> list[FieldError]:
-    errors = check_model_fields(name=None, description=description, tags=tags)
-    if len(metrics) > MAX_METRICS:
-        errors.append(
-            FieldError(("input", "metrics"), f"At most {MAX_METRICS} metrics.", "too_many")
-        )
-    for key, value in metrics.items():
-        if not isinstance(key, str) or not 0 < len(key) <= 64:
-            errors.append(FieldError(("input", "metrics"), "Metric names are 1-64 characters."))
-        if not isinstance(value, int | float) or isinstance(value, bool) or value != value:
-            errors.append(
-                FieldError(("input", "metrics", str(key)[:64]), "Must be a finite number.")
-            )
-    if input_example is not None:
-        if not 1 <= len(input_example) <= MAX_EXAMPLE_ROWS:
-            errors.append(
-                FieldError(
-                    ("input", "inputExample"),
-                    f"Give 1-{MAX_EXAMPLE_ROWS} rows.",
-                    "out_of_range",
-                )
-            )
-        elif len({len(row) for row in input_example}) != 1 or not input_example[0]:
-            errors.append(
-                FieldError(
-                    ("input", "inputExample"),
-                    "Rows must be non-empty and equally long.",
-                    "ragged",
-                )
-            )
-    if idempotency_key is not None and not IDEMPOTENCY_KEY_RE.match(idempotency_key):
-        errors.append(
-            FieldError(
-                ("input", "idempotencyKey"),
-                "1-128 characters of letters, digits, '.', '_', ':' or '-'.",
-                "invalid_key",
-            )
-        )
-    return errors
 
 
 class Registry:
@@ -245,14 +127,14 @@ class Registry:
         if principal.is_admin or model.owner_id == principal.user_id:
             return Access.OWNER
         share = await tables.Share.get_or_none(model_id=model.id, user_id=principal.user_id)
-        return _SHARE_ACCESS[tables.ShareLevel(share.level)] if share else None
+        return SHARE_ACCESS[tables.ShareLevel(share.level)] if share else None
 
     async def access_levels(
         self, *, principal: Principal, models: list[tables.Model]
     ) -> list[Access | None]:
         """``access_to`` for many models with one query."""
         shared = {
-            s.model_id: _SHARE_ACCESS[tables.ShareLevel(s.level)]
+            s.model_id: SHARE_ACCESS[tables.ShareLevel(s.level)]
             for s in await tables.Share.filter(
                 user_id=principal.user_id, model_id__in=[m.id for m in models]
             )
@@ -342,35 +224,22 @@ class Registry:
     async def get_versions_by_model_ids(
         self, *, model_ids: list[uuid.UUID]
     ) -> list[list[tables.ModelVersion]]:
-        grouped: dict[uuid.UUID, list[tables.ModelVersion]] = defaultdict(list)
-        for version in await tables.ModelVersion.filter(model_id__in=model_ids).order_by("-number"):
-            grouped[version.model_id].append(version)
-        return [grouped.get(i, []) for i in model_ids]
+        return await _grouped(tables.ModelVersion, model_ids, "-number")
 
     async def get_aliases_by_model_ids(
         self, *, model_ids: list[uuid.UUID]
     ) -> list[list[tables.Alias]]:
-        grouped: dict[uuid.UUID, list[tables.Alias]] = defaultdict(list)
-        for alias in await tables.Alias.filter(model_id__in=model_ids).order_by("name"):
-            grouped[alias.model_id].append(alias)
-        return [grouped.get(i, []) for i in model_ids]
+        return await _grouped(tables.Alias, model_ids, "name")
 
     async def get_shares_by_model_ids(
         self, *, model_ids: list[uuid.UUID]
     ) -> list[list[tables.Share]]:
-        grouped: dict[uuid.UUID, list[tables.Share]] = defaultdict(list)
-        for share in await tables.Share.filter(model_id__in=model_ids).order_by("created_at"):
-            grouped[share.model_id].append(share)
-        return [grouped.get(i, []) for i in model_ids]
+        return await _grouped(tables.Share, model_ids, "created_at")
 
     async def get_alias_events_by_model_ids(
         self, *, model_ids: list[uuid.UUID]
     ) -> list[list[tables.AliasEvent]]:
-        grouped: dict[uuid.UUID, list[tables.AliasEvent]] = defaultdict(list)
-        events = await tables.AliasEvent.filter(model_id__in=model_ids).order_by("-created_at")
-        for event in events:
-            grouped[event.model_id].append(event)
-        return [grouped.get(i, []) for i in model_ids]
+        return await _grouped(tables.AliasEvent, model_ids, "-created_at")
 
     async def get_models_by_ids(self, *, ids: list[uuid.UUID]) -> list[tables.Model | None]:
         found = {m.id: m for m in await tables.Model.filter(id__in=ids)}
@@ -544,7 +413,7 @@ class Registry:
         tags = tags or []
         metrics = metrics or {}
         model = await self._require(principal, model_id, Access.MAINTAINER)
-        errors = _check_upload_fields(
+        errors = check_upload_fields(
             description=description,
             tags=tags,
             metrics=metrics,
@@ -759,7 +628,7 @@ class Registry:
                 description=description,
                 metrics=metrics,
                 tags=tags,
-                original_filename=_safe_filename(filename),
+                original_filename=safe_filename(filename),
                 created_by_id=principal.user_id,
             )
             if idempotency is not None:
@@ -975,6 +844,14 @@ class Registry:
             except Exception:
                 log.warning("could not publish model event %s", kind, exc_info=True)
                 return
+
+
+async def _grouped(table: Any, model_ids: list[uuid.UUID], order: str) -> list[list[Any]]:
+    """Rows of ``table`` for each model id, in ``order``: one query for any number of models."""
+    grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    for row in await table.filter(model_id__in=model_ids).order_by(order):
+        grouped[row.model_id].append(row)
+    return [grouped.get(i, []) for i in model_ids]
 
 
 async def _file_chunks(path: Path) -> AsyncIterator[bytes]:
