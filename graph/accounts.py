@@ -48,6 +48,18 @@ class User:
         )
 
 
+@strawberry.type(
+    description="Another user as others see them: the public handle only (emails stay private)."
+)
+class UserProfile:
+    id: strawberry.ID
+    username: str
+
+    @classmethod
+    def from_table(cls, user: tables.User) -> UserProfile:
+        return cls(id=strawberry.ID(str(user.id)), username=user.username)
+
+
 @strawberry.type(description="A fresh access token and the refresh token that replaces it.")
 class AuthPayload:
     access_token: str = strawberry.field(description="Send as `Authorization: Bearer <token>`.")

@@ -12,7 +12,7 @@ from strawberry.scalars import JSON
 
 from domain import analytics
 from domain.errors import NotFound
-from graph.accounts import User
+from graph.accounts import UserProfile
 from graph.context import Info, IsAuthenticated
 from graph.pagination import Connection, Edge, PageInfo, decode_cursor, encode_cursor, page_size
 from graph.registry import ModelVersion, parse_id
@@ -254,11 +254,11 @@ class PredictionLogEntry:
         return ModelVersion.from_table(version) if version else None
 
     @strawberry.field(description="Who called; null when the account was deleted.")
-    async def caller(self, info: Info) -> User | None:
+    async def caller(self, info: Info) -> UserProfile | None:
         if self.caller_id is None:
             return None
         user = await info.context.loaders.user_by_id.load(self.caller_id)
-        return User.from_table(user) if user else None
+        return UserProfile.from_table(user) if user else None
 
     @classmethod
     def from_table(cls, row: tables.PredictionLog) -> PredictionLogEntry:

@@ -62,7 +62,7 @@ class GraphQLView(GraphQL[Context, None]):
             response=response,
             services=self.services,
             request_id=scope_request_id(request.scope),
-            loaders=Loaders.build(self.services),
+            _loaders=Loaders.build(self.services),
         )
 
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:

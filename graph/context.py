@@ -27,11 +27,19 @@ class Context:
     response: Response | WebSocket
     services: Services
     request_id: str
-    loaders: Loaders
+    _loaders: Loaders
     connection_params: dict[str, Any] | None = None
     _principal: Principal | None = field(default=None, repr=False)
     _auth_error: DomainError | None = field(default=None, repr=False)
     _auth_resolved: bool = field(default=False, repr=False)
+
+    @property
+    def loaders(self) -> Loaders:
+        """The request's loaders; a websocket gets fresh ones per use, as its context outlives
+        any one operation and cached rows would go stale."""
+        if self.connection_params is not None:
+            return Loaders.build(self.services)
+        return self._loaders
 
     @property
     def client_ip(self) -> str | None:
@@ -59,7 +67,15 @@ class Context:
         return raw.strip() if self.connection_params is not None else ""
 
     async def principal(self) -> Principal | None:
-        """The caller, or None when anonymous; a bad token is remembered, raised on demand."""
+        """The caller, or None when anonymous; a bad token is remembered, raised on demand.
+
+        Over HTTP the answer holds for the request. A websocket's context lives as long as the
+        connection, so there the token is checked again on every use (the accounts service
+        remembers a check for a second): logout, deactivation, a role change or expiry apply to
+        an open socket's next operation too.
+        """
+        if self.connection_params is not None:
+            self.forget_principal()
         if not self._auth_resolved:
             self._auth_resolved = True
             token = self._bearer_token()

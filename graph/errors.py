@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import strawberry
 from graphql import GraphQLError
 from graphql.validation import ASTValidationRule
+from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import SchemaExtension
 
 from domain.errors import DomainError, ErrorCode, FieldError, RateLimited, Unavailable
@@ -102,7 +103,7 @@ def format_error(error: GraphQLError, request_id: str) -> GraphQLError:
                 {"path": list(f.path), "message": f.message, "code": f.code} for f in fields
             ]
         return _coded(error, original.message, extensions)
-    if original is None:
+    if original is None or isinstance(original, GraphQLError | StrawberryInputCoercionError):
         # graphql-core's own parse/validation/coercion errors: the client's doing.
         if error.extensions and "code" in error.extensions:
             return error

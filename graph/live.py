@@ -37,9 +37,12 @@ async def guarded(
     checked = time.monotonic()
     try:
         async for message in stream:
+            if message.get("kind") == "MODEL_DELETED":
+                # The last word on this model: deliver it, then end this stream only.
+                yield message
+                return
             if time.monotonic() - checked >= RECHECK_S or message.get("kind") in {
                 "SESSION_REVOKED",
-                "MODEL_DELETED",
             }:
                 checked = time.monotonic()
                 if not await services.accounts.is_session_live(session_id=principal.session_id):

@@ -23,7 +23,7 @@ from domain.errors import (
 )
 from domain.registry.rules import Access, ModelNameTaken, VersionNotReady
 from domain.registry.service import ModelFilter, UploadOutcome
-from graph.accounts import User
+from graph.accounts import UserProfile
 from graph.context import Info, IsAuthenticated
 from graph.errors import Error, NotFoundError, ValidationError
 from graph.loaders import forget
@@ -131,11 +131,11 @@ class ModelVersion:
     created_by_id: strawberry.Private[uuid.UUID | None]
 
     @strawberry.field(description="Who uploaded it.")
-    async def created_by(self, info: Info) -> User | None:
+    async def created_by(self, info: Info) -> UserProfile | None:
         if self.created_by_id is None:
             return None
         user = await info.context.loaders.user_by_id.load(self.created_by_id)
-        return User.from_table(user) if user else None
+        return UserProfile.from_table(user) if user else None
 
     @classmethod
     def from_table(cls, version: tables.ModelVersion) -> ModelVersion:
@@ -207,11 +207,11 @@ class AliasEvent:
         return await _version_or_none(info, self.to_version_id)
 
     @strawberry.field
-    async def actor(self, info: Info) -> User | None:
+    async def actor(self, info: Info) -> UserProfile | None:
         if self.actor_id is None:
             return None
         user = await info.context.loaders.user_by_id.load(self.actor_id)
-        return User.from_table(user) if user else None
+        return UserProfile.from_table(user) if user else None
 
 
 @strawberry.type(description="Access to a model granted to another user.")
@@ -221,10 +221,10 @@ class Share:
     user_id: strawberry.Private[uuid.UUID]
 
     @strawberry.field
-    async def user(self, info: Info) -> User:
+    async def user(self, info: Info) -> UserProfile:
         user = await info.context.loaders.user_by_id.load(self.user_id)
         assert user is not None, "a share always names a user"
-        return User.from_table(user)
+        return UserProfile.from_table(user)
 
 
 async def _version_or_none(info: Info, version_id: uuid.UUID | None) -> ModelVersion | None:
@@ -251,10 +251,10 @@ class Model:
     model_id: strawberry.Private[uuid.UUID]
 
     @strawberry.field
-    async def owner(self, info: Info) -> User:
+    async def owner(self, info: Info) -> UserProfile:
         user = await info.context.loaders.user_by_id.load(self.owner_id)
         assert user is not None, "a model always has an owner"
-        return User.from_table(user)
+        return UserProfile.from_table(user)
 
     @strawberry.field(description="`owner/name`, the reference predictions use.")
     async def full_name(self, info: Info) -> str:

@@ -22,6 +22,7 @@ log = logging.getLogger("modelserve.pubsub")
 
 _CLOSED = object()
 QUIET_S = 0.5
+PUBLISH_TIMEOUT_S = 2.0
 QUIET_PREFIXES = ("predictions:",)
 
 
@@ -178,8 +179,11 @@ class RedisPubSub:
         quiet_until = self._quiet.get(channel)
         if quiet_until is not None and quiet_until > time.monotonic():
             return
-        receivers = await self._redis.publish(
-            self._prefix + channel, orjson.dumps(message, default=str)
+        # The shared client has no read timeout (pub/sub reads block); a publisher must not
+        # hang on a Redis that stopped answering.
+        receivers = await asyncio.wait_for(
+            self._redis.publish(self._prefix + channel, orjson.dumps(message, default=str)),
+            PUBLISH_TIMEOUT_S,
         )
         if receivers or not channel.startswith(QUIET_PREFIXES):
             self._quiet.pop(channel, None)

@@ -126,7 +126,10 @@ class MicroBatcher:
                 self._queue.popleft()
                 self._queued_rows -= len(head.rows)
                 continue
-            if batch and rows + len(head.rows) > self.max_rows:
+            if batch and (
+                rows + len(head.rows) > self.max_rows
+                or head.rows.shape[1:] != batch[0].rows.shape[1:]
+            ):
                 break
             self._queue.popleft()
             self._queued_rows -= len(head.rows)
@@ -135,9 +138,10 @@ class MicroBatcher:
         return batch
 
     async def _execute(self, batch: list[_Pending]) -> None:
-        stacked = batch[0].rows if len(batch) == 1 else np.concatenate([p.rows for p in batch])
+        """Run one batch; every exit path settles every caller's future."""
         loop = asyncio.get_running_loop()
         try:
+            stacked = batch[0].rows if len(batch) == 1 else np.concatenate([p.rows for p in batch])
             output = await asyncio.wait_for(
                 loop.run_in_executor(self._executor(), self._run, stacked), self.timeout_s
             )
@@ -150,6 +154,9 @@ class MicroBatcher:
             detail = f"{type(exc).__name__}: {str(exc)[:200]}"
             self._fail(batch, PredictionFailed(detail))
             return
+        except BaseException:
+            self._fail(batch, PredictionFailed("the server stopped this prediction"))
+            raise
         if self._on_batch is not None:
             self._on_batch(len(batch), len(stacked))
         offset = 0

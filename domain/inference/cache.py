@@ -122,6 +122,7 @@ class ModelCache:
         self._loading: dict[tuple[uuid.UUID, str], asyncio.Task[LoadedModel]] = {}
         self.bytes = 0
         self.stats = CacheStats()
+        self.on_evict: list[Callable[[uuid.UUID, str], None]] = []
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -199,9 +200,11 @@ class ModelCache:
         while len(self._entries) > 1 and (
             self.bytes > self.max_bytes or len(self._entries) > self.max_models
         ):
-            _, evicted = self._entries.popitem(last=False)
+            (version_id, runtime), evicted = self._entries.popitem(last=False)
             self.bytes -= evicted.size_bytes
             self.stats.bump("evictions")
+            for listener in self.on_evict:
+                listener(version_id, runtime)
 
     def drop(self, version_ids: set[uuid.UUID]) -> int:
         """Forget loaded models of these versions; the next request loads them afresh."""

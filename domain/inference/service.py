@@ -41,6 +41,8 @@ log = logging.getLogger("modelserve.inference")
 warnings.filterwarnings("ignore", message="X does not have valid feature names")
 
 RESOLVE_TTL_S = 1.0
+MAX_EXECUTOR_REPLACEMENTS = 16
+MAX_CACHED_RESOLUTIONS = 10_000
 PREDICTOR_LEVELS = {tables.ShareLevel.PREDICTOR, tables.ShareLevel.MAINTAINER}
 
 
@@ -212,6 +214,11 @@ class Inference:
         )
         self._batchers: dict[tuple[uuid.UUID, str], MicroBatcher] = {}
         self._version_model: dict[uuid.UUID, uuid.UUID] = {}
+        self._replaced = 0
+        # An evicted model must not live on in its batcher's closure.
+        cache.on_evict.append(
+            lambda version_id, runtime: self._batchers.pop((version_id, runtime), None)
+        )
         self._resolved: dict[str, _Resolved] = {}
         self._shares: dict[tuple[uuid.UUID, uuid.UUID], tuple[str | None, float]] = {}
         self._listener: asyncio.Task[None] | None = None
@@ -299,27 +306,31 @@ class Inference:
         now = time.monotonic()
         hit = self._resolved.get(key)
         if hit is None or hit.expires < now:
-            target = await self._lookup(parsed)
+            target = await self._lookup(parsed, principal)
             hit = _Resolved(target, now + RESOLVE_TTL_S)
             self._resolved[key] = hit
-            if len(self._resolved) > 10_000:
+            if len(self._resolved) > MAX_CACHED_RESOLUTIONS:
                 self._resolved.clear()
-        await self._check_access(principal, hit.target)
+        await self._check_access(principal, hit.target.model_id, hit.target.owner_id)
         return hit.target
 
-    async def _lookup(self, ref: ModelRef) -> Target:
+    async def _lookup(self, ref: ModelRef, principal: Principal) -> Target:
+        """The servable version ``ref`` names. Access is checked as soon as the model is
+        known, so a stranger learns nothing of its aliases, versions or their states."""
         if ref.version_id is not None:
             version = await tables.ModelVersion.get_or_none(id=ref.version_id).select_related(
                 "model"
             )
             if version is None or version.model.deleted_at is not None:
                 raise NotFound("Model version")
+            await self._check_access(principal, version.model.id, version.model.owner_id)
             return self._servable(version.model, version)
         model = await tables.Model.get_or_none(
             owner__username=ref.owner, name=ref.name, deleted_at=None
         )
         if model is None:
             raise NotFound("Model")
+        await self._check_access(principal, model.id, model.owner_id)
         if ref.number is not None:
             version = await tables.ModelVersion.get_or_none(model_id=model.id, number=ref.number)
         else:
@@ -348,17 +359,19 @@ class Inference:
             raise Conflict(f"Version {version.number} is {version.status}; it does not serve.")
         return Target.of(model, version)
 
-    async def _check_access(self, principal: Principal, target: Target) -> None:
-        if principal.is_admin or target.owner_id == principal.user_id:
+    async def _check_access(
+        self, principal: Principal, model_id: uuid.UUID, owner_id: uuid.UUID
+    ) -> None:
+        if principal.is_admin or owner_id == principal.user_id:
             return
-        key = (target.model_id, principal.user_id)
+        key = (model_id, principal.user_id)
         now = time.monotonic()
         cached = self._shares.get(key)
         if cached is None or cached[1] < now:
-            share = await tables.Share.get_or_none(
-                model_id=target.model_id, user_id=principal.user_id
-            )
+            share = await tables.Share.get_or_none(model_id=model_id, user_id=principal.user_id)
             cached = (str(share.level) if share else None, now + RESOLVE_TTL_S)
+            if len(self._shares) > MAX_CACHED_RESOLUTIONS:
+                self._shares.clear()
             self._shares[key] = cached
         level = cached[0]
         if level is None:
@@ -430,7 +443,8 @@ class Inference:
             computed: dict[str, Any] = {}
             for j, i in enumerate(missing):
                 proba = None if fresh.probabilities is None else fresh.probabilities[j].tolist()
-                answers[i] = (fresh.predictions[j].item(), proba)
+                label = fresh.predictions[j]
+                answers[i] = (label.item() if isinstance(label, np.generic) else label, proba)
                 computed[keys[i]] = answers[i]
             await self.prediction_cache.set_many(computed, target.cache_ttl_s)
         predictions = np.asarray([answer[0] for answer in answers])  # type: ignore[index]
@@ -484,12 +498,22 @@ class Inference:
         return batcher
 
     def _replace_executor(self) -> None:
-        """A hung call keeps its thread; later work gets fresh threads instead of queuing."""
+        """A hung call keeps its thread; later work gets fresh threads instead of queuing.
+
+        Work already queued in the old pool still runs there (nothing is cancelled). The
+        number of replacements is capped, so slow requests cannot grow threads without end.
+        """
+        if self._replaced >= MAX_EXECUTOR_REPLACEMENTS:
+            log.error(
+                "prediction threads keep hanging; not adding more (%d replaced)", self._replaced
+            )
+            return
+        self._replaced += 1
         old = self._executor
         self._executor = ThreadPoolExecutor(
             max_workers=self.config.workers, thread_name_prefix="predict"
         )
-        old.shutdown(wait=False, cancel_futures=True)
+        old.shutdown(wait=False)
 
     def _log(
         self,

@@ -197,6 +197,8 @@ class PredictionLogWriter:
                 kept.append(record)
             except Exception:
                 rejected += 1
+                if not kept and rejected >= 3:
+                    return False  # nothing goes in: the database, not the rows, is the problem
         if not kept:
             return False
         self.stats.written += len(kept)
@@ -229,8 +231,12 @@ class PredictionLogWriter:
         """Stop taking records and write everything queued (bounded by ``timeout_s``)."""
         self._closing = True
         if self._task is not None:
-            # Never cancel an insert half-way: wait for the one in progress, then stop.
-            async with self._write_lock:
+            # Never cancel an insert half-way: wait (a bounded time) for the one in progress.
+            try:
+                await asyncio.wait_for(self._write_lock.acquire(), timeout_s)
+                self._task.cancel()
+                self._write_lock.release()
+            except TimeoutError:
                 self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task

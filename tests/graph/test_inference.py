@@ -510,3 +510,19 @@ def test_forest_fast_path_is_bit_for_bit_scikit_learn(forest_class):
     rows = np.random.default_rng(0).normal(size=(300, 6))
     assert np.array_equal(fast(rows), forest.predict_proba(rows))
     assert np.array_equal(fast(rows[:1]), forest.predict_proba(rows[:1]))
+
+
+async def test_strangers_learn_nothing_from_references(gql, published, signup):
+    token, _, version, _ = await published()
+    await gql(
+        "mutation($id: ID!) { archiveVersion(id: $id) { __typename } }",
+        {"id": version["id"]},
+        token=token,
+    )
+    bob = (await signup("bob@example.com"))["accessToken"]
+    answers = set()
+    for ref in ("ada/iris@nope", "ada/iris:1", "ada/iris:7", version["id"], "ada/nothing"):
+        body = await gql(PREDICT, {"model": ref, "rows": [[0.0] * 4]}, token=bob)
+        answers.add((tuple(codes(body)), body["errors"][0]["message"].split()[0]))
+    # Only "Model not found." or "Model version not found." — never an alias name or a state.
+    assert answers == {(("NOT_FOUND",), "Model")}

@@ -751,3 +751,15 @@ async def test_production_errors_do_not_suggest_field_names(tmp_path):
     development = build_schema(make_settings(tmp_path, f"sqlite://{tmp_path}/db.sqlite3"))
     hinted = await development.execute("{ mee { id } }")
     assert "Did you mean 'me'?" in hinted.errors[0].message
+
+
+async def test_a_bad_scalar_variable_is_bad_input_not_internal(gql, signup):
+    user = await signup()
+    body = await gql(
+        'query($since: DateTime!) { modelAnalytics(modelId: "00000000-0000-4000-8000-'
+        '000000000000", since: $since, until: $since) { count } }',
+        {"since": "not a date"},
+        token=user["accessToken"],
+    )
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"]
+    assert "Unexpected error" not in body["errors"][0]["message"]

@@ -160,3 +160,20 @@ async def test_stream_closes_when_its_access_token_expires(live_server, signup, 
     ws = await authenticated(live_server, token)
     await send(ws, {"id": "1", "type": "subscribe", "payload": {"query": ACCOUNT_EVENTS}})
     assert await closed_with(ws, timeout=10) == 4403
+
+
+async def test_an_open_socket_stops_working_after_logout(live_server, signup, gql):
+    """A websocket's operations are authorised each time, not once at connection_init."""
+    user = await signup()
+    ws = await authenticated(live_server, user["accessToken"])
+    try:
+        me = {"query": "{ me { email } }"}
+        await send(ws, {"id": "1", "type": "subscribe", "payload": me})
+        assert (await receive(ws))["payload"]["data"]["me"]["email"] == "ada@example.com"
+        await receive(ws)  # complete
+        await gql("mutation { logout { ok } }", token=user["accessToken"])
+        await send(ws, {"id": "2", "type": "subscribe", "payload": me})
+        message = await receive(ws)
+        assert message["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    finally:
+        await ws.close()
