@@ -28,6 +28,7 @@ from domain.errors import (
     ValidationFailed,
 )
 from domain.ratelimit import Rate, RateLimiter
+from domain.singleflight import SingleFlight
 from storage import tables
 
 log = logging.getLogger("modelserve.accounts")
@@ -135,6 +136,7 @@ class Accounts:
         self.rates = rates
         self._publish = publish
         self._principals: dict[str, tuple[Principal, float]] = {}
+        self._flights = SingleFlight()
 
     async def _event(self, user_id: uuid.UUID, kind: str, **detail: Any) -> None:
         try:
@@ -289,10 +291,13 @@ class Accounts:
         ``sessions`` channel, in every other replica; the TTL bounds staleness should that
         channel be down.
         """
-        now = time.monotonic()
         cached = self._principals.get(access_token)
-        if cached is not None and cached[1] > now:
+        if cached is not None and cached[1] > time.monotonic():
             return cached[0]
+        return await self._flights.do(access_token, lambda: self._verify(access_token))
+
+    async def _verify(self, access_token: str) -> Principal:
+        now = time.monotonic()
         claims = self.tokens.decode_access(access_token)
         principal = await self._load_principal(claims)
         if len(self._principals) >= MAX_CACHED_PRINCIPALS:

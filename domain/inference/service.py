@@ -31,6 +31,7 @@ from domain.inference.refs import DEFAULT_ALIAS, ModelRef, parse_ref
 from domain.inference.validation import records_to_matrix, rows_to_matrix
 from domain.predictions.log import PredictionLogWriter, PredictionRecord
 from domain.registry.service import REGISTRY_CHANNEL
+from domain.singleflight import SingleFlight
 from storage import tables
 from storage.pubsub import PubSub
 
@@ -215,6 +216,7 @@ class Inference:
         self._batchers: dict[tuple[uuid.UUID, str], MicroBatcher] = {}
         self._version_model: dict[uuid.UUID, uuid.UUID] = {}
         self._replaced = 0
+        self._flights = SingleFlight()
         # An evicted model must not live on in its batcher's closure.
         cache.on_evict.append(
             lambda version_id, runtime: self._batchers.pop((version_id, runtime), None)
@@ -306,7 +308,10 @@ class Inference:
         now = time.monotonic()
         hit = self._resolved.get(key)
         if hit is None or hit.expires < now:
-            target = await self._lookup(parsed, principal)
+            # Keyed by caller too: the lookup checks this caller's access on the way.
+            target = await self._flights.do(
+                ("resolve", key, principal.user_id), lambda: self._lookup(parsed, principal)
+            )
             hit = _Resolved(target, now + RESOLVE_TTL_S)
             self._resolved[key] = hit
             if len(self._resolved) > MAX_CACHED_RESOLUTIONS:
@@ -368,7 +373,10 @@ class Inference:
         now = time.monotonic()
         cached = self._shares.get(key)
         if cached is None or cached[1] < now:
-            share = await tables.Share.get_or_none(model_id=model_id, user_id=principal.user_id)
+            share = await self._flights.do(
+                ("share", key),
+                lambda: tables.Share.get_or_none(model_id=model_id, user_id=principal.user_id),
+            )
             cached = (str(share.level) if share else None, now + RESOLVE_TTL_S)
             if len(self._shares) > MAX_CACHED_RESOLUTIONS:
                 self._shares.clear()
