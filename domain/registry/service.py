@@ -77,6 +77,17 @@ class IntakeLimits:
 
 
 @dataclass(frozen=True, slots=True)
+class VersionMetadata:
+    """What the uploader says about a version, besides the file."""
+
+    filename: str | None
+    description: str
+    tags: list[str]
+    metrics: dict[str, float]
+    input_example: list[list[float]] | None
+
+
+@dataclass(frozen=True, slots=True)
 class UploadOutcome:
     version: tables.ModelVersion
     deduplicated: bool
@@ -453,11 +464,7 @@ class Registry:
                 sha256=sha256,
                 size=size,
                 result=result,
-                filename=filename,
-                description=description,
-                tags=tags,
-                metrics=metrics,
-                input_example=input_example,
+                meta=VersionMetadata(filename, description, tags, metrics, input_example),
                 idempotency=(idempotency_key, fingerprint) if idempotency_key else None,
             )
         finally:
@@ -506,11 +513,7 @@ class Registry:
         sha256: str,
         size: int,
         result: IntakeResult,
-        filename: str | None,
-        description: str,
-        tags: list[str],
-        metrics: dict[str, float],
-        input_example: list[list[float]] | None,
+        meta: VersionMetadata,
         idempotency: tuple[str, str] | None,
     ) -> tables.ModelVersion:
         stored: list[str] = []
@@ -528,7 +531,7 @@ class Registry:
                 stored.append(serving.key)
             compiled_key, compiled_diff, warnings = None, None, list(result.warnings)
             if self._compile is not None and result.serving_format == "skops":
-                outcome = await self._compile(result.serving_bytes, result, input_example)
+                outcome = await self._compile(result.serving_bytes, result, meta.input_example)
                 if isinstance(outcome, str):
                     warnings.append(f"No compiled fast path: {outcome}.")
                 else:
@@ -548,11 +551,7 @@ class Registry:
                         sha256=sha256,
                         size=size,
                         result=result,
-                        filename=filename,
-                        description=description,
-                        tags=tags,
-                        metrics=metrics,
-                        input_example=input_example,
+                        meta=meta,
                         idempotency=idempotency,
                     )
                 except IntegrityError:
@@ -590,11 +589,7 @@ class Registry:
         sha256: str,
         size: int,
         result: IntakeResult,
-        filename: str | None,
-        description: str,
-        tags: list[str],
-        metrics: dict[str, float],
-        input_example: list[list[float]] | None,
+        meta: VersionMetadata,
         idempotency: tuple[str, str] | None,
     ) -> tables.ModelVersion:
         async with in_transaction():
@@ -621,14 +616,14 @@ class Registry:
                 estimator_class=result.estimator_class[:256],
                 saved_with=result.saved_with,
                 signature=result.signature.to_dict(),
-                input_example=input_example,
+                input_example=meta.input_example,
                 warnings=warnings,
                 compiled_key=compiled[0],
                 compiled_max_abs_diff=compiled[1],
-                description=description,
-                metrics=metrics,
-                tags=tags,
-                original_filename=safe_filename(filename),
+                description=meta.description,
+                metrics=meta.metrics,
+                tags=meta.tags,
+                original_filename=safe_filename(meta.filename),
                 created_by_id=principal.user_id,
             )
             if idempotency is not None:
