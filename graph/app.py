@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -17,9 +17,10 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise.contrib.starlette import RegisterTortoise
 
@@ -38,8 +39,25 @@ from storage.db import tortoise_config
 log = logging.getLogger("modelserve")
 
 
+class TextWebSocketAdapter(ASGIWebSocketAdapter):
+    """Sends every graphql-transport-ws message as a text frame.
+
+    The protocol's messages are JSON text; browsers' and graphql-ws's clients read a binary
+    frame as a Blob or Buffer and fail with "Message is missing the 'type' property". orjson
+    still encodes; decoding its UTF-8 output to ``str`` is a copy, not a second encoding.
+    """
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class GraphQLView(GraphQL[Context, None]):
     """Strawberry's ASGI view, with our context and websocket authentication."""
+
+    websocket_adapter_class = TextWebSocketAdapter  # type: ignore[assignment]
 
     def __init__(self, services: Services, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -27,7 +27,10 @@ async def send(ws: ClientConnection, message: dict[str, Any]) -> None:
 
 
 async def receive(ws: ClientConnection, timeout: float = 5.0) -> dict[str, Any]:
-    return json.loads(await asyncio.wait_for(ws.recv(), timeout))
+    frame = await asyncio.wait_for(ws.recv(), timeout)
+    # graphql-transport-ws is a text protocol: browsers and graphql-ws reject binary frames.
+    assert isinstance(frame, str), f"binary frame: {frame!r}"
+    return json.loads(frame)
 
 
 async def closed_with(ws: ClientConnection, timeout: float = 5.0) -> int | None:
