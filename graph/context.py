@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from dataclasses import dataclass, field
@@ -29,9 +30,9 @@ class Context:
     request_id: str
     _loaders: Loaders
     connection_params: dict[str, Any] | None = None
-    _principal: Principal | None = field(default=None, repr=False)
-    _auth_error: DomainError | None = field(default=None, repr=False)
-    _auth_resolved: bool = field(default=False, repr=False)
+    _auth: asyncio.Future[tuple[Principal | None, DomainError | None]] | None = field(
+        default=None, repr=False
+    )
 
     @property
     def loaders(self) -> Loaders:
@@ -69,34 +70,38 @@ class Context:
     async def principal(self) -> Principal | None:
         """The caller, or None when anonymous; a bad token is remembered, raised on demand.
 
-        Over HTTP the answer holds for the request. A websocket's context lives as long as the
-        connection, so there the token is checked again on every use (the accounts service
-        remembers a check for a second): logout, deactivation, a role change or expiry apply to
-        an open socket's next operation too.
+        Over HTTP the token is checked once per request, however many fields ask at once: the
+        first asker starts the check and every other field awaits the same one (root fields
+        resolve concurrently). A websocket's context lives as long as the connection, so there
+        the token is checked again on every use (the accounts service remembers a check for a
+        second and joins concurrent ones): logout, deactivation, a role change or expiry apply
+        to an open socket's next operation too.
         """
-        if self.connection_params is not None:
-            self.forget_principal()
-        if not self._auth_resolved:
-            self._auth_resolved = True
-            token = self._bearer_token()
-            if token is not None:
-                try:
-                    self._principal = await self.services.accounts.authenticate(token)
-                except DomainError as exc:
-                    self._auth_error = exc
-        return self._principal
-
-    async def require_principal(self) -> Principal:
-        principal = await self.principal()
-        if principal is None:
-            raise self._auth_error or Unauthenticated()
+        principal, _ = await self._resolve()
         return principal
 
-    def forget_principal(self) -> None:
-        """Re-check credentials on the next use (a websocket re-validates per event)."""
-        self._auth_resolved = False
-        self._principal = None
-        self._auth_error = None
+    async def require_principal(self) -> Principal:
+        principal, error = await self._resolve()
+        if principal is None:
+            raise error or Unauthenticated()
+        return principal
+
+    async def _resolve(self) -> tuple[Principal | None, DomainError | None]:
+        if self.connection_params is not None:
+            return await self._authenticate()
+        if self._auth is None:
+            self._auth = asyncio.ensure_future(self._authenticate())
+        # Shielded: one field being cancelled must not cancel the check the others await.
+        return await asyncio.shield(self._auth)
+
+    async def _authenticate(self) -> tuple[Principal | None, DomainError | None]:
+        token = self._bearer_token()
+        if token is None:
+            return None, None
+        try:
+            return await self.services.accounts.authenticate(token), None
+        except DomainError as exc:
+            return None, exc
 
     async def close_connection(self, code: int, reason: str) -> None:
         """Close the websocket this context belongs to (no-op over HTTP)."""

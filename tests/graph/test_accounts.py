@@ -243,3 +243,32 @@ async def make_admin(app, gql, email: str = "admin@example.com") -> dict[str, An
     await app.state.services.accounts.create_admin(email=email, password=DEFAULT_PASSWORD)
     body = await gql(LOGIN, {"email": email, "password": DEFAULT_PASSWORD})
     return body["data"]["login"]
+
+
+async def test_root_fields_share_one_token_check(app, gql, signup, monkeypatch):
+    # Given a token the principal cache no longer remembers (as after its one-second TTL)
+    user = await signup()
+    accounts = app.state.services.accounts
+    accounts.clear_cache()
+    checks = 0
+    verify = accounts._verify
+
+    async def counting_verify(token: str) -> Any:
+        nonlocal checks
+        checks += 1
+        return await verify(token)
+
+    monkeypatch.setattr(accounts, "_verify", counting_verify)
+
+    # When one operation asks for the caller in three root fields resolving concurrently
+    body = await gql(
+        "{ me { id } models { edges { node { id } } } again: me { email } }",
+        token=user["accessToken"],
+    )
+
+    # Then every field sees the caller, and the token was checked once
+    assert "errors" not in body, body
+    assert body["data"]["me"]["id"] == user["user"]["id"]
+    assert body["data"]["again"]["email"] == "ada@example.com"
+    assert body["data"]["models"] == {"edges": []}
+    assert checks == 1
