@@ -67,8 +67,16 @@ class Settings(BaseSettings):
     argon2_parallelism: int = Field(default=1, ge=1, le=16)
     hash_concurrency: int = Field(default=2, ge=1, le=64)
 
-    login_failures_per_account: int = Field(default=5, ge=1)
+    login_failures_per_account: int = Field(
+        default=5, ge=1, description="Failures from one address against one account per window."
+    )
     login_failure_window_s: int = Field(default=15 * 60, ge=1)
+    login_max_delay_s: int = Field(
+        default=30, ge=1, le=300, description="Longest wait between guesses at one account."
+    )
+    login_failures_per_account_per_day: int = Field(
+        default=100, ge=1, description="Failures a day from failed addresses against an account."
+    )
     login_attempts_per_ip_per_minute: int = Field(default=30, ge=1)
     register_per_ip_per_hour: int = Field(default=20, ge=1)
 

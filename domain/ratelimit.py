@@ -64,11 +64,20 @@ class RateLimiter:
         if not await self._call("hit", item, *key, cost=cost):
             raise RateLimited(await self.retry_after(rate, *key))
 
+    async def record(self, rate: Rate, *key: str) -> None:
+        """Count one hit where the window has room; a full window stays full, without error."""
+        await self._call("hit", rate.item(), *key)
+
     async def check(self, rate: Rate, *key: str) -> None:
         """Raise ``RateLimited`` if one more hit would not fit, without counting one."""
         item = rate.item()
         if not await self._call("test", item, *key):
             raise RateLimited(await self.retry_after(rate, *key))
+
+    async def used(self, rate: Rate, *key: str) -> int:
+        """How many hits the trailing window holds."""
+        stats = await self._call("get_window_stats", rate.item(), *key)
+        return rate.amount - stats.remaining
 
     async def retry_after(self, rate: Rate, *key: str) -> int:
         stats = await self._call("get_window_stats", rate.item(), *key)

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from domain.accounts import Accounts, LoginRates, PasswordHashing, TokenCodec
+from domain.accounts.throttle import ThrottlePolicy
 from domain.inference.cache import ModelCache
 from domain.inference.compile import NotCompiled, compile_version
 from domain.inference.prediction_cache import PredictionCache
@@ -76,8 +77,15 @@ class Services:
             leeway_s=settings.jwt_leeway_s,
         )
         rates = LoginRates(
-            per_account=Rate(settings.login_failures_per_account, settings.login_failure_window_s),
-            per_ip=Rate(settings.login_attempts_per_ip_per_minute, 60),
+            guessing=ThrottlePolicy(
+                per_address=Rate(settings.login_attempts_per_ip_per_minute, 60),
+                per_account_address=Rate(
+                    settings.login_failures_per_account, settings.login_failure_window_s
+                ),
+                slow_after=settings.login_failures_per_account,
+                max_delay_s=settings.login_max_delay_s,
+                daily_failures=settings.login_failures_per_account_per_day,
+            ),
             register_per_ip=Rate(settings.register_per_ip_per_hour, 3600),
         )
         accounts = Accounts(

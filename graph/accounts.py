@@ -281,6 +281,7 @@ class AccountsMutation:
                 principal=await info.context.require_principal(),
                 current_password=input.current_password,
                 new_password=input.new_password,
+                ip=info.context.client_ip,
             )
         except ValidationFailed as exc:
             return ValidationError.from_errors(exc.errors)

@@ -18,6 +18,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from domain.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, PasswordHashing
+from domain.accounts.throttle import GuessThrottle, ThrottlePolicy
 from domain.accounts.tokens import TokenClaims, TokenCodec
 from domain.errors import (
     FieldError,
@@ -70,8 +71,7 @@ class TokenPair:
 
 @dataclass(frozen=True, slots=True)
 class LoginRates:
-    per_account: Rate
-    per_ip: Rate
+    guessing: ThrottlePolicy
     register_per_ip: Rate
 
 
@@ -134,6 +134,9 @@ class Accounts:
         self.tokens = tokens
         self.limiter = limiter
         self.rates = rates
+        # Logins are keyed on the email as typed; password changes on the account.
+        self.login_throttle = GuessThrottle(limiter, rates.guessing, "login")
+        self.password_throttle = GuessThrottle(limiter, rates.guessing, "password")
         self._publish = publish
         self._principals: dict[str, tuple[Principal, float]] = {}
         self._flights = SingleFlight()
@@ -204,9 +207,8 @@ class Accounts:
         email = normalise_email(email)
         if len(password) > MAX_PASSWORD_LENGTH or len(email) > MAX_EMAIL_LENGTH:
             raise InvalidCredentials()
-        # Limits are keyed on the email as typed, whether or not such an account exists.
-        await self.limiter.hit(self.rates.per_ip, "login-ip", ip or "-")
-        await self.limiter.check(self.rates.per_account, "login-account", email)
+        # Reserved before hashing, whether or not such an account exists (see throttle.py).
+        attempt = await self.login_throttle.reserve(account=email, address=ip)
         user = await tables.User.get_or_none(email=email)
         if user is None:
             await self.hashing.burn_time(password)
@@ -214,10 +216,10 @@ class Accounts:
         else:
             ok = await self.hashing.verify(user.password_hash, password)
         if not ok or user is None or not user.is_active:
-            await self.limiter.hit(self.rates.per_account, "login-account", email)
+            await self.login_throttle.failed(attempt)
             security_log.info("login failed", extra={"ip": ip})
             raise InvalidCredentials()
-        await self.limiter.clear(self.rates.per_account, "login-account", email)
+        await self.login_throttle.succeeded(attempt)
         if self.hashing.needs_rehash(user.password_hash):
             user.password_hash = await self.hashing.hash(password)
             await user.save(update_fields=["password_hash"])
@@ -388,19 +390,31 @@ class Accounts:
                 await asyncio.sleep(1.0)
 
     async def change_password(
-        self, *, principal: Principal, current_password: str, new_password: str
+        self,
+        *,
+        principal: Principal,
+        current_password: str,
+        new_password: str,
+        ip: str | None,
     ) -> int:
-        """Change the caller's password; every other session is revoked. Returns their count."""
+        """Change the caller's password; every other session is revoked. Returns their count.
+
+        The current-password check is throttled as logins are, so a stolen access token
+        cannot be used to guess the password it does not carry.
+        """
         errors = check_password(new_password, ("input", "newPassword"))
         if errors:
             raise ValidationFailed(errors)
+        attempt = await self.password_throttle.reserve(account=str(principal.user_id), address=ip)
         user = await tables.User.get(id=principal.user_id)
         if len(current_password) > MAX_PASSWORD_LENGTH or not await self.hashing.verify(
             user.password_hash, current_password
         ):
+            await self.password_throttle.failed(attempt)
             raise ValidationFailed(
                 [FieldError(("input", "currentPassword"), "Incorrect password.", "incorrect")]
             )
+        await self.password_throttle.succeeded(attempt)
         user.password_hash = await self.hashing.hash(new_password)
         user.password_changed_at = _now()
         await user.save(update_fields=["password_hash", "password_changed_at"])

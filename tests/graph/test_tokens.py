@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import math
 import statistics
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -538,49 +538,51 @@ async def test_the_moving_window_holds_a_burst_that_straddles_the_window_edge():
 # A18: hashing off the event loop
 
 
-async def test_health_stays_fast_during_concurrent_logins(app, settings):
-    """Production-strength argon2 (t=3, 64 MiB, ~0.2 s a hash here), so hashing on the event
-    loop would show as health checks slower than a hash."""
-    async with other_app(settings, argon2_time_cost=3, argon2_memory_kib=65536) as (_, http):
+async def test_health_answers_while_logins_hash(app, settings, monkeypatch):
+    """Production-strength argon2 (t=3, 64 MiB, ~0.2 s a hash here): health checks answer
+    while hashes are running, so hashing does not hold the event loop. Shown by what runs
+    at once, not by a stopwatch (the latency figure belongs in the benchmark)."""
+    async with other_app(settings, argon2_time_cost=3, argon2_memory_kib=65536) as (other, http):
+        hashing = other.state.services.hashing
+        running = 0
+        loop_thread = threading.get_ident()
+        hash_threads: set[int] = set()
+        verify = hashing._verify_sync
+
+        def tracking_verify(*args: Any) -> Any:
+            nonlocal running
+            hash_threads.add(threading.get_ident())
+            running += 1
+            try:
+                return verify(*args)
+            finally:
+                running -= 1
+
         credentials = {"email": "ada@example.com", "password": DEFAULT_PASSWORD}
         registered = await post(http, REGISTER, credentials)
         assert registered["data"]["register"]["__typename"] == "RegisterSuccess"
-        logins = [asyncio.create_task(post(http, LOGIN, credentials)) for _ in range(8)]
-        latencies: list[float] = []
+        monkeypatch.setattr(hashing, "_verify_sync", tracking_verify)
+        logins = [asyncio.create_task(post(http, LOGIN, credentials)) for _ in range(5)]
+        answered_while_hashing = 0
         while not all(task.done() for task in logins):
-            started = time.perf_counter()
             health = await http.get("/healthz")
-            latencies.append(time.perf_counter() - started)
             assert health.json() == {"status": "ok"}
+            answered_while_hashing += running > 0
             await asyncio.sleep(0.005)
         results = [task.result() for task in logins]
 
-    assert [r["data"]["login"]["__typename"] for r in results] == ["AuthPayload"] * 8
-    assert len(latencies) >= 20
-    p99 = sorted(latencies)[math.ceil(len(latencies) * 0.99) - 1]  # nearest rank
-    assert p99 < 0.1
+    assert [r["data"]["login"]["__typename"] for r in results] == ["AuthPayload"] * 5
+    assert loop_thread not in hash_threads
+    assert answered_while_hashing >= 3
 
 
 # A19: password length
 
 
-async def timed(send: Any, runs: int = 5) -> tuple[Any, float]:
-    """The last answer of ``send()`` and the median of ``runs`` timings (one GC pause or
-    scheduler hiccup must not fail a latency check)."""
-    seconds = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        answer = await send()
-        seconds.append(time.perf_counter() - started)
-    return answer, statistics.median(seconds)
-
-
 async def test_a_password_over_the_body_cap_is_refused_before_any_hash(client, hash_calls):
     variables = {"email": "ada@example.com", "password": "x" * (1 << 20)}
 
-    response, seconds = await timed(
-        lambda: client.post("/graphql", json={"query": REGISTER, "variables": variables})
-    )
+    response = await client.post("/graphql", json={"query": REGISTER, "variables": variables})
 
     assert response.status_code == 413
     assert response.json() == {
@@ -594,7 +596,6 @@ async def test_a_password_over_the_body_cap_is_refused_before_any_hash(client, h
             }
         ]
     }
-    assert seconds < 0.05
     assert hash_calls == []
     assert await tables.User.all().count() == 0
 
@@ -604,8 +605,8 @@ async def test_an_overlong_password_is_refused_without_hashing(gql, hash_calls, 
     """A megabyte still fits under the 1 MiB body cap, so the length check must catch it."""
     variables = {"email": "ada@example.com", "password": "x" * length}
 
-    registered, register_seconds = await timed(lambda: gql(REGISTER, variables))
-    logged_in, login_seconds = await timed(lambda: gql(LOGIN, variables))
+    registered = await gql(REGISTER, variables)
+    logged_in = await gql(LOGIN, variables)
 
     assert registered["data"]["register"] == {
         "__typename": "ValidationError",
@@ -622,6 +623,5 @@ async def test_an_overlong_password_is_refused_without_hashing(gql, hash_calls, 
         "__typename": "InvalidCredentialsError",
         "message": "Invalid email or password.",
     }
-    assert max(register_seconds, login_seconds) < 0.05
     assert hash_calls == []
     assert await tables.User.all().count() == 0
