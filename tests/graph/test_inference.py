@@ -354,15 +354,15 @@ async def test_slow_model_times_out_and_server_stays_responsive(
             gql(PREDICT, {"model": "ada/iris", "rows": [[0.0] * 4]}, token=token)
         )
         await asyncio.sleep(0.1)
-        started = time.perf_counter()
         health = await client.get("/healthz")
-        elapsed = time.perf_counter() - started
+        # Answered while the model still holds its call: the model runs off the event loop.
+        answered_during_call = not call.done()
         body = await call
     finally:
         inference.config = original
         inference._batchers.clear()
     assert health.status_code == 200
-    assert elapsed < 0.1
+    assert answered_during_call
     assert codes(body) == ["PREDICTION_TIMEOUT"]
 
 
