@@ -180,3 +180,49 @@ async def test_an_open_socket_stops_working_after_logout(live_server, signup, gq
         assert message["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     finally:
         await ws.close()
+
+
+SECRET = "s3cret-PASSWORD-do-not-log"
+
+
+@pytest.mark.parametrize(
+    "document, reason",
+    [
+        (f'mutation {{ login(input: {{email: "a@b.io", password: "{SECRET}" }} ', "PARSE_FAILED"),
+        ("{" + " a" * 2500 + f' b(x: "{SECRET}") }}', "TOO_MANY_TOKENS"),
+        ("{" + " __typename" * 1600 + f' b(x: "{SECRET}") }}', "QUERY_TOO_LARGE"),
+    ],
+    ids=["syntax", "tokens", "characters"],
+)
+async def test_a_refused_document_gets_an_error_message_and_is_not_logged(
+    live_server, signup, caplog, document, reason
+):
+    # Given an authenticated socket
+    user = await signup()
+    ws = await authenticated(live_server, user["accessToken"])
+    caplog.set_level("DEBUG")
+    try:
+        # When a document is refused before execution
+        await send(ws, {"id": "1", "type": "subscribe", "payload": {"query": document}})
+        message = await receive(ws)
+        # Then the client gets the protocol's error message, and the socket still serves
+        await send(ws, {"id": "2", "type": "subscribe", "payload": {"query": "{ __typename }"}})
+        after = await receive(ws)
+    finally:
+        await ws.close()
+
+    assert message["type"] == "error"
+    assert message["id"] == "1"
+    [error] = message["payload"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["extensions"]["reason"] == reason
+    assert (after["id"], after["type"], after["payload"]["data"]) == (
+        "2",
+        "next",
+        {"__typename": "Query"},
+    )
+    logged = "\n".join(
+        f"{r.getMessage()} {r.exc_text or ''} {r.__dict__}" for r in caplog.records
+    )
+    assert SECRET not in logged
+    assert not [r for r in caplog.records if r.levelname in {"ERROR", "CRITICAL"}]
