@@ -46,7 +46,7 @@ def build_schema(settings: Settings) -> Schema:
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
     ]
-    return Schema(
+    schema = Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -56,6 +56,8 @@ def build_schema(settings: Settings) -> Schema:
             scalar_map=SCALARS, disable_field_suggestions=not settings.introspection_enabled
         ),
     )
+    schema.mask_suggestions = not settings.introspection_enabled
+    return schema
 
 
 def export_sdl() -> str:

@@ -739,6 +739,45 @@ async def test_production_errors_do_not_suggest_field_names(tmp_path):
     assert "Did you mean 'me'?" in hinted.errors[0].message
 
 
+@pytest.mark.parametrize(
+    "document, variables",
+    [
+        ("{ models(filtr: {}) { edges { cursor } } }", None),
+        ('{ models(filter: {ownr: "ada"}) { edges { cursor } } }', None),
+        ("query($f: ModelsFiltr) { models(filter: $f) { edges { cursor } } }", None),
+        ("query { ...F } fragment F on Quer { __typename }", None),
+        (
+            'mutation { shareModel(input: {modelId: "1", username: "b", level: VIEWR}) '
+            "{ __typename } }",
+            None,
+        ),
+        (
+            "query($f: ModelsFilter) { models(filter: $f) { edges { cursor } } }",
+            {"f": {"ownr": "ada"}},
+        ),
+    ],
+    ids=["argument", "input-field", "variable-type", "fragment-type", "enum-value", "variable"],
+)
+async def test_production_masks_every_suggestion(tmp_path, document, variables):
+    production = build_schema(
+        make_settings(
+            tmp_path,
+            f"sqlite://{tmp_path}/db.sqlite3",
+            environment="production",
+            secret_key="k" * 40,
+        )
+    )
+    development = build_schema(make_settings(tmp_path, f"sqlite://{tmp_path}/db.sqlite3"))
+
+    masked = await production.execute(document, variable_values=variables)
+    hinted = await development.execute(document, variable_values=variables)
+
+    assert any("Did you mean" in e.message for e in hinted.errors), hinted.errors
+    assert masked.errors
+    assert not [e.message for e in masked.errors if "Did you mean" in e.message]
+    assert all(e.extensions["code"] == "BAD_USER_INPUT" for e in masked.errors)
+
+
 async def test_a_bad_scalar_variable_is_bad_input_not_internal(gql, signup):
     user = await signup()
     body = await gql(
