@@ -555,7 +555,13 @@ class Registry:
                         idempotency=idempotency,
                     )
                 except IntegrityError:
-                    # Another upload took this number (retry) or these bytes (dedupe).
+                    # A concurrent upload took this idempotency key (replay it, or refuse a
+                    # different file), this number (retry) or these bytes (dedupe).
+                    if idempotency is not None:
+                        replayed = await self._replay(principal, *idempotency)
+                        if replayed is not None:
+                            stored.clear()
+                            return replayed
                     existing = await tables.ModelVersion.get_or_none(
                         model_id=model.id, sha256=sha256
                     )

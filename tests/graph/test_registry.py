@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import os
 import re
@@ -78,6 +79,24 @@ async def test_idempotency_key_replay_and_reuse(owner, create_model, upload):
     reused = await upload(token, model["id"], v2, idempotencyKey="release-42")
     assert reused["data"]["uploadModelVersion"]["__typename"] == "IdempotencyKeyReusedError"
     assert await tables.ModelVersion.all().count() == 1
+
+
+async def test_one_idempotency_key_on_two_concurrent_uploads(owner, create_model, upload):
+    # Given two different files sent at once under one idempotency key
+    model = await create_model(owner["accessToken"])
+    files = [factories.skops_bytes(factories.logistic_regression(seed=s)) for s in (1, 2)]
+    token = owner["accessToken"]
+
+    # When both race to record it
+    bodies = await asyncio.gather(
+        *(upload(token, model["id"], data, idempotencyKey="release-7") for data in files)
+    )
+
+    # Then one is stored and the other is told the key was used, not an internal error
+    outcomes = sorted(b["data"]["uploadModelVersion"]["__typename"] for b in bodies)
+    assert outcomes == ["IdempotencyKeyReusedError", "UploadModelVersionSuccess"], bodies
+    assert await tables.ModelVersion.all().count() == 1
+    assert await tables.IdempotencyKey.all().count() == 1
 
 
 async def test_versions_aliases_and_their_history(gql, owner, create_model, upload):
