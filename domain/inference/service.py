@@ -316,7 +316,9 @@ class Inference:
             self._resolved[key] = hit
             if len(self._resolved) > MAX_CACHED_RESOLUTIONS:
                 self._resolved.clear()
-        await self._check_access(principal, hit.target.model_id, hit.target.owner_id)
+        await self._check_access(
+            principal, hit.target.model_id, hit.target.owner_id, hidden_as=_missing(parsed)
+        )
         return hit.target
 
     async def _lookup(self, ref: ModelRef, principal: Principal) -> Target:
@@ -328,7 +330,9 @@ class Inference:
             )
             if version is None or version.model.deleted_at is not None:
                 raise NotFound("Model version")
-            await self._check_access(principal, version.model.id, version.model.owner_id)
+            await self._check_access(
+                principal, version.model.id, version.model.owner_id, hidden_as="Model version"
+            )
             return self._servable(version.model, version)
         model = await tables.Model.get_or_none(
             owner__username=ref.owner, name=ref.name, deleted_at=None
@@ -365,8 +369,15 @@ class Inference:
         return Target.of(model, version)
 
     async def _check_access(
-        self, principal: Principal, model_id: uuid.UUID, owner_id: uuid.UUID
+        self,
+        principal: Principal,
+        model_id: uuid.UUID,
+        owner_id: uuid.UUID,
+        *,
+        hidden_as: str = "Model",
     ) -> None:
+        """Raises NotFound, worded as for a missing ``hidden_as``, for a model the caller
+        may not see, and Forbidden for one it may see but not predict with."""
         if principal.is_admin or owner_id == principal.user_id:
             return
         key = (model_id, principal.user_id)
@@ -383,8 +394,8 @@ class Inference:
             self._shares[key] = cached
         level = cached[0]
         if level is None:
-            # Indistinguishable from a model that does not exist.
-            raise NotFound("Model")
+            # Indistinguishable from a reference to nothing.
+            raise NotFound(hidden_as)
         if tables.ShareLevel(level) not in PREDICTOR_LEVELS:
             raise Forbidden("You need predictor access to this model.")
 
@@ -573,3 +584,8 @@ class Inference:
 def _count(rows: Any, records: Any) -> int:
     value = rows if rows is not None else records
     return len(value) if isinstance(value, list) else 0
+
+
+def _missing(ref: ModelRef) -> str:
+    """What a reference names, as a not-found answer words it."""
+    return "Model version" if ref.version_id is not None else "Model"

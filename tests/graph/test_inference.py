@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from typing import Any
 
 import numpy as np
@@ -526,3 +527,27 @@ async def test_strangers_learn_nothing_from_references(gql, published, signup):
         answers.add((tuple(codes(body)), body["errors"][0]["message"].split()[0]))
     # Only "Model not found." or "Model version not found." — never an alias name or a state.
     assert answers == {(("NOT_FOUND",), "Model")}
+
+
+async def test_a_hidden_version_reads_exactly_like_a_missing_one(gql, published, signup):
+    # Given a version of ada's and a stranger
+    _, _, version, _ = await published()
+    bob = (await signup("bob@example.com"))["accessToken"]
+
+    # When the stranger names it, a random version id, ada's model and a model that is not there
+    def answer(body: dict) -> tuple:
+        return [(e["message"], e["extensions"]["code"]) for e in body["errors"]], body["data"]
+
+    async def predict(ref: str) -> tuple:
+        return answer(await gql(PREDICT, {"model": ref, "rows": [[0.0] * 4]}, token=bob))
+
+    hidden_version = await predict(version["id"])
+    missing_version = await predict(str(uuid.uuid4()))
+    again = await predict(version["id"])  # now from the resolution cache
+    hidden_model, missing_model = await predict("ada/iris"), await predict("ada/nothing")
+
+    # Then each pair is word for word the same
+    assert hidden_version == missing_version == again
+    assert hidden_version[0] == [("Model version not found.", "NOT_FOUND")]
+    assert hidden_model == missing_model
+    assert hidden_model[0] == [("Model not found.", "NOT_FOUND")]
