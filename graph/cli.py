@@ -17,20 +17,29 @@ GRACEFUL_SHUTDOWN_S = 30
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import logging.config
+
     import uvicorn
 
     from graph.logs import logging_config
 
     settings = get_settings()
     _empty_metrics_dir()
+    host, port = args.host or settings.host, args.port or settings.port
+    log_config = logging_config(level=settings.log_level, fmt=settings.log_format)
+    if settings.graphiql_enabled:
+        # Said here, where the address is known; the app only sees it per request.
+        logging.config.dictConfig(log_config)
+        where = f"[{host}]" if ":" in host else host
+        logging.getLogger("modelserve").info("GraphiQL at http://%s:%d/graphql", where, port)
     # After a graceful shutdown uvicorn re-raises the signal that stopped it; answering that
     # with SystemExit(0) makes a SIGTERM stop exit 0, as process managers expect.
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
     uvicorn.run(
         "graph.app:create_app",
         factory=True,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
+        host=host,
+        port=port,
         workers=args.workers,
         ws="websockets-sansio",
         ws_max_size=WS_MAX_BYTES,
@@ -38,7 +47,7 @@ def _serve(args: argparse.Namespace) -> int:
         proxy_headers=args.proxy_headers,
         forwarded_allow_ips=args.forwarded_allow_ips,
         log_level=settings.log_level.lower(),
-        log_config=logging_config(level=settings.log_level, fmt=settings.log_format),
+        log_config=log_config,
         access_log=False,  # one access line per GraphQL operation instead, without query strings
         server_header=False,
     )
