@@ -119,6 +119,10 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = Field(
         default=None, description="When set, /metrics requires `Authorization: Bearer <it>`."
     )
+    metrics_public: bool = Field(
+        default=False,
+        description="Serve /metrics without a token in production (development always does).",
+    )
     sentry_dsn: SecretStr | None = Field(
         default=None, description="Report unexpected errors to Sentry; unset means off."
     )

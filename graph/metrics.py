@@ -217,10 +217,22 @@ def registry() -> CollectorRegistry:
 
 
 def endpoint(settings: Settings, sampler: Sampler) -> Callable[[Request], Awaitable[Response]]:
-    """The ``/metrics`` handler; with ``metrics_token`` set it wants that bearer token."""
+    """The ``/metrics`` handler; with ``metrics_token`` set it wants that bearer token.
+
+    In production it wants one unless ``metrics_public`` says otherwise: without a token set,
+    every scrape is refused, with a message naming the two settings.
+    """
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    closed = token is None and settings.is_production and not settings.metrics_public
 
     async def metrics(request: Request) -> Response:
+        if closed:
+            return PlainTextResponse(
+                "Set MODELSERVE_METRICS_TOKEN (or MODELSERVE_METRICS_PUBLIC=true) to serve "
+                "/metrics in production.",
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         if token is not None and not _bearer_matches(request, token):
             return PlainTextResponse(
                 "Unauthorized", status_code=401, headers={"WWW-Authenticate": "Bearer"}

@@ -179,6 +179,28 @@ async def test_metrics_want_the_token_when_one_is_set(tmp_path, database_url):
     assert value(text, "modelserve_rate_limiter_degraded") == 0
 
 
+@pytest.mark.parametrize("public", [False, True], ids=["closed", "public"])
+async def test_production_metrics_want_a_token_unless_made_public(tmp_path, database_url, public):
+    settings = make_settings(
+        tmp_path,
+        database_url,
+        environment="production",
+        secret_key="production-secret-" + "k" * 32,
+        metrics_public=public,
+    )
+    transport = httpx.ASGITransport(app=create_app(settings))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        response = await http.get("/metrics")
+
+    if public:
+        assert response.status_code == 200
+        assert "modelserve_" in response.text
+    else:
+        assert response.status_code == 401
+        assert "MODELSERVE_METRICS_TOKEN" in response.text
+        assert "modelserve_" not in response.text
+
+
 async def test_metrics_disabled_is_not_found(tmp_path, database_url):
     settings = make_settings(tmp_path, database_url, metrics_enabled=False)
     transport = httpx.ASGITransport(app=create_app(settings))
