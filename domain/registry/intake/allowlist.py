@@ -58,6 +58,76 @@ _NUMPY_SCALARS = [
     "timedelta64",
 ]
 
+# numpy's element-wise maths, as ``FunctionTransformer(np.log1p)`` and friends reference them:
+# pure functions of their arguments, with no access to files, processes or Python objects.
+NUMPY_UFUNCS: frozenset[str] = frozenset(
+    [
+        "abs",
+        "absolute",
+        "add",
+        "arccos",
+        "arccosh",
+        "arcsin",
+        "arcsinh",
+        "arctan",
+        "arctan2",
+        "arctanh",
+        "cbrt",
+        "ceil",
+        "cos",
+        "cosh",
+        "deg2rad",
+        "degrees",
+        "divide",
+        "exp",
+        "exp2",
+        "expm1",
+        "fabs",
+        "floor",
+        "floor_divide",
+        "fmax",
+        "fmin",
+        "fmod",
+        "hypot",
+        "isfinite",
+        "isinf",
+        "isnan",
+        "log",
+        "log10",
+        "log1p",
+        "log2",
+        "logaddexp",
+        "logaddexp2",
+        "logical_and",
+        "logical_not",
+        "logical_or",
+        "logical_xor",
+        "maximum",
+        "minimum",
+        "mod",
+        "multiply",
+        "negative",
+        "positive",
+        "power",
+        "rad2deg",
+        "radians",
+        "reciprocal",
+        "remainder",
+        "rint",
+        "sign",
+        "signbit",
+        "sin",
+        "sinh",
+        "sqrt",
+        "square",
+        "subtract",
+        "tan",
+        "tanh",
+        "true_divide",
+        "trunc",
+    ]
+)
+
 ALLOWED_EXACT: frozenset[tuple[str, str]] = frozenset(
     {
         ("builtins", name)
@@ -105,6 +175,7 @@ ALLOWED_EXACT: frozenset[tuple[str, str]] = frozenset(
     }
     | {(module, "_frombuffer") for module in ("numpy.core.numeric", "numpy._core.numeric")}
     | {("numpy", name) for name in _NUMPY_SCALARS}
+    | {("numpy", name) for name in NUMPY_UFUNCS}
     | {
         (f"numpy.random._{name.lower()}", name)
         for name in ("MT19937", "PCG64", "PCG64DXSM", "Philox", "SFC64")

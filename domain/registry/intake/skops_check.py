@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
+import re
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from domain.errors import ModelRejected
-from domain.registry.intake.allowlist import disallowed_type_names
+from domain.registry.intake.allowlist import (
+    ALLOWED_EXACT,
+    NUMPY_UFUNCS,
+    denial_reason,
+    disallowed_type_names,
+)
 
 MAX_ENTRIES = 100_000
 MAX_SCHEMA_BYTES = 64 << 20
@@ -51,9 +59,117 @@ def read_schema(data: bytes) -> dict[str, Any]:
     return schema
 
 
+# skops loaders whose node names a class that is built without calling it (``__new__`` and
+# state) or a value container; the class is checked by the object it resolves to.
+_BUILDING_LOADERS = frozenset(
+    {
+        "ObjectNode",
+        "TypeNode",
+        "DictNode",
+        "DefaultDictNode",
+        "ListNode",
+        "SetNode",
+        "TupleNode",
+        "BytesNode",
+        "BytearrayNode",
+        "SliceNode",
+        "JsonNode",
+        "NdArrayNode",
+        "MaskedArrayNode",
+        "DTypeNode",
+        "RandomStateNode",
+        "RandomGeneratorNode",
+        "SparseMatrixNode",
+    }
+)
+# Loaders that call what their node names with arguments from the file (``cls(*args)``).
+_CALLING_LOADERS = frozenset({"ReduceNode", "TreeNode", "LossNode"})
+# What those may call: scikit-learn's Cython tree and loss types, rebuilt from their state.
+_REDUCE_CONSTRUCTORS = re.compile(r"sklearn\.tree\._tree\.Tree|sklearn\._loss\._loss\.Cy[A-Za-z]+")
+
+
+def check_nodes(schema: dict[str, Any]) -> None:
+    """Refuse a skops schema naming anything the server would not build or call itself.
+
+    skops' own audit trusts *names*. A scikit-learn module may re-export an outside object
+    under a class-like name (``sklearn.x.Path`` being ``pathlib.Path``), which the name rule
+    lets through; so each name is imported (its module already passed the allow-list) and
+    the object it resolves to is checked by its real module and qualified name, as the pickle
+    loader does. Nodes that call (reduce-style constructors, functions, methods, partials,
+    operator functions) pass only for an explicit list; unknown node kinds never do.
+    """
+    for node in _nodes(schema):
+        loader = node.get("__loader__")
+        module, name = node.get("__module__"), node.get("__class__")
+        if not isinstance(loader, str):
+            raise ModelRejected("corrupt", "A skops node has no loader.")
+        if module is None and name is None and loader in _BUILDING_LOADERS:
+            continue
+        if not isinstance(module, str) or not isinstance(name, str):
+            raise ModelRejected("corrupt", f"A skops {loader} names no module and class.")
+        where = f"{module}.{name}"
+        if loader == "FunctionNode":
+            if module != "numpy" or name not in NUMPY_UFUNCS or not _is_numpy_ufunc(name):
+                raise _untrusted(f"the function {where} (only numpy ufuncs may be referenced)")
+            continue
+        if loader in _CALLING_LOADERS:
+            if not _REDUCE_CONSTRUCTORS.fullmatch(where):
+                raise _untrusted(f"{where}, which a {loader} would call")
+        elif loader not in _BUILDING_LOADERS:
+            raise _untrusted(f"a {loader} ({where})")
+        _check_class(module, name)
+
+
+def _nodes(tree: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    stack = [tree]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if "__loader__" in item:
+                found.append(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+def _untrusted(what: str) -> ModelRejected:
+    return ModelRejected("untrusted_type", f"The skops file references {what}.")
+
+
+def _check_class(module: str, name: str) -> None:
+    reason = denial_reason(module, name)
+    if reason is not None:
+        raise _untrusted(f"{module}.{name} ({reason})")
+    try:
+        importlib.import_module(module)
+        obj = getattr(sys.modules[module], name)
+    except (ImportError, AttributeError):
+        raise _untrusted(f"{module}.{name}, which does not exist here") from None
+    real = (getattr(obj, "__module__", None), getattr(obj, "__qualname__", None))
+    if not isinstance(obj, type) or not isinstance(real[0], str) or not isinstance(real[1], str):
+        raise _untrusted(f"{module}.{name}, which is not a class")
+    if (module, name) in ALLOWED_EXACT and real == (module, name):
+        return
+    if denial_reason(real[0], real[1]) is not None:
+        raise _untrusted(f"{module}.{name}, which is {real[0]}.{real[1]}")
+
+
+def _is_numpy_ufunc(name: str) -> bool:
+    import numpy
+
+    return isinstance(getattr(numpy, name, None), numpy.ufunc)
+
+
 def trusted_types(data: bytes) -> list[str]:
-    """The types skops would refuse by default, once they are all in the server allow-list."""
+    """The types skops would refuse by default, once they are all in the server allow-list.
+
+    Every node is checked by what it resolves to first (:func:`check_nodes`).
+    """
     import skops.io
+
+    check_nodes(read_schema(data))
 
     try:
         untrusted = skops.io.get_untrusted_types(data=data)
