@@ -23,6 +23,8 @@ PREFLIGHT_HEADERS = (
     b"graphql-require-preflight",
 )
 _JSON_TYPES = ("application/json", "application/graphql-response+json")
+# The code of a request whose envelope (headers, body, query string) is malformed.
+BAD_REQUEST = "BAD_REQUEST"
 
 
 class BodyTooLarge(Exception):
@@ -129,7 +131,7 @@ class GraphQLGuardMiddleware:
             try:
                 too_big = int(declared) > limit
             except ValueError:
-                await send_json_error(send, 400, "Bad Content-Length.", "BAD_REQUEST", request_id)
+                await send_json_error(send, 400, "Bad Content-Length.", BAD_REQUEST, request_id)
                 return
             if too_big:
                 await send_json_error(

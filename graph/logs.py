@@ -14,7 +14,10 @@ import logging.config
 import re
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+
+import websockets
 
 from settings import LogFormat
 
@@ -31,6 +34,10 @@ _STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {
 # Defence in depth: an extra named like a secret is never written, whatever it holds.
 _SECRET_NAME = re.compile(r"password|passwd|secret|token|authori[sz]ation|cookie|api_?key", re.I)
 REDACTED = "[redacted]"
+
+# Uvicorn hands its "uvicorn.error" logger to the websockets library, whose DEBUG traces print
+# each frame's text: connection_init tokens, documents and their variables.
+_WEBSOCKETS_SOURCE = str(Path(websockets.__file__).parent)
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
@@ -104,7 +111,21 @@ def logging_config(*, level: str, fmt: LogFormat) -> dict[str, Any]:
     }
 
 
+class NoFrameTraces(logging.Filter):
+    """Drops the websockets library's DEBUG records, which trace every frame's text."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG or not record.pathname.startswith(_WEBSOCKETS_SOURCE)
+
+
 def configure_logging(*, level: str, fmt: LogFormat) -> None:
-    """Apply ``logging_config``; like ``basicConfig``, only if the root logger has no handler."""
+    """Apply ``logging_config``; like ``basicConfig``, only if the root logger has no handler.
+
+    Frame traces are dropped either way: a logger's filter stops a record before any handler,
+    whoever configured them.
+    """
+    uvicorn_error = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, NoFrameTraces) for f in uvicorn_error.filters):
+        uvicorn_error.addFilter(NoFrameTraces())
     if not logging.getLogger().handlers:
         logging.config.dictConfig(logging_config(level=level, fmt=fmt))
