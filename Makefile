@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The Node clients tests/clients drives (graphql-ws, graphql-http, ...), as npm ci leaves them.
+CLIENTS := tests/clients
+NODE_STAMP := $(CLIENTS)/node_modules/.package-lock.json
 
 .PHONY: run test test-embedded test-postgres lint format schema migrations bench clean
 
@@ -14,12 +17,20 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Without npm the Node client tests skip here; CI installs Node.js and forbids skips.
+$(NODE_STAMP): $(CLIENTS)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		cd $(CLIENTS) && npm ci --no-audit --no-fund && touch node_modules/.package-lock.json; \
+	else \
+		echo "== npm not found: the Node client tests in $(CLIENTS) will skip =="; \
+	fi
+
 run: $(STAMP)
 	$(BIN)/modelserve serve
 
 # The embedded default always; PostgreSQL + Redis as well when MODELSERVE_TEST_DATABASE_URL and
 # MODELSERVE_TEST_REDIS_URL are set (a separate pytest process: Tortoise caches SQL per dialect).
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check .
 	@echo "== embedded default (SQLite, in-process) =="
 	env -u MODELSERVE_TEST_DATABASE_URL -u MODELSERVE_TEST_REDIS_URL $(BIN)/python -m pytest -q
