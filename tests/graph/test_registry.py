@@ -7,6 +7,7 @@ import dataclasses
 import os
 import re
 
+import numpy as np
 import pytest
 
 from storage import tables
@@ -464,3 +465,52 @@ async def test_listing_models_costs_a_constant_number_of_queries(gql, owner, app
     large, large_queries = await queries_for_listing()
     assert (small, large) == (2, 20)
     assert large_queries == small_queries
+
+
+def rejected(body: dict) -> tuple[str, str]:
+    result = body["data"]["uploadModelVersion"]
+    assert result["__typename"] == "ModelRejectedError", body
+    return result["reason"], result["message"]
+
+
+async def test_a_model_that_cannot_be_run_once_is_refused_unless_given_an_example(
+    owner, create_model, upload
+):
+    # Given a fitted model that does not record its feature count
+    clf = factories.logistic_regression()
+    del clf.n_features_in_
+    model = await create_model(owner["accessToken"])
+    data = factories.skops_bytes(clf)
+
+    # When it is uploaded without and then with an input example
+    bare = await upload(owner["accessToken"], model["id"], data)
+    example = await upload(
+        owner["accessToken"], model["id"], data, inputExample=[[0.1, 0.2, 0.3, 0.4]]
+    )
+
+    # Then only the one the sandbox could run is accepted
+    reason, message = rejected(bare)
+    assert reason == "no_input_shape"
+    assert "input example" in message
+    assert example["data"]["uploadModelVersion"]["__typename"] == "UploadModelVersionSuccess"
+
+
+@pytest.mark.parametrize("fmt", ["skops", "joblib"])
+async def test_a_model_answering_in_bytes_is_refused_at_the_door(owner, create_model, upload, fmt):
+    # Given a classifier whose labels are bytes, so predict returns bytes
+    X, y = factories.training_data()
+    from sklearn.linear_model import LogisticRegression
+
+    clf = LogisticRegression(max_iter=200).fit(X, np.where(y == 1, "yes", "no"))
+    clf.classes_ = np.array([b"no", b"yes"])  # scikit-learn refuses to fit bytes labels
+    data = factories.skops_bytes(clf) if fmt == "skops" else factories.joblib_bytes(clf)
+    model = await create_model(owner["accessToken"])
+
+    # When it is uploaded
+    body = await upload(owner["accessToken"], model["id"], data, filename=f"model.{fmt}")
+
+    # Then the sandbox refuses it with a reason, and nothing is stored
+    reason, message = rejected(body)
+    assert reason == "bad_output"
+    assert "bytes" in message or "|S" in message
+    assert await tables.ModelVersion.all().count() == 0

@@ -124,6 +124,42 @@ def _run(method: Any, X: Any, what: str) -> np.ndarray:
         ) from None
 
 
+def _cannot_run_once(kind: str) -> ModelRejected:
+    # Accepting it unrun would leave its first call to the API process.
+    return ModelRejected(
+        "no_input_shape",
+        f"The {kind} records no feature count, so it cannot be run once before it is "
+        "accepted: upload it with an input example.",
+    )
+
+
+_SCALARS = (str, bool, int, float, np.bool_, np.integer, np.floating)
+
+
+def _checked_output(output: np.ndarray, rows: int) -> np.ndarray:
+    """``predict``'s answer if it is numbers, booleans or strings, one entry per input row."""
+    if output.ndim == 0 or output.ndim > 2 or output.shape[0] != rows:
+        raise ModelRejected(
+            "bad_output",
+            f"predict returned shape {output.shape} for {rows} row(s); expected one value (or "
+            "one row of values) per input row.",
+        )
+    kind = output.dtype.kind
+    if kind in "biuf" or kind == "U":
+        return output
+    if kind == "O" and all(isinstance(v, _SCALARS) for v in output.ravel().tolist()):
+        return output
+    raise ModelRejected(
+        "bad_output",
+        f"predict returned {output.dtype} values; only numbers, booleans and strings can be "
+        "served.",
+    )
+
+
+def _is_probability_matrix(proba: np.ndarray, rows: int) -> bool:
+    return proba.ndim == 2 and proba.shape[0] == rows and proba.dtype.kind in "fiu"
+
+
 def _same(left: np.ndarray, right: np.ndarray) -> bool:
     if left.shape != right.shape:
         return False
@@ -187,25 +223,30 @@ def _inspect_estimator(loaded: Loaded, example: Any, *, resave: bool, limit: int
     has_proba = hasattr(obj, "predict_proba")
     warnings = list(loaded.warnings)
     matrix = _example_matrix(example, n_features)
-    outputs: dict[str, np.ndarray] = {}
-    X = None
     if matrix is None:
-        warnings.append("No input example and no known feature count: predict was not run.")
-    else:
-        X = _with_names(matrix, names)
-        outputs["predict"] = _run(obj.predict, X, "predict")
-        if has_proba:
-            outputs["predict_proba"] = _run(obj.predict_proba, X, "predict_proba")
+        raise _cannot_run_once(kind)
+    X = _with_names(matrix, names)
+    outputs = {"predict": _checked_output(_run(obj.predict, X, "predict"), len(matrix))}
+    if has_proba:
+        proba = _run(obj.predict_proba, X, "predict_proba")
+        if _is_probability_matrix(proba, len(matrix)):
+            outputs["predict_proba"] = proba
+        else:
+            has_proba = False
+            warnings.append(
+                f"predict_proba returns {proba.dtype} of shape {proba.shape}, not one row of "
+                "class probabilities per input row: probabilities are not served."
+            )
     if resave:
         _resave_as_skops(obj, X, outputs, limit)
     warnings += _version_warnings(loaded.saved_with)
-    prediction = outputs.get("predict")
+    prediction = outputs["predict"]
     signature = {
         "n_features_in": n_features,
         "feature_names": names,
         "classes": json_scalars(getattr(final_estimator(obj), "classes_", None)),
         "has_predict_proba": has_proba,
-        "output_shape": None if prediction is None else [None, *prediction.shape[1:]],
+        "output_shape": [None, *prediction.shape[1:]],
         "task": task_of(obj),
         "input_dtype": "float64",
         "allows_missing": allows_missing(obj, framework),
@@ -220,7 +261,7 @@ def _inspect_estimator(loaded: Loaded, example: Any, *, resave: bool, limit: int
         "estimator_class": kind,
         "signature": signature,
         "warnings": warnings,
-        "example_output": [] if prediction is None else to_json(prediction),
+        "example_output": to_json(prediction),
     }
 
 
@@ -244,7 +285,9 @@ def _inspect_onnx(data: bytes, example: Any, memory_bytes: int) -> dict[str, Any
         raise ModelRejected("load_failed", f"onnxruntime cannot load it: {exc}"[:500]) from None
     interface = wrapper.interface
     matrix = _example_matrix(example, interface.n_features)
-    prediction = None if matrix is None else _run(wrapper.predict, matrix, "predict")
+    if matrix is None:
+        raise _cannot_run_once("ONNX model")
+    prediction = _checked_output(_run(wrapper.predict, matrix, "predict"), len(matrix))
     opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), None)
     saved_with = {"onnx_ir_version": str(model.ir_version)}
     if opset is not None:
@@ -257,7 +300,7 @@ def _inspect_onnx(data: bytes, example: Any, memory_bytes: int) -> dict[str, Any
         task = "regression"
     else:
         task = "unknown"
-    warnings = [] if matrix is not None else ["The feature count is unknown: predict not run."]
+    warnings: list[str] = []
     return {
         "framework": "onnx",
         "framework_version": None if opset is None else str(opset),
@@ -268,13 +311,13 @@ def _inspect_onnx(data: bytes, example: Any, memory_bytes: int) -> dict[str, Any
             "feature_names": None,
             "classes": json_scalars(interface.classes),
             "has_predict_proba": interface.proba_output is not None,
-            "output_shape": None if prediction is None else [None, *prediction.shape[1:]],
+            "output_shape": [None, *prediction.shape[1:]],
             "task": task,
             "input_dtype": interface.input_dtype,
             "allows_missing": False,
         },
         "warnings": warnings,
-        "example_output": [] if prediction is None else to_json(prediction),
+        "example_output": to_json(prediction),
     }
 
 

@@ -26,6 +26,8 @@ REASONS = frozenset(
         "no_predict",
         "predict_failed",
         "invalid_example",
+        "no_input_shape",
+        "bad_output",
         "load_timeout",
         "load_memory",
         "load_failed",
