@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -17,21 +17,28 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket, WebSocketDisconnect
-from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise.contrib.starlette import RegisterTortoise
 
 from domain.runtime import Services
-from graph import metrics
+from graph import graphiql, metrics
 from graph.context import Context
-from graph.http import GraphQLGuardMiddleware, RequestIdMiddleware, scope_request_id
+from graph.envelope import EnvelopeView
+from graph.http import (
+    PREFLIGHT_HEADERS,
+    REQUEST_ID_HEADER,
+    GraphQLGuardMiddleware,
+    RequestIdMiddleware,
+    scope_request_id,
+)
 from graph.loaders import Loaders
 from graph.logs import configure_logging
+from graph.media import MediaTypeView
 from graph.observability import HealthStatus, ObserveOperations, init_sentry, readiness
 from graph.schema import build_schema
+from graph.websocket import TextWebSocketAdapter, TransportWSHandler
 from settings import Settings, get_settings
 from storage import migrate
 from storage.db import tortoise_config
@@ -39,25 +46,12 @@ from storage.db import tortoise_config
 log = logging.getLogger("modelserve")
 
 
-class TextWebSocketAdapter(ASGIWebSocketAdapter):
-    """Sends every graphql-transport-ws message as a text frame.
-
-    The protocol's messages are JSON text; browsers' and graphql-ws's clients read a binary
-    frame as a Blob or Buffer and fail with "Message is missing the 'type' property". orjson
-    still encodes; decoding its UTF-8 output to ``str`` is a copy, not a second encoding.
-    """
-
-    async def send_json(self, message: Mapping[str, object]) -> None:
-        try:
-            await self.ws.send_text(orjson.dumps(message).decode())
-        except WebSocketDisconnect as exc:
-            raise WebSocketDisconnected from exc
-
-
-class GraphQLView(GraphQL[Context, None]):
-    """Strawberry's ASGI view, with our context and websocket authentication."""
+class GraphQLView(MediaTypeView, EnvelopeView):
+    """Strawberry's ASGI view, with our context, websocket authentication, a strict
+    envelope (graph/envelope.py) and the negotiated response media type (graph/media.py)."""
 
     websocket_adapter_class = TextWebSocketAdapter  # type: ignore[assignment]
+    graphql_transport_ws_handler_class = TransportWSHandler
 
     def __init__(self, services: Services, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -71,6 +65,9 @@ class GraphQLView(GraphQL[Context, None]):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return graphiql.page_response()
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -123,6 +120,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_s),
         multipart_uploads_enabled=True,
         max_subscriptions_per_connection=settings.max_subscriptions_per_socket,
+        # Browsers' websocket handshakes from these origins (others get 403; clients that
+        # send no Origin, and same-origin pages, are always let through).
+        allowed_origins=settings.cors_origins,
     )
 
     async def healthz(request: Request) -> Response:
@@ -180,11 +180,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 CORSMiddleware,
                 allow_origins=settings.cors_origins,
                 allow_methods=["GET", "POST"],
+                # Every header the server reads or asks for: the CSRF error names the
+                # preflight headers, so a preflight must allow each of them.
                 allow_headers=[
                     "authorization",
                     "content-type",
-                    "x-modelserve-csrf",
-                    "x-request-id",
+                    "accept",
+                    REQUEST_ID_HEADER,
+                    *(h.decode() for h in PREFLIGHT_HEADERS),
                 ],
                 expose_headers=["x-request-id", "retry-after"],
             )
@@ -197,6 +200,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     ]
     if sampler is not None:
         routes.append(Route("/metrics", metrics.endpoint(settings, sampler)))
+    if settings.graphiql_enabled:
+        routes.extend(graphiql.routes())
     app = Starlette(
         routes=routes,
         middleware=middleware,

@@ -9,7 +9,8 @@ request id, and logged with its stack.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import strawberry
@@ -17,6 +18,8 @@ from graphql import GraphQLError
 from graphql.validation import ASTValidationRule
 from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from domain.errors import DomainError, ErrorCode, FieldError, RateLimited, Unavailable
 
@@ -124,6 +127,17 @@ def format_error(error: GraphQLError, request_id: str) -> GraphQLError:
     )
 
 
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
+def without_suggestions(error: GraphQLError) -> GraphQLError:
+    """``error`` without graphql-core's "Did you mean ...?" hints (any kind of name)."""
+    message = _SUGGESTION.sub("", error.message)
+    if message == error.message:
+        return error
+    return _coded(error, message, dict(error.extensions or {}))
+
+
 class OperationGuard(SchemaExtension):
     """Limits an operation before it runs, and maps what went wrong after.
 
@@ -182,6 +196,26 @@ class Schema(strawberry.Schema):
     logs only the unexpected errors, with their stack and the request id.
     """
 
+    #: Where introspection is off, validation messages drop their "Did you mean ...?" hints,
+    #: which would spell out field, argument, enum, input-field and type names one by one.
+    mask_suggestions: bool = False
+
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         request_id = getattr(getattr(execution_context, "context", None), "request_id", "-")
         errors[:] = [format_error(error, request_id) for error in errors]
+        if self.mask_suggestions:
+            errors[:] = [without_suggestions(error) for error in errors]
+
+    async def execute(
+        self,
+        query: str | None,
+        *args: Any,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        **kwargs: Any,
+    ) -> ExecutionResult:
+        """Strawberry's ``execute``, refusing subscriptions: they stream, over the websocket."""
+        # Executed once, a subscription's field resolves to a generator no response can hold
+        # (an INTERNAL error); refused here, it is the view's 400.
+        given = OperationType if allowed_operation_types is None else allowed_operation_types
+        allowed = set(given) - {OperationType.SUBSCRIPTION}
+        return await super().execute(query, *args, allowed_operation_types=allowed, **kwargs)

@@ -221,8 +221,6 @@ async def test_a_refused_document_gets_an_error_message_and_is_not_logged(
         "next",
         {"__typename": "Query"},
     )
-    logged = "\n".join(
-        f"{r.getMessage()} {r.exc_text or ''} {r.__dict__}" for r in caplog.records
-    )
+    logged = "\n".join(f"{r.getMessage()} {r.exc_text or ''} {r.__dict__}" for r in caplog.records)
     assert SECRET not in logged
     assert not [r for r in caplog.records if r.levelname in {"ERROR", "CRITICAL"}]
