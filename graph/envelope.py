@@ -27,6 +27,8 @@ from strawberry.asgi import GraphQL
 from strawberry.file_uploads.utils import replace_placeholders_with_files
 from strawberry.http import GraphQLRequestData
 from strawberry.http.parse_content_type import parse_content_type
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
 
 from graph.context import Context
 from graph.http import BAD_REQUEST, scope_request_id, send_json_error
@@ -136,9 +138,26 @@ class EnvelopeView(GraphQL[Context, None]):
             response = await self.run(Request(scope, receive))
         except HTTPException as exc:
             code = _CODES.get(exc.status_code, BAD_REQUEST)
-            await send_json_error(send, exc.status_code, exc.reason, code, scope_request_id(scope))
+            headers = {"allow": "POST"} if exc.status_code == 405 else None
+            await send_json_error(
+                send, exc.status_code, exc.reason, code, scope_request_id(scope), headers
+            )
             return
         await response(scope, receive, send)
+
+    async def execute_single(self, request: Any, request_adapter: Any, **kwargs: Any) -> Any:
+        try:
+            return await super().execute_single(request, request_adapter, **kwargs)
+        except HTTPException as exc:
+            # GraphQL over HTTP: a mutation sent with GET is 405 Method Not Allowed.
+            cause = exc.__cause__
+            if (
+                request_adapter.method == "GET"
+                and isinstance(cause, InvalidOperationTypeError)
+                and cause.operation_type is OperationType.MUTATION
+            ):
+                raise HTTPException(405, exc.reason) from exc
+            raise
 
     async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
         # The view offers no HTTP streaming transport (SSE, multipart subscriptions), so every

@@ -32,7 +32,12 @@ class BodyTooLarge(Exception):
 
 
 async def send_json_error(
-    send: Send, status: int, message: str, code: str, request_id: str
+    send: Send,
+    status: int,
+    message: str,
+    code: str,
+    request_id: str,
+    headers: dict[str, str] | None = None,
 ) -> None:
     body = json.dumps(
         {"errors": [{"message": message, "extensions": {"code": code, "requestId": request_id}}]}
@@ -45,6 +50,7 @@ async def send_json_error(
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
                 (REQUEST_ID_HEADER.encode(), request_id.encode()),
+                *((k.encode(), v.encode()) for k, v in (headers or {}).items()),
             ],
         }
     )

@@ -644,8 +644,11 @@ async def test_mutations_over_get_are_refused(client, signup):
     )
 
     for response in (register, logout):
-        assert response.status_code == 400
-        assert response.json() == refused(response, "mutations are not allowed when using GET")
+        assert response.status_code == 405
+        assert response.headers["allow"] == "POST"
+        assert response.json() == refused(
+            response, "mutations are not allowed when using GET", code="METHOD_NOT_ALLOWED"
+        )
     assert await tables.User.filter(email="bob@example.com").count() == 0
     assert await tables.Session.filter(revoked_at__not_isnull=True).count() == 0
 
