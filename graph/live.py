@@ -3,7 +3,8 @@
 Every stream is authorised when it starts and re-checked while it runs (at most once a second,
 on events): it ends with close code 4403 when the access token expires, the session is logged
 out or the caller loses access, and with 1011 (reconnect) when the event backend goes away or
-the subscriber falls too far behind.
+the subscriber falls too far behind. A logout or deactivation ends it at once, quiet or not: a
+watcher follows the revocations every replica publishes on the sessions channel.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.accounts import Principal
+from domain.accounts import SESSIONS_CHANNEL, Principal
 from graph.context import Info
 from storage.pubsub import PubSubUnavailable, SubscriberTooSlow
 
@@ -33,6 +34,7 @@ async def guarded(
     services = context.services
     remaining = (principal.expires_at - datetime.now(UTC)).total_seconds()
     watchdog = asyncio.create_task(_close_at_expiry(info, remaining))
+    revocations = asyncio.create_task(_close_on_revocation(info, principal))
     stream = services.pubsub.subscribe(channel)
     checked = time.monotonic()
     try:
@@ -57,6 +59,7 @@ async def guarded(
         await context.close_connection(1011, str(exc)[:100])
     finally:
         watchdog.cancel()
+        revocations.cancel()
         with contextlib.suppress(Exception):
             await stream.aclose()
 
@@ -65,3 +68,13 @@ async def _close_at_expiry(info: Info, seconds: float) -> None:
     """A stream authorised by an access token ends when that token expires."""
     await asyncio.sleep(max(0.0, seconds))
     await info.context.close_connection(4403, "Token expired")
+
+
+async def _close_on_revocation(info: Info, principal: Principal) -> None:
+    """End the stream as soon as its session is revoked or its user deactivated."""
+    session, user = str(principal.session_id), str(principal.user_id)
+    with contextlib.suppress(PubSubUnavailable, SubscriberTooSlow):
+        async for message in info.context.services.pubsub.subscribe(SESSIONS_CHANNEL):
+            if session in message.get("sessions", ()) or message.get("user") == user:
+                await info.context.close_connection(4403, "Session ended")
+                return

@@ -215,3 +215,16 @@ if TEST_REDIS_URL:
             assert after.status_code == 401
         finally:
             await replica_b.state.services.close()
+
+
+async def test_logout_ends_a_quiet_predictions_stream_at_once(live_server, gql, iris):
+    # Given a predictions stream that has had nothing to say
+    ws = await subscribe(live_server, iris["token"], PREDICTIONS, "ada/iris")
+    try:
+        # When its session logs out (and nothing is predicted meanwhile)
+        await gql("mutation { logout { ok } }", token=iris["token"])
+
+        # Then the stream is closed as a revoked session's, without waiting for an event
+        assert await closed_with(ws, timeout=10) == 4403
+    finally:
+        await ws.close()
