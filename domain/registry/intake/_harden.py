@@ -4,9 +4,11 @@ Runs only in the worker process (Linux). As root it builds, in order: new networ
 IPC and UTS namespaces (the caller forks so the loader is PID 1 of the new PID namespace), a fresh
 ``/proc`` that shows no other process, the secret files it was told about masked with
 ``/dev/null``, every mount read-only except the work directory, and a switch to an unused uid
-with no capabilities. As any user it then sets resource limits, a seccomp filter that makes
-socket, exec, fork/clone, ptrace, mount and similar calls fail with EPERM, and stubs out
-Python's socket constructors. Every step is best effort; :func:`summary` says what took effect.
+with no capabilities. As any user it then installs a seccomp filter that makes socket, exec,
+fork/vfork, clone without ``CLONE_THREAD``, ptrace, mount and similar calls fail with EPERM (so
+threads, which OpenMP libraries such as LightGBM's start, work while new processes do not), sets
+resource limits, and stubs out Python's socket constructors. Every step is best effort;
+:func:`summary` says what took effect.
 """
 
 from __future__ import annotations
@@ -20,9 +22,12 @@ import stat
 import sys
 from pathlib import Path
 
+CLONE_THREAD = 0x00010000
 CLONE_NEWNS = 0x00020000
+CLONE_NEWCGROUP = 0x02000000
 CLONE_NEWUTS = 0x04000000
 CLONE_NEWIPC = 0x08000000
+CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
 MS_RDONLY = 0x1
@@ -37,6 +42,7 @@ PR_SET_NO_NEW_PRIVS = 38
 PR_SET_SECCOMP = 22
 SECCOMP_MODE_FILTER = 2
 SANDBOX_UID_BASE = 2_100_000_000
+MAX_THREADS = 64  # RLIMIT_NPROC under the sandbox's own uid, which only the loader uses
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
 applied: dict[str, bool | int] = {}
@@ -178,15 +184,24 @@ def drop_privileges(uid: int, workdir: str) -> None:
 
 
 def set_limits(*, memory_bytes: int, cpu_seconds: int, file_bytes: int) -> None:
-    """Address space, CPU time, file size, no core dumps, no new processes or threads."""
+    """Address space, CPU time, file size, no core dumps, and a cap on processes and threads.
+
+    RLIMIT_NPROC counts the threads of every process of the real uid. Without the seccomp
+    filter it is 1: no new process and no thread. With the filter (which alone refuses new
+    processes) it allows ``MAX_THREADS`` under the sandbox's own uid, and is left as it is under
+    a shared uid, whose other processes count too; RLIMIT_AS then bounds the thread stacks.
+    """
     limits = {
         resource.RLIMIT_AS: memory_bytes,
         resource.RLIMIT_CPU: cpu_seconds,
         resource.RLIMIT_FSIZE: file_bytes,
         resource.RLIMIT_CORE: 0,
-        resource.RLIMIT_NPROC: 1,
         resource.RLIMIT_NOFILE: 256,
     }
+    if not applied.get("seccomp"):
+        limits[resource.RLIMIT_NPROC] = 1
+    elif applied.get("uid"):
+        limits[resource.RLIMIT_NPROC] = MAX_THREADS
     for which, value in limits.items():
         _soft, hard = resource.getrlimit(which)
         value = value if hard == resource.RLIM_INFINITY else min(value, hard)
@@ -197,23 +212,31 @@ def set_limits(*, memory_bytes: int, cpu_seconds: int, file_bytes: int) -> None:
     applied["rlimits"] = True
 
 
-# Syscalls denied with EPERM: networking, new programs/processes/threads, debugging other
+# Syscalls denied with EPERM: networking, new programs and processes, debugging other
 # processes, namespace and mount changes, kernel and raw-device interfaces, io_uring (which
-# could issue network operations behind seccomp's back).
+# could issue network operations behind seccomp's back). clone is decided by its flags and
+# clone3 (whose flags sit behind a pointer seccomp cannot read) answers ENOSYS, so that libc
+# falls back to clone: see :func:`_seccomp_program`.
 _DENIED = {
     "x86_64": (
         0xC000003E,
-        [41, 53, 42, 59, 322, 57, 58, 56, 435, 101, 310, 311, 165, 166, 272, 308, 155, 161,
+        [41, 53, 42, 59, 322, 57, 58, 101, 310, 311, 165, 166, 272, 308, 155, 161,
          321, 246, 320, 175, 313, 176, 303, 304, 248, 249, 250, 323, 298, 425, 426, 427, 133,
          259, 172, 173, 169, 167, 168],
     ),
     "aarch64": (
         0xC00000B7,
-        [198, 199, 203, 221, 281, 220, 435, 117, 270, 271, 40, 39, 97, 268, 41, 51, 280, 104,
+        [198, 199, 203, 221, 281, 117, 270, 271, 40, 39, 97, 268, 41, 51, 280, 104,
          294, 105, 273, 106, 264, 265, 217, 218, 219, 282, 241, 425, 426, 427, 33, 142, 224,
          225],
     ),
 }  # fmt: skip
+_CLONE = {"x86_64": (56, 435), "aarch64": (220, 435)}  # clone, clone3
+# A thread never needs new namespaces; refusing them keeps clone to exactly "a new thread".
+_CLONE_NAMESPACES = (
+    CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID
+    | CLONE_NEWNET
+)  # fmt: skip
 
 
 class _SockFilter(ctypes.Structure):
@@ -230,18 +253,41 @@ class _SockFprog(ctypes.Structure):
 
 
 def _seccomp_program(
-    arch: int, denied: list[int], x32_check: bool
+    arch: int, denied: list[int], x32_check: bool, clone: tuple[int, int]
 ) -> list[tuple[int, int, int, int]]:
-    ld_abs, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06
-    allow, kill, eperm = 0x7FFF0000, 0x80000000, 0x00050000 | 1
-    body: list[tuple[int, int, int, int]] = [(ld_abs, 0, 0, 0)]  # the syscall number
-    checks: list[tuple[int, int]] = [(jge, 0x40000000)] if x32_check else []
-    checks += [(jeq, nr) for nr in denied]
-    for i, (op, value) in enumerate(checks):
-        body.append((op, len(checks) - i, 0, value))  # jump over the rest and ALLOW to EPERM
-    body += [(ret, 0, 0, allow), (ret, 0, 0, eperm)]
-    # A foreign architecture (e.g. 32-bit calls on a 64-bit kernel) has other numbers: kill.
-    return [(ld_abs, 0, 0, 4), (jeq, 1, 0, arch), (ret, 0, 0, kill), *body]
+    """A classic BPF filter: EPERM for ``denied``, clone only for threads, ENOSYS for clone3."""
+    ld_abs, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06
+    allow, kill = 0x7FFF0000, 0x80000000
+    eperm, enosys = 0x00050000 | 1, 0x00050000 | 38
+    clone_nr, clone3_nr = clone
+    # Instructions with symbolic jump targets, resolved to relative offsets at the end.
+    code: list[tuple[int, int | str, int | str, int]] = [
+        (ld_abs, 0, 0, 4),  # the architecture
+        (jeq, 1, 0, arch),
+        (ret, 0, 0, kill),  # a foreign ABI (e.g. 32-bit calls on a 64-bit kernel) has other numbers
+        (ld_abs, 0, 0, 0),  # the syscall number
+    ]
+    if x32_check:
+        code.append((jge, "eperm", 0, 0x40000000))
+    code += [(jeq, "clone", 0, clone_nr), (jeq, "enosys", 0, clone3_nr)]
+    code += [(jeq, "eperm", 0, nr) for nr in denied]
+    code.append((ret, 0, 0, allow))
+    labels = {"clone": len(code)}
+    code += [
+        (ld_abs, 0, 0, 16),  # the low half of the first argument: clone's flags
+        (jset, 0, "eperm", CLONE_THREAD),
+        (jset, "eperm", 0, _CLONE_NAMESPACES),
+        (ret, 0, 0, allow),
+    ]
+    labels["eperm"] = len(code)
+    code.append((ret, 0, 0, eperm))
+    labels["enosys"] = len(code)
+    code.append((ret, 0, 0, enosys))
+
+    def offset(at: int, target: int | str) -> int:
+        return target if isinstance(target, int) else labels[target] - at - 1
+
+    return [(op, offset(i, jt), offset(i, jf), k) for i, (op, jt, jf, k) in enumerate(code)]
 
 
 def install_seccomp() -> None:
@@ -249,7 +295,7 @@ def install_seccomp() -> None:
     if machine not in _DENIED:
         return
     arch, denied = _DENIED[machine]
-    program = _seccomp_program(arch, denied, x32_check=machine == "x86_64")
+    program = _seccomp_program(arch, denied, x32_check=machine == "x86_64", clone=_CLONE[machine])
     filters = (_SockFilter * len(program))(*[_SockFilter(*entry) for entry in program])
     prog = _SockFprog(len(program), filters)
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
@@ -289,6 +335,7 @@ def pack_status(status: int) -> int:
 
 
 __all__ = [
+    "MAX_THREADS",
     "SANDBOX_UID_BASE",
     "applied",
     "block_python_sockets",

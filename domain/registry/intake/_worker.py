@@ -15,6 +15,7 @@ import errno
 import io
 import json
 import os
+import platform
 import signal
 import socket
 import struct
@@ -26,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from domain.errors import ModelRejected
-from domain.registry.intake import _harden
+from domain.registry.intake import _harden, _lifeline
 from domain.registry.intake._loader import (
     Loaded,
     allows_missing,
@@ -68,15 +69,17 @@ def _confine(request: dict[str, Any], slot: int) -> None:
             print(f"intake sandbox: filesystem confinement incomplete: {exc}", file=sys.stderr)
         if uid_ok:
             _harden.drop_privileges(_harden.SANDBOX_UID_BASE + slot % 10_000_000, workdir)
+            _lifeline.rearm()  # a change of credentials disarmed it
+    try:
+        _harden.install_seccomp()
+    except OSError as exc:
+        print(f"intake sandbox: no seccomp filter: {exc}", file=sys.stderr)
+    # After the filter: whether it took effect decides whether threads may be allowed.
     _harden.set_limits(
         memory_bytes=int(request["memory_bytes"]),
         cpu_seconds=int(request["cpu_seconds"]),
         file_bytes=int(request["file_bytes"]),
     )
-    try:
-        _harden.install_seccomp()
-    except OSError as exc:
-        print(f"intake sandbox: no seccomp filter: {exc}", file=sys.stderr)
     _harden.block_python_sockets()
 
 
@@ -362,6 +365,31 @@ def _fork_and_reap() -> None:
     os.waitpid(pid, 0)
 
 
+def _thread_runs() -> str:
+    box: list[int] = []
+    thread = threading.Thread(target=lambda: box.append(1))
+    thread.start()
+    thread.join(5)
+    return "ok" if box else "did not run"
+
+
+def _raw_syscall(name: str) -> str:
+    """A process-creating call made directly, past libc's wrappers and fallbacks."""
+    numbers = {"x86_64": {"vfork": 58, "clone3": 435}, "aarch64": {"clone3": 435}}
+    number = numbers.get(platform.machine(), {}).get(name)
+    if number is None:
+        return "n/a"
+    libc = ctypes.CDLL(None, use_errno=True)
+    # clone3 gets a null struct: refused by the filter (ENOSYS) before the kernel reads it.
+    result = libc.syscall(ctypes.c_long(number), None, ctypes.c_size_t(0))
+    if result == 0:
+        os._exit(0)  # the child, should one exist
+    if result > 0:
+        os.waitpid(result, 0)
+        return "ok"
+    return errno.errorcode.get(ctypes.get_errno(), "error")
+
+
 def _write(path: str) -> None:
     with open(path, "w") as handle:
         handle.write("x")
@@ -384,7 +412,9 @@ def _libc_connect() -> str:
 def _escape_attempts(request: dict[str, Any]) -> dict[str, Any]:
     return {
         "fork": _attempt(_fork_and_reap),
-        "thread": _attempt(lambda: threading.Thread(target=int).start()),
+        "thread": _attempt(_thread_runs),
+        "vfork": _raw_syscall("vfork"),
+        "clone3": _raw_syscall("clone3"),
         "exec": _attempt(lambda: os.execv("/bin/true", ["true"])),  # noqa: S606 - must fail
         "python_socket": _attempt(lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM)),
         "libc_connect": _libc_connect(),
@@ -441,12 +471,17 @@ def _answer(request: dict[str, Any]) -> dict[str, Any]:
 
 
 def main() -> None:
+    _lifeline.bind_to_parent(sys.argv)
     request = json.loads(sys.stdin.buffer.read(MAX_REQUEST))
     slot = os.getpid()
     if _harden.enter_namespaces():
+        lifeline, held = os.pipe()
         child = os.fork()
         if child:
+            os.close(lifeline)
             _wait_and_exit(child)
+        os.close(held)
+        _lifeline.bind_to_waiter(lifeline)
     _confine(request, slot)
     signal.signal(signal.SIGXCPU, _on_cpu_limit)
     _emit(_answer(request))
