@@ -9,11 +9,23 @@ NODE_STAMP := $(CLIENTS)/node_modules/.package-lock.json
 
 .PHONY: run test test-embedded test-postgres lint format schema migrations bench clean
 
+# Serving needs only the package; `make run EXTRAS=xgboost,lightgbm` adds those frameworks.
+# The test suite needs the dev extra (test tools, pandas, XGBoost, LightGBM, moto, ...).
+EXTRAS ?=
+comma := ,
+RUN_STAMP := $(VENV)/.installed-run$(if $(EXTRAS),-$(subst $(comma),-,$(EXTRAS)))
+
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+$(RUN_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.$(if $(EXTRAS),[$(EXTRAS)])'
+	touch $(RUN_STAMP)
 
 install: $(STAMP)
 
@@ -25,7 +37,7 @@ $(NODE_STAMP): $(CLIENTS)/package-lock.json
 		echo "== npm not found: the Node client tests in $(CLIENTS) will skip =="; \
 	fi
 
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/modelserve serve
 
 # The embedded default always; PostgreSQL + Redis as well when MODELSERVE_TEST_DATABASE_URL and

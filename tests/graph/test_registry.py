@@ -514,3 +514,33 @@ async def test_a_model_answering_in_bytes_is_refused_at_the_door(owner, create_m
     assert reason == "bad_output"
     assert "bytes" in message or "|S" in message
     assert await tables.ModelVersion.all().count() == 0
+
+
+@pytest.mark.parametrize("fmt", ["skops", "joblib"])
+async def test_a_model_needing_a_missing_extra_is_refused_by_name(
+    owner, create_model, upload, monkeypatch, fmt
+):
+    # Given a server without xgboost (as `make run` installs it unless asked)
+    import importlib.util
+
+    import xgboost
+
+    X, y = factories.training_data()
+    clf = xgboost.XGBClassifier(n_estimators=3, max_depth=2).fit(X, y)
+    data = factories.skops_bytes(clf) if fmt == "skops" else factories.joblib_bytes(clf)
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "xgboost" else find_spec(name, *a),
+    )
+    model = await create_model(owner["accessToken"])
+
+    # When an XGBoost model is uploaded
+    body = await upload(owner["accessToken"], model["id"], data, filename=f"model.{fmt}")
+
+    # Then it is refused with the extra to install, before any sandbox runs
+    reason, message = rejected(body)
+    assert reason == "missing_extra"
+    assert "modelserve[xgboost]" in message
+    assert await tables.ModelVersion.all().count() == 0

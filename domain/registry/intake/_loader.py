@@ -22,7 +22,12 @@ from joblib.numpy_pickle import NumpyUnpickler
 
 from domain.errors import ModelRejected
 from domain.registry.intake._stream import open_stream
-from domain.registry.intake.allowlist import ALLOWED_EXACT, denial_reason, global_allowed
+from domain.registry.intake.allowlist import (
+    ALLOWED_EXACT,
+    denial_reason,
+    global_allowed,
+    require_framework,
+)
 from domain.registry.intake.pickle_scan import scan_pickle
 
 _XGB_UBJ_VERSION = re.compile(rb"\x07version\[#L.{8}i(.)i(.)i(.)", re.DOTALL)
@@ -63,6 +68,7 @@ class RestrictedUnpickler(NumpyUnpickler):
             raise ModelRejected(
                 "forbidden_global", f"The pickle references the global {module}.{name} ({reason})."
             )
+        require_framework(module)
         __import__(module, level=0)
         obj = getattr(sys.modules[module], name)
         if (module, name) not in ALLOWED_EXACT:

@@ -19,7 +19,10 @@ it is ever read from the upload. The rules, in order:
 
 from __future__ import annotations
 
+import importlib.util
 import re
+
+from domain.errors import ModelRejected
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
@@ -346,3 +349,23 @@ def type_name_allowed(dotted: str) -> bool:
 def disallowed_type_names(names: list[str]) -> list[str]:
     """The names in ``names`` that the allow-list refuses, sorted."""
     return sorted(name for name in names if not type_name_allowed(name))
+
+
+# Frameworks served through their scikit-learn API that a server may lack: each is an extra
+# (``pip install 'modelserve[xgboost]'``), so a model that needs one is refused by name.
+OPTIONAL_FRAMEWORKS: frozenset[str] = frozenset({"xgboost", "lightgbm"})
+
+
+def require_framework(module: str) -> None:
+    """Refuse a reference into an optional framework this server does not have installed.
+
+    Raises:
+        ModelRejected: reason ``missing_extra``, naming the extra to install.
+    """
+    root = module.partition(".")[0]
+    if root in OPTIONAL_FRAMEWORKS and importlib.util.find_spec(root) is None:
+        raise ModelRejected(
+            "missing_extra",
+            f"The model needs {root}, which this server does not have: install "
+            f"'modelserve[{root}]' (make run EXTRAS={root}).",
+        )

@@ -28,6 +28,7 @@ REASONS = frozenset(
         "invalid_example",
         "no_input_shape",
         "bad_output",
+        "missing_extra",
         "load_timeout",
         "load_memory",
         "load_failed",

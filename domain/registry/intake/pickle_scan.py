@@ -31,7 +31,7 @@ from typing import Any
 
 from domain.errors import ModelRejected
 from domain.registry.intake._stream import CappedStream, truncated
-from domain.registry.intake.allowlist import denial_reason
+from domain.registry.intake.allowlist import denial_reason, require_framework
 
 KEEP_BYTES = 4096  # longer str/bytes values are skipped and kept as a Blob
 FRAME_LIMIT = 16 << 20  # CPython frames hold ~64 KiB; large items are written outside frames
@@ -243,6 +243,7 @@ class _Scanner:
                 f"The pickle references the global {module}.{name}, which is not allowed "
                 f"({reason}).",
             )
+        require_framework(module)
         self.report.globals.add((module, name))
         return Global(module, name)
 

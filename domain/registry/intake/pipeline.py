@@ -14,7 +14,7 @@ from domain.registry.intake.models import IntakeResult, Signature
 from domain.registry.intake.onnx_check import check_onnx, parse_onnx
 from domain.registry.intake.pickle_scan import WRAPPER, scan_pickle
 from domain.registry.intake.sandbox import SandboxLimits, WorkerOutcome, run_worker
-from domain.registry.intake.skops_check import check_skops_zip
+from domain.registry.intake.skops_check import check_skops_file
 from domain.registry.intake.sniff import HEAD_BYTES, sniff_format
 
 MAX_EXAMPLE_ROWS = 1000
@@ -70,7 +70,8 @@ def static_check(path: Path, *, max_decompressed_bytes: int, memory_limit_mb: in
             joblib = stream.codec is not None or report.joblib_arrays or WRAPPER in report.globals
             return StaticReport("joblib" if joblib else "pickle", "skops")
         if fmt == "skops":
-            check_skops_zip(handle, max_decompressed_bytes=max_decompressed_bytes)
+            # Every node is checked here as well as in the sandbox: a refusal costs no process.
+            check_skops_file(handle, max_decompressed_bytes=max_decompressed_bytes)
             return StaticReport("skops", "skops")
         if fmt == "onnx":
             check_onnx(parse_onnx(handle.read()), max_tensor_bytes=memory_limit_mb << 20)

@@ -17,6 +17,7 @@ from domain.registry.intake.allowlist import (
     NUMPY_UFUNCS,
     denial_reason,
     disallowed_type_names,
+    require_framework,
 )
 
 MAX_ENTRIES = 100_000
@@ -48,6 +49,18 @@ def check_skops_zip(source: Path | BinaryIO, *, max_decompressed_bytes: int) -> 
     schema = next(info for info in infos if info.filename == "schema.json")
     if schema.file_size > MAX_SCHEMA_BYTES:
         raise ModelRejected("decompression_bomb", "The skops schema.json is too large.")
+
+
+def check_skops_file(source: Path | BinaryIO, *, max_decompressed_bytes: int) -> None:
+    """:func:`check_skops_zip`, then every node by what it resolves to (:func:`check_nodes`)."""
+    check_skops_zip(source, max_decompressed_bytes=max_decompressed_bytes)
+    if not isinstance(source, Path):
+        source.seek(0)
+    with zipfile.ZipFile(source) as archive:
+        schema = json.loads(archive.read("schema.json"))
+    if not isinstance(schema, dict):
+        raise ModelRejected("corrupt", "The skops schema.json is not an object.")
+    check_nodes(schema)
 
 
 def read_schema(data: bytes) -> dict[str, Any]:
@@ -142,6 +155,7 @@ def _check_class(module: str, name: str) -> None:
     reason = denial_reason(module, name)
     if reason is not None:
         raise _untrusted(f"{module}.{name} ({reason})")
+    require_framework(module)
     try:
         importlib.import_module(module)
         obj = getattr(sys.modules[module], name)
