@@ -87,11 +87,18 @@ class Settings(BaseSettings):
     max_aliases: int = Field(default=15, ge=1, le=500)
     max_tokens: int = Field(default=2000, ge=100, le=100_000)
     max_query_chars: int = Field(default=15_000, ge=100)
-    max_body_bytes: int = Field(default=1 << 20, ge=1024, description="JSON request body cap.")
+    max_body_bytes: int = Field(
+        default=0,
+        ge=0,
+        description="JSON request body cap; 0 derives it from the predictBatch row cap.",
+    )
     max_upload_bytes: int = Field(default=200 << 20, ge=1024, description="Multipart body cap.")
     intake_timeout_s: float = Field(default=30.0, gt=0, le=600)
     intake_memory_mb: int = Field(default=2048, ge=256)
     purge_interval_s: float = Field(default=300.0, gt=0)
+    orphan_grace_s: float = Field(
+        default=3600.0, ge=0, description="Age past which an artifact no version uses is swept."
+    )
     inference_workers: int = Field(default=2, ge=1, le=64, description="Model threads.")
     predict_timeout_s: float = Field(default=10.0, gt=0, le=600)
     predict_max_rows: int = Field(default=1000, ge=1, le=100_000)
@@ -157,6 +164,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _fill_defaults_and_check_secret(self) -> Self:
+        if not self.max_body_bytes:
+            self.max_body_bytes = body_cap_for(self.predict_batch_max_rows)
         if not self.database_url:
             self.database_url = f"sqlite://{(self.data_dir / 'modelserve.db').as_posix()}"
         if not self.artifact_store_url:
@@ -216,6 +225,19 @@ def _development_secret(data_dir: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
+
+
+# What one predictBatch call must be able to carry: its row cap, this many features wide, each
+# value as long as JSON ever writes a float64 ("-2.2250738585072014e-308,": 25 bytes), plus
+# room for the document and other variables.
+BATCH_WIDTH_FEATURES = 32
+JSON_BYTES_PER_VALUE = 25
+BODY_OVERHEAD_BYTES = 64 * 1024
+
+
+def body_cap_for(batch_rows: int) -> int:
+    """The JSON body cap at which ``batch_rows`` rows of the widest batch fit."""
+    return batch_rows * BATCH_WIDTH_FEATURES * JSON_BYTES_PER_VALUE + BODY_OVERHEAD_BYTES
 
 
 class SettingsError(SystemExit):

@@ -15,6 +15,7 @@ from sklearn.linear_model import LogisticRegression
 
 import domain.inference.service as inference_service
 from domain.inference.batching import BatchOutput
+from settings import BATCH_WIDTH_FEATURES
 from storage import tables
 from tests import factories
 from tests.graph.queries import CREATE_MODEL, SET_ALIAS, SHARE
@@ -551,3 +552,19 @@ async def test_a_hidden_version_reads_exactly_like_a_missing_one(gql, published,
     assert hidden_version[0] == [("Model version not found.", "NOT_FOUND")]
     assert hidden_model == missing_model
     assert hidden_model[0] == [("Model not found.", "NOT_FOUND")]
+
+
+async def test_the_widest_batch_the_caps_promise_fits_in_one_body(gql, published, settings):
+    # Given a 32-feature model (the width the JSON body cap is derived for)
+    wide = factories.logistic_regression(n_features=BATCH_WIDTH_FEATURES)
+    token, *_ = await published(wide, name="wide")
+    rows = np.random.default_rng(1).normal(size=(settings.predict_batch_max_rows, 32))
+    # Each value written as long as JSON ever writes a float64
+    rows = np.where(rows < 0, -2.2250738585072014e-308, 2.2250738585072014e-308)
+
+    # When a full batch of them is sent as JSON
+    body = await gql(PREDICT_BATCH, {"model": "ada/wide", "rows": rows.tolist()}, token=token)
+
+    # Then it is answered, not refused by the body cap
+    assert "errors" not in body, body.get("errors")
+    assert body["data"]["predictBatch"]["rows"] == settings.predict_batch_max_rows

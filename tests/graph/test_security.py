@@ -25,6 +25,7 @@ from graph.app import create_app
 from graph.errors import OperationGuard, Schema
 from graph.schema import build_schema
 from graph.validation import SensitiveMutationsAlone, operation_depth_rule
+from settings import body_cap_for
 from storage import tables
 from tests.conftest import DEFAULT_PASSWORD, LOGIN, REGISTER, make_settings
 
@@ -316,11 +317,11 @@ def refused(response: httpx.Response, message: str, code: str = "BAD_REQUEST") -
     return {"errors": [{"message": message, "extensions": extensions}]}
 
 
-def too_large(response: httpx.Response) -> dict[str, Any]:
+def too_large(response: httpx.Response, limit: int) -> dict[str, Any]:
     return {
         "errors": [
             {
-                "message": "Request body exceeds 1048576 bytes.",
+                "message": f"Request body exceeds {limit} bytes.",
                 "extensions": {
                     "code": "PAYLOAD_TOO_LARGE",
                     "requestId": response.headers["x-request-id"],
@@ -331,7 +332,8 @@ def too_large(response: httpx.Response) -> dict[str, Any]:
 
 
 async def test_a_body_at_the_cap_is_served(client, settings):
-    assert settings.max_body_bytes == 1 << 20
+    # Derived from the predictBatch row cap (see test_inference's widest batch).
+    assert settings.max_body_bytes == body_cap_for(settings.predict_batch_max_rows)
 
     response = await client.post(
         "/graphql",
@@ -352,7 +354,7 @@ async def test_a_body_over_the_cap_is_refused_with_413(client, settings):
 
     assert response.request.headers["content-length"] == str(settings.max_body_bytes + 1)
     assert response.status_code == 413
-    assert response.json() == too_large(response)
+    assert response.json() == too_large(response, settings.max_body_bytes)
     assert await tables.User.all().count() == 0
 
 
@@ -369,7 +371,7 @@ async def test_a_chunked_body_over_the_cap_is_refused_with_413(client, settings)
 
     assert "content-length" not in response.request.headers
     assert response.status_code == 413
-    assert response.json() == too_large(response)
+    assert response.json() == too_large(response, settings.max_body_bytes)
     assert await tables.User.all().count() == 0
 
 
