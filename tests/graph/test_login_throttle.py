@@ -15,18 +15,10 @@ import pytest
 
 from storage import tables
 from tests.conftest import DEFAULT_PASSWORD, LOGIN
+from tests.graph.test_accounts import CHANGE_PASSWORD
 from tests.graph.test_tokens import post
 
 WRONG = "wrong password!"
-CHANGE_PASSWORD = """
-mutation Change($current: String!, $new: String!) {
-  changePassword(input: {currentPassword: $current, newPassword: $new}) {
-    __typename
-    ... on ChangePasswordSuccess { revokedSessions }
-    ... on ValidationError { fields { path code } }
-  }
-}"""
-
 Address = Callable[[str], httpx.AsyncClient]
 
 
