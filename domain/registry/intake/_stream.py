@@ -14,7 +14,8 @@ from typing import BinaryIO, Protocol
 
 from domain.errors import ModelRejected
 
-CODECS = ("zlib", "gzip", "bz2", "xz", "lzma")
+CODECS = ("zlib", "gzip", "bz2", "xz", "lzma", "lz4")
+LZ4_MAGIC = b"\x04\x22\x4d\x18"
 _IN_CHUNK = 1 << 16
 _OUT_CHUNK = 1 << 20
 
@@ -35,6 +36,16 @@ def _new_decompressor(codec: str) -> _Decompressor:
         return lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
     if codec == "lzma":
         return lzma.LZMADecompressor(format=lzma.FORMAT_ALONE)
+    if codec == "lz4":
+        try:
+            import lz4.frame
+        except ImportError:
+            raise ModelRejected(
+                "unknown_format",
+                "The file is an lz4-compressed joblib file and this server has no lz4 package "
+                "(pip install lz4), so it cannot read it.",
+            ) from None
+        return lz4.frame.LZ4FrameDecompressor()
     raise ValueError(f"unknown codec {codec!r}")
 
 
@@ -80,7 +91,13 @@ class CappedStream:
             return True
         try:
             out = self._decompress_step()
-        except (zlib.error, lzma.LZMAError, OSError, EOFError) as exc:
+        except (
+            zlib.error,
+            lzma.LZMAError,
+            OSError,
+            EOFError,
+            RuntimeError,
+        ) as exc:  # lz4: RuntimeError
             raise ModelRejected("corrupt", f"The {self._codec} stream is corrupt: {exc}") from None
         if out is None:
             self._eof = True
@@ -172,6 +189,8 @@ def detect_codec(head: bytes) -> str | None:
         return "xz"
     if head[:3] == b"\x5d\x00\x00":
         return "lzma"
+    if head[:4] == LZ4_MAGIC:
+        return "lz4"
     if len(head) >= 2 and head[0] == 0x78 and (head[0] << 8 | head[1]) % 31 == 0:
         return "zlib"
     return None

@@ -65,10 +65,16 @@ def _compressed_pickle(head: bytes, codec: str) -> bool:
             out = zlib.decompressobj(wbits=31 if codec == "gzip" else 15).decompress(head, 4096)
         elif codec == "bz2":
             out = bz2.BZ2Decompressor().decompress(head, 4096)
+        elif codec == "lz4":
+            try:
+                import lz4.frame
+            except ImportError:
+                return True  # the full check refuses it, naming the missing lz4 package
+            out = lz4.frame.LZ4FrameDecompressor().decompress(head, 4096)
         else:
             fmt = lzma.FORMAT_XZ if codec == "xz" else lzma.FORMAT_ALONE
             out = lzma.LZMADecompressor(format=fmt).decompress(head, 4096)
-    except (zlib.error, lzma.LZMAError, OSError, EOFError):
+    except (zlib.error, lzma.LZMAError, OSError, EOFError, RuntimeError):  # lz4: RuntimeError
         return False
     if not out:
         return codec == "bz2"
