@@ -58,6 +58,13 @@ class VersionStatus(Enum):
     ARCHIVED = "archived"
 
 
+@strawberry.type(description="One input column of a model, as read from its input example.")
+class InputColumn:
+    name: str | None = strawberry.field(description="The feature name, when it has one.")
+    type: str = strawberry.field(description="number, string or boolean.")
+    nullable: bool = strawberry.field(description="Whether null (missing) is accepted.")
+
+
 @strawberry.type(description="What a version expects and returns, read when it was uploaded.")
 class Signature:
     n_features_in: int | None = strawberry.field(description="Number of input columns.")
@@ -70,10 +77,15 @@ class Signature:
     task: str = strawberry.field(description="classification, regression or unknown.")
     input_dtype: str | None
     allows_missing: bool = strawberry.field(description="Whether NaN inputs are accepted.")
+    columns: list[InputColumn] | None = strawberry.field(
+        description="Each input column, in feature order (not known for ONNX models)."
+    )
 
     @classmethod
     def from_dict(cls, data: dict) -> Signature:
+        columns = data.get("columns")
         return cls(
+            columns=None if columns is None else [InputColumn(**column) for column in columns],
             n_features_in=data.get("n_features_in"),
             feature_names=data.get("feature_names"),
             classes=data.get("classes"),
@@ -567,6 +579,12 @@ class UploadModelVersionInput:
     input_example: list[list[float]] | None = strawberry.field(
         default=None, description="1-100 rows run through the model once at upload."
     )
+    input_example_records: JSON | None = strawberry.field(
+        default=None,
+        description='Instead of `inputExample`: 1-100 records keyed by feature name, e.g. [{"age": '
+        '41, "city": "Lyon"}], for a model fit on a DataFrame. Its values (numbers, strings, '
+        "booleans, null) decide each column's type and whether it may be null.",
+    )
     idempotency_key: str | None = strawberry.field(
         default=None, description="Retrying with the same key returns the same version."
     )
@@ -736,6 +754,16 @@ class RegistryMutation:
                 [FieldError(("input", "metrics"), "Must be an object.", "invalid")]
             )
 
+        example = input.input_example
+        if input.input_example_records is not None:
+            records = input.input_example_records
+            if example is not None or not isinstance(records, list) or not records:
+                message = "Give a non-empty list of records, and no `inputExample` with it."
+                return ValidationError.from_errors(
+                    [FieldError(("input", "inputExampleRecords"), message, "invalid")]
+                )
+            example = records
+
         def uploaded(outcome: UploadOutcome) -> UploadModelVersionSuccess:
             forget(info.context.loaders.versions_by_model_id, outcome.version.model_id)
             return UploadModelVersionSuccess(
@@ -752,7 +780,7 @@ class RegistryMutation:
                 description=input.description,
                 tags=input.tags,
                 metrics=metrics,
-                input_example=input.input_example,
+                input_example=example,
                 idempotency_key=input.idempotency_key,
             ),
             uploaded,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -31,18 +32,20 @@ class NotCompiled(Exception):
     """Why a version has no compiled fast path (a short reason, shown as a warning)."""
 
 
-def _check_rows(n_features: int, example: list[list[float]] | None) -> np.ndarray:
+def _check_rows(n_features: int, example: list[Any] | None) -> np.ndarray:
     if example:
         return np.asarray(example, dtype=np.float64)
     return np.random.default_rng(0).normal(size=(SYNTHETIC_ROWS, n_features))
 
 
 def compile_version(
-    *, serving_bytes: bytes, n_features: int | None, example: list[list[float]] | None
+    *, serving_bytes: bytes, n_features: int | None, example: list[Any] | None
 ) -> Compiled:
     """Convert and verify; raises ``NotCompiled`` with the reason when it cannot be trusted."""
     if not n_features:
         raise NotCompiled("the number of input features is unknown")
+    if example and not all(isinstance(row, list) for row in example):
+        raise NotCompiled("the model takes records (named, typed columns)")
     try:
         from skl2onnx import to_onnx
     except ImportError:  # pragma: no cover - skl2onnx is a dependency
@@ -58,7 +61,13 @@ def compile_version(
     data = onnx_model.SerializeToString()
     compiled = load_serving_model(data=data, serving_format="onnx")
     rows = _check_rows(n_features, example)
-    expected = np.asarray(model.predict(rows))
+    try:
+        expected = np.asarray(model.predict(rows))
+    except Exception as exc:
+        # e.g. a ColumnTransformer selecting columns by name: it needs a DataFrame.
+        raise NotCompiled(
+            f"the model does not take a plain matrix ({type(exc).__name__})"
+        ) from None
     labels, proba = compiled.predict_with_proba(rows)
     if hasattr(final, "predict_proba") and proba is not None:
         if not np.array_equal(np.asarray(labels).astype(expected.dtype), expected):

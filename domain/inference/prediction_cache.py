@@ -1,9 +1,9 @@
 """An optional cache of predictions per row, for models that turn it on.
 
-Keys are the version, the runtime and a SHA-256 of the row's float64 bytes, so only identical
-inputs to the same deterministic model share an answer. Entries live in Redis when configured
-(shared by replicas), else in a bounded in-process LRU; either way they expire after the
-model's TTL. A Redis failure only means a miss.
+Keys are the version, the runtime and a SHA-256 of the row's float64 bytes (of its JSON for
+rows with strings), so only identical inputs to the same deterministic model share an answer.
+Entries live in Redis when configured (shared by replicas), else in a bounded in-process LRU;
+either way they expire after the model's TTL. A Redis failure only means a miss.
 """
 
 from __future__ import annotations
@@ -23,6 +23,10 @@ Answer = tuple[Any, list[float] | None]
 
 
 def row_keys(prefix: str, rows: np.ndarray) -> list[str]:
+    if rows.dtype == object:
+        # Rows with strings: an object array's bytes are pointers, so hash the values instead.
+        encoded = [json.dumps(row.tolist(), default=repr).encode() for row in rows]
+        return [f"{prefix}:{hashlib.sha256(data).hexdigest()}" for data in encoded]
     return [f"{prefix}:{hashlib.sha256(row.tobytes()).hexdigest()}" for row in rows]
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from domain.errors import FieldError, ValidationFailed
+from domain.registry.intake.columns import MAX_STRING_CHARS, missing_value, value_type
 
 MAX_PROBLEMS = 10
 
@@ -162,3 +163,107 @@ def records_to_matrix(
     if problems:
         raise InvalidInput(problems[:MAX_PROBLEMS])
     return _with_nan(rows)
+
+
+# -- typed columns: strings, booleans and per-column missing values ---------------------------
+
+
+def typed_columns(signature: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The signature's columns when they need more than the all-numbers checks, else None."""
+    columns = signature.get("columns")
+    if not columns:
+        return None
+    allows_missing = bool(signature.get("allows_missing"))
+    if all(c["type"] == "number" and c["nullable"] == allows_missing for c in columns):
+        return None
+    return columns
+
+
+_EXPECTED = {"number": "a number", "string": "a string", "boolean": "true or false"}
+
+
+def _typed_cell(value: Any, column: dict[str, Any]) -> tuple[Any, tuple[str, str] | None]:
+    """The cell as the table holds it, or the problem with it."""
+    try:
+        kind = value_type(value)
+    except TypeError:
+        kind = "other"
+    expected = column["type"]
+    if kind is None:
+        if column["nullable"]:
+            return missing_value(column), None
+        return None, (f"Missing value; this column needs {_EXPECTED[expected]}.", "missing")
+    if kind != expected:
+        got = type(value).__name__
+        return None, (f"Expected {_EXPECTED[expected]}, got {got}.", f"not_a_{expected}")
+    if kind == "number" and not math.isfinite(value):
+        return None, ("Infinite values are not accepted.", "not_finite")
+    if kind == "string" and len(value) > MAX_STRING_CHARS:
+        return None, (f"Strings are at most {MAX_STRING_CHARS} characters.", "too_long")
+    return value, None
+
+
+def _typed_row(
+    cells: list[tuple[str, Any]], columns: list[dict[str, Any]], path: list[str], out: np.ndarray
+) -> list[FieldError]:
+    problems = []
+    for j, ((label, value), column) in enumerate(zip(cells, columns, strict=True)):
+        cell, found = _typed_cell(value, column)
+        if found is not None:
+            problems.append(_problem([*path, label], *found))
+        else:
+            out[j] = cell
+    return problems
+
+
+def rows_to_table(rows: Any, *, columns: list[dict[str, Any]], max_rows: int) -> np.ndarray:
+    """An object matrix from rows whose cells match the columns' types, or ``InvalidInput``
+    naming the row and column of each bad value (the first ten)."""
+    if not isinstance(rows, list):
+        raise InvalidInput([_problem(["inputs"], "Expected a list of rows.", "not_a_list")])
+    _check_count(len(rows), max_rows)
+    table = np.empty((len(rows), len(columns)), dtype=object)
+    problems: list[FieldError] = []
+    for i, row in enumerate(rows):
+        if len(problems) >= MAX_PROBLEMS:
+            break
+        path = ["inputs", str(i)]
+        if not isinstance(row, list):
+            problems.append(_problem(path, "Expected a list of values.", "not_a_row"))
+        elif len(row) != len(columns):
+            message = f"Expected {len(columns)} features, got {len(row)}."
+            problems.append(_problem(path, message, "wrong_feature_count"))
+        else:
+            cells = [(str(j), value) for j, value in enumerate(row)]
+            problems += _typed_row(cells, columns, path, table[i])
+    if problems:
+        raise InvalidInput(problems[:MAX_PROBLEMS])
+    return table
+
+
+def records_to_table(records: Any, *, columns: list[dict[str, Any]], max_rows: int) -> np.ndarray:
+    """An object matrix from records keyed by column name, in the model's column order."""
+    if not isinstance(records, list):
+        raise InvalidInput([_problem(["inputs"], "Expected a list of records.", "not_a_list")])
+    names = [c["name"] for c in columns]
+    if None in names:
+        message = "This model was not fit on named features; send `rows` instead."
+        raise InvalidInput([_problem(["inputs"], message, "no_feature_names")])
+    _check_count(len(records), max_rows)
+    known = set(names)
+    table = np.empty((len(records), len(columns)), dtype=object)
+    problems: list[FieldError] = []
+    for i, record in enumerate(records):
+        if len(problems) >= MAX_PROBLEMS:
+            break
+        path = ["inputs", str(i)]
+        if not isinstance(record, dict):
+            problems.append(_problem(path, "Expected an object.", "not_a_record"))
+            continue
+        for key in sorted(set(record) - known)[:3]:
+            problems.append(_problem([*path, str(key)[:64]], "Unknown feature.", "unknown_feature"))
+        cells = [(name, record.get(name)) for name in names]
+        problems += _typed_row(cells, columns, path, table[i])
+    if problems:
+        raise InvalidInput(problems[:MAX_PROBLEMS])
+    return table

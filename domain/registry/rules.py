@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from enum import IntEnum
+from typing import Any
 
 from domain.errors import Conflict, FieldError
 from storage import tables
@@ -92,7 +93,7 @@ def check_upload_fields(
     description: str,
     tags: list[str],
     metrics: dict[str, float],
-    input_example: list[list[float]] | None,
+    input_example: list[Any] | None,
     idempotency_key: str | None,
 ) -> list[FieldError]:
     errors = check_model_fields(name=None, description=description, tags=tags)
@@ -116,7 +117,10 @@ def check_upload_fields(
                     "out_of_range",
                 )
             )
-        elif len({len(row) for row in input_example}) != 1 or not input_example[0]:
+        # Records (objects) are checked by intake, against the model's feature names.
+        elif not all(isinstance(row, dict) for row in input_example) and (
+            len({len(row) for row in input_example}) != 1 or not input_example[0]
+        ):
             errors.append(
                 FieldError(
                     ("input", "inputExample"),

@@ -40,6 +40,7 @@ from domain.registry.intake._loader import (
     task_of,
     to_json,
 )
+from domain.registry.intake.columns import example_table, model_input, numeric_columns
 from domain.registry.intake.sandbox import SERVING_FILE
 
 MAX_REQUEST = 64 << 20
@@ -94,6 +95,8 @@ def _on_cpu_limit(_signum: int, _frame: Any) -> None:
 def _example_matrix(example: Any, n_features: int | None) -> np.ndarray | None:
     """The example rows as a float matrix, or one row of zeros when only the width is known."""
     if example is not None:
+        if any(isinstance(row, dict) for row in example):
+            raise ModelRejected("invalid_example", "ONNX models take rows, not records.")
         matrix = np.asarray(example, dtype=np.float64)
         if matrix.ndim != 2 or matrix.shape[0] == 0:
             raise ModelRejected("invalid_example", "The input example must be a list of rows.")
@@ -106,14 +109,25 @@ def _example_matrix(example: Any, n_features: int | None) -> np.ndarray | None:
     return None if n_features is None else np.zeros((1, n_features))
 
 
-def _with_names(matrix: np.ndarray, names: list[str] | None) -> Any:
-    if not names:
-        return matrix
-    try:
-        import pandas
-    except ImportError:
-        return matrix
-    return pandas.DataFrame(matrix, columns=names)
+def _example_input(
+    example: Any, n_features: int | None, names: list[str] | None, nullable: bool
+) -> tuple[Any, list[dict[str, Any]], int] | None:
+    """What the model is run with (as serving will build it), its columns, and its row count.
+
+    Without an example, one row of zeros when the width is known (every column a number).
+    """
+    if example is None:
+        if n_features is None:
+            return None
+        table = np.zeros((1, n_features))
+        columns = numeric_columns(n_features, names, nullable)
+    else:
+        if not isinstance(example, list) or not example:
+            raise ModelRejected("invalid_example", "The input example must be a list of rows.")
+        table, columns = example_table(
+            example, names=names, n_features=n_features, nullable=nullable
+        )
+    return model_input(table, columns, names), columns, len(table)
 
 
 def _run(method: Any, X: Any, what: str) -> np.ndarray:
@@ -225,14 +239,15 @@ def _inspect_estimator(loaded: Loaded, example: Any, *, resave: bool, limit: int
     names = [str(name) for name in raw_names] if raw_names is not None else None
     has_proba = hasattr(obj, "predict_proba")
     warnings = list(loaded.warnings)
-    matrix = _example_matrix(example, n_features)
-    if matrix is None:
+    nullable = allows_missing(obj, framework)
+    prepared = _example_input(example, n_features, names, nullable)
+    if prepared is None:
         raise _cannot_run_once(kind)
-    X = _with_names(matrix, names)
-    outputs = {"predict": _checked_output(_run(obj.predict, X, "predict"), len(matrix))}
+    X, columns, n_rows = prepared
+    outputs = {"predict": _checked_output(_run(obj.predict, X, "predict"), n_rows)}
     if has_proba:
         proba = _run(obj.predict_proba, X, "predict_proba")
-        if _is_probability_matrix(proba, len(matrix)):
+        if _is_probability_matrix(proba, n_rows):
             outputs["predict_proba"] = proba
         else:
             has_proba = False
@@ -251,8 +266,9 @@ def _inspect_estimator(loaded: Loaded, example: Any, *, resave: bool, limit: int
         "has_predict_proba": has_proba,
         "output_shape": [None, *prediction.shape[1:]],
         "task": task_of(obj),
-        "input_dtype": "float64",
-        "allows_missing": allows_missing(obj, framework),
+        "input_dtype": "float64" if all(c["type"] == "number" for c in columns) else "object",
+        "allows_missing": nullable,
+        "columns": columns,
     }
     versions = loaded.saved_with
     return {

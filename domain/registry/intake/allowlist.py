@@ -161,6 +161,9 @@ ALLOWED_EXACT: frozenset[tuple[str, str]] = frozenset(
         ("numpy", "dtype"),
         ("numpy", "matrix"),
         ("joblib.numpy_pickle", "NumpyArrayWrapper"),
+        # A class despite its name: a column pattern and dtype filters, matched against the
+        # DataFrame's own column names (ColumnTransformer's by-dtype selection).
+        ("sklearn.compose._column_transformer", "make_column_selector"),
         ("numpy.random._pickle", "__randomstate_ctor"),
         ("numpy.random._pickle", "__generator_ctor"),
         ("numpy.random._pickle", "__bit_generator_ctor"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from domain.registry.intake.columns import check_columns
+
 JsonScalar = str | int | float | bool
 
 TASKS = ("classification", "regression", "unknown")
@@ -82,6 +84,8 @@ class Signature:
     task: str
     input_dtype: str | None
     allows_missing: bool
+    # Per column: name, type (number, string, boolean) and nullable; None for ONNX models.
+    columns: list[dict[str, Any]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -104,6 +108,7 @@ class Signature:
             task=task,
             input_dtype=input_dtype,
             allows_missing=bool(data.get("allows_missing", False)),
+            columns=check_columns(data.get("columns")),
         )
 
 

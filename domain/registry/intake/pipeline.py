@@ -10,6 +10,7 @@ from typing import Any
 
 from domain.errors import ModelRejected
 from domain.registry.intake._stream import open_stream
+from domain.registry.intake.columns import check_example_records
 from domain.registry.intake.models import IntakeResult, Signature
 from domain.registry.intake.onnx_check import check_onnx, parse_onnx
 from domain.registry.intake.pickle_scan import WRAPPER, scan_pickle
@@ -32,10 +33,14 @@ def _invalid_example(message: str) -> ModelRejected:
     return ModelRejected("invalid_example", message)
 
 
-def check_example(example: list[list[float]] | None) -> list[list[float]] | None:
-    """A rectangular, finite, bounded list of numeric rows (or None)."""
+def check_example(example: list[Any] | None) -> list[Any] | None:
+    """A rectangular, finite, bounded list of numeric rows, records (objects), or None."""
     if example is None:
         return None
+    if isinstance(example, list) and example and all(isinstance(r, dict) for r in example):
+        return check_example_records(
+            example, max_rows=MAX_EXAMPLE_ROWS, max_columns=MAX_EXAMPLE_COLUMNS
+        )
     if not isinstance(example, list) or not 1 <= len(example) <= MAX_EXAMPLE_ROWS:
         raise _invalid_example(f"The input example must have 1 to {MAX_EXAMPLE_ROWS} rows.")
     width = len(example[0]) if isinstance(example[0], list) else -1
@@ -127,7 +132,7 @@ def _result(static: StaticReport, outcome: WorkerOutcome, path: Path) -> IntakeR
 async def inspect_artifact(
     *,
     path: Path,
-    input_example: list[list[float]] | None = None,
+    input_example: list[Any] | None = None,
     timeout_s: float = 30.0,
     memory_limit_mb: int = 2048,
     max_decompressed_bytes: int = 1 << 30,
