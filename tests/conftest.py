@@ -42,6 +42,12 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"modelserve backend: {where}"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "fault: starts, kills or pauses real server, Redis or PostgreSQL processes"
+    )
+
+
 def _with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{name}"))

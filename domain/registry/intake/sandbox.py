@@ -4,9 +4,10 @@ The API process never unpickles anything: it starts ``python -I -B`` on
 ``domain.registry.intake._worker`` with an empty environment (thread counts pinned to 1), a
 fresh 0700 temp dir as cwd, the artifact passed as an inherited read-only file descriptor, and
 its own session/process group. The worker confines itself (see ``_harden``) before reading the
-artifact. This side enforces the wall-clock timeout (killing the worker's PID namespace, then the
-whole process group), reaps everything it started, caps what it reads back, and treats every
-field of the worker's answer as untrusted data.
+artifact, and dies with the API process (see ``_lifeline``). This side enforces the wall-clock
+timeout (killing the worker's PID namespace, then the whole process group), reaps everything it
+started, caps what it reads back, and treats every field of the worker's answer as untrusted
+data.
 """
 
 from __future__ import annotations
@@ -26,15 +27,18 @@ from pathlib import Path
 from typing import Any
 
 from domain.errors import ModelRejected
+from domain.registry.intake import _lifeline, claims
 from domain.registry.intake.models import REASONS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 MAX_STDOUT = 4 << 20
 KILL_GRACE_S = 2.0
 SERVING_FILE = "serving.skops"
+WORKDIR_PREFIX = "modelserve-intake-"
 _SECRET_NAMES = (".env", ".env.local", ".env.production", ".netrc", ".pgpass")
+# PR_SET_PDEATHSIG (1) with SIGKILL (9) first of all, not after the imports (see ``_lifeline``).
 _BOOT = (
-    "import sys; sys.path.insert(0, {root!r}); "
+    "import ctypes, sys; ctypes.CDLL(None).prctl(1, 9, 0, 0, 0); sys.path.insert(0, {root!r}); "
     "from domain.registry.intake._worker import main; main()"
 )
 _MEMORY_HINTS = ("MemoryError", "bad_alloc", "Cannot allocate memory", "out of memory")
@@ -179,7 +183,8 @@ async def run_worker(
     request: dict[str, Any], *, artifact: Path | None, limits: SandboxLimits
 ) -> WorkerOutcome:
     """Run one worker; return its answer or raise the ModelRejected it (or its death) implies."""
-    workdir = Path(tempfile.mkdtemp(prefix="modelserve-intake-"))
+    # Claimed, so that a start-up sweep can remove it if this process dies meanwhile.
+    workdir, claim = claims.claim(Path(tempfile.gettempdir()), WORKDIR_PREFIX, directory=True)
     fd = os.open(artifact, os.O_RDONLY | os.O_CLOEXEC) if artifact is not None else None
     stderr_path = workdir / "stderr.log"
     try:
@@ -199,6 +204,7 @@ async def run_worker(
                 "-B",
                 "-c",
                 _BOOT.format(root=str(PROJECT_ROOT)),
+                _lifeline.marker(os.getpid()),
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=stderr,
@@ -232,3 +238,4 @@ async def run_worker(
         if fd is not None:
             os.close(fd)
         shutil.rmtree(workdir, ignore_errors=True)
+        claims.release(claim)
