@@ -114,6 +114,14 @@ def family(name: str) -> tuple[Any, Any, list[Any] | None]:
         holes.loc[::5, "age"] = np.nan
         model = HistGradientBoostingClassifier(max_iter=10).fit(holes, yf)
         return model, holes, None
+    if name == "hgb_categorical":
+        # Native categorical support: the category column is split on, not one-hot encoded.
+        categories = frame[["age", "city"]].astype({"city": "category"})
+        holes = categories.copy()
+        holes.loc[::7, "age"] = np.nan
+        model = HistGradientBoostingClassifier(max_iter=10, categorical_features="from_dtype")
+        example = frame[["age", "city"]].head(3).to_dict("records")
+        return model.fit(holes, yf), holes, example
     if name == "regressor":
         return Ridge().fit(X, X @ np.arange(4.0)), X, None
     if name == "multi_output":
@@ -178,6 +186,8 @@ CASES = [
     ("encoders", "joblib"),
     ("encoders", "pickle"),
     ("hgb_nan", "skops"),
+    ("hgb_categorical", "skops"),
+    ("hgb_categorical", "joblib"),
     ("regressor", "joblib-lz4"),
     ("multi_output", "skops"),
 ]
@@ -283,20 +293,6 @@ async def test_rejections_are_logged_with_their_reason(gql, signup, upload, capl
     logged = [r for r in caplog.records if r.name == "modelserve.registry" and "rejected" in r.msg]
     assert logged and logged[0].reason == result["reason"] == "predict_failed"
     assert logged[0].levelno >= logging.INFO
-
-
-async def test_hist_gradient_boosting_native_categories_are_refused_by_name(gql, signup, upload):
-    # Its preprocessing holds functools.partial(check_array, ...), which the allow-list refuses
-    token = (await signup("ada@example.com"))["accessToken"]
-    frame, y = _frame()
-    model = HistGradientBoostingClassifier(max_iter=5, categorical_features="from_dtype")
-    model.fit(frame[["age", "city"]].astype({"city": "category"}), y)
-
-    body = await _publish(gql, upload, token, "m", serialise(model, "skops"))
-
-    result = body["data"]["uploadModelVersion"]
-    assert result["reason"] == "untrusted_type"
-    assert "functools.partial" in result["message"]
 
 
 async def test_lz4_joblib_without_lz4_is_refused_naming_it(gql, signup, upload, monkeypatch):

@@ -131,6 +131,12 @@ NUMPY_UFUNCS: frozenset[str] = frozenset(
     ]
 )
 
+# Functions a model may hold and call later, beside numpy's ufuncs: HistGradientBoosting with
+# native categorical features keeps ``partial(check_array, ...)`` in a FunctionTransformer.
+SAFE_FUNCTIONS: frozenset[tuple[str, str]] = frozenset(
+    {("sklearn.utils.validation", "check_array")}
+)
+
 ALLOWED_EXACT: frozenset[tuple[str, str]] = frozenset(
     {
         ("builtins", name)
@@ -164,6 +170,8 @@ ALLOWED_EXACT: frozenset[tuple[str, str]] = frozenset(
         # A class despite its name: a column pattern and dtype filters, matched against the
         # DataFrame's own column names (ColumnTransformer's by-dtype selection).
         ("sklearn.compose._column_transformer", "make_column_selector"),
+        # Only ever wrapping an allowed callable (every callable a pickle can name is one).
+        ("functools", "partial"),
         ("numpy.random._pickle", "__randomstate_ctor"),
         ("numpy.random._pickle", "__generator_ctor"),
         ("numpy.random._pickle", "__bit_generator_ctor"),
@@ -182,6 +190,7 @@ ALLOWED_EXACT: frozenset[tuple[str, str]] = frozenset(
     | {(module, "_frombuffer") for module in ("numpy.core.numeric", "numpy._core.numeric")}
     | {("numpy", name) for name in _NUMPY_SCALARS}
     | {("numpy", name) for name in NUMPY_UFUNCS}
+    | SAFE_FUNCTIONS
     | {
         (f"numpy.random._{name.lower()}", name)
         for name in ("MT19937", "PCG64", "PCG64DXSM", "Philox", "SFC64")

@@ -15,6 +15,7 @@ from domain.errors import ModelRejected
 from domain.registry.intake.allowlist import (
     ALLOWED_EXACT,
     NUMPY_UFUNCS,
+    SAFE_FUNCTIONS,
     denial_reason,
     disallowed_type_names,
     require_framework,
@@ -122,8 +123,17 @@ def check_nodes(schema: dict[str, Any]) -> None:
             raise ModelRejected("corrupt", f"A skops {loader} names no module and class.")
         where = f"{module}.{name}"
         if loader == "FunctionNode":
-            if module != "numpy" or name not in NUMPY_UFUNCS or not _is_numpy_ufunc(name):
-                raise _untrusted(f"the function {where} (only numpy ufuncs may be referenced)")
+            if not _safe_function(module, name):
+                raise _untrusted(f"the function {where} (only numpy ufuncs and check_array)")
+            continue
+        if loader == "PartialNode":
+            # A partial is as safe as what it wraps: only a listed function (checked above,
+            # as its own node), never a class or another partial.
+            func = (node.get("content") or {}).get("func")
+            if where != "functools.partial" or not (
+                isinstance(func, dict) and func.get("__loader__") == "FunctionNode"
+            ):
+                raise _untrusted(f"a partial of something other than a listed function ({where})")
             continue
         if loader in _CALLING_LOADERS:
             if not _REDUCE_CONSTRUCTORS.fullmatch(where):
@@ -170,10 +180,16 @@ def _check_class(module: str, name: str) -> None:
         raise _untrusted(f"{module}.{name}, which is {real[0]}.{real[1]}")
 
 
-def _is_numpy_ufunc(name: str) -> bool:
-    import numpy
+def _safe_function(module: str, name: str) -> bool:
+    """A numpy ufunc, or a listed function that really is the one listed."""
+    if module == "numpy" and name in NUMPY_UFUNCS:
+        import numpy
 
-    return isinstance(getattr(numpy, name, None), numpy.ufunc)
+        return isinstance(getattr(numpy, name, None), numpy.ufunc)
+    if (module, name) not in SAFE_FUNCTIONS:
+        return False
+    obj = getattr(importlib.import_module(module), name, None)
+    return (getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)) == (module, name)
 
 
 def trusted_types(data: bytes) -> list[str]:

@@ -8,6 +8,7 @@ node, and every such file is refused before skops builds anything.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import io
 import json
@@ -21,6 +22,7 @@ import skops.io
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils.validation import check_array
 
 from domain.errors import ModelRejected
 from domain.registry.intake.allowlist import denial_reason
@@ -136,3 +138,15 @@ def test_a_numpy_ufunc_pipeline_loads():
 
     rows = np.ones((2, 3))
     assert np.array_equal(loaded.predict(rows), model.predict(rows))
+
+
+def test_a_partial_loads_only_around_a_listed_function():
+    wrapped = FunctionTransformer(functools.partial(check_array, dtype=[np.float64])).fit([[1.0]])
+    around_a_class = FunctionTransformer(functools.partial(LogisticRegression, C=2.0))
+
+    load_skops(skops.io.dumps(wrapped), max_decompressed_bytes=1 << 26)
+    with pytest.raises(ModelRejected) as refused:
+        trusted_types(skops.io.dumps(around_a_class))
+
+    assert refused.value.reason == "untrusted_type"
+    assert "partial" in refused.value.message
