@@ -107,6 +107,12 @@ class Settings(BaseSettings):
     batch_max_wait_ms: float = Field(default=2.0, ge=0, le=1000)
     model_cache_max_bytes: int = Field(default=1 << 30, ge=1 << 20)
     model_cache_max_models: int = Field(default=32, ge=1, le=10_000)
+    redis_deadline_s: float = Field(
+        default=0.5, gt=0, le=30, description="What all Redis calls of one request may take."
+    )
+    redis_retry_s: float = Field(
+        default=2.0, gt=0, le=300, description="How long Redis is skipped after it failed."
+    )
     redis_artifact_max_bytes: int = Field(default=64 << 20, ge=0)
     redis_artifact_ttl_s: int = Field(default=24 * 3600, ge=60)
     warm_up_production: bool = Field(default=False, description="Load production aliases at start.")

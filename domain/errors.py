@@ -15,6 +15,7 @@ Every expected failure is a ``DomainError`` with a stable ``code``; the GraphQL 
     ├── PayloadTooLarge           PAYLOAD_TOO_LARGE
     ├── ModelRejected             MODEL_REJECTED  an upload failed intake (carries reason)
     ├── StorageFull               STORAGE_FULL
+    ├── StorageReadOnly           STORAGE_READ_ONLY   the artifact store refuses writes
     ├── Unavailable               UNAVAILABLE     a backing service is down
     ├── PredictionTimeout         PREDICTION_TIMEOUT  the model did not answer in time
     └── PredictionFailed          PREDICTION_FAILED   the model raised
@@ -37,6 +38,7 @@ class ErrorCode(StrEnum):
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     MODEL_REJECTED = "MODEL_REJECTED"
     STORAGE_FULL = "STORAGE_FULL"
+    STORAGE_READ_ONLY = "STORAGE_READ_ONLY"
     UNAVAILABLE = "UNAVAILABLE"
     PREDICTION_TIMEOUT = "PREDICTION_TIMEOUT"
     PREDICTION_FAILED = "PREDICTION_FAILED"
@@ -140,6 +142,13 @@ class StorageFull(DomainError):
     code = ErrorCode.STORAGE_FULL
 
     def __init__(self, message: str = "The artifact store is out of space.") -> None:
+        super().__init__(message)
+
+
+class StorageReadOnly(DomainError):
+    code = ErrorCode.STORAGE_READ_ONLY
+
+    def __init__(self, message: str = "The artifact store is read-only.") -> None:
         super().__init__(message)
 
 

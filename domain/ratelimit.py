@@ -18,6 +18,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
 from domain.errors import RateLimited
+from storage.redis_guard import RedisCircuit
 
 log = logging.getLogger("modelserve.ratelimit")
 
@@ -34,10 +35,12 @@ class Rate:
 
 
 class RateLimiter:
-    def __init__(self, redis_url: str | None = None) -> None:
+    def __init__(self, redis_url: str | None = None, circuit: RedisCircuit | None = None) -> None:
         self._memory = MovingWindowRateLimiter(MemoryStorage())
         self._shared: MovingWindowRateLimiter | None = None
         self.degraded = False
+        # One limit check makes several Redis calls: the circuit bounds them to one timeout.
+        self._circuit = circuit or RedisCircuit(timeout_s=1.0, retry_s=1.0)
         if redis_url:
             storage: Storage = storage_from_string(
                 "async+" + redis_url, implementation="redispy", socket_timeout=1.0
@@ -47,7 +50,8 @@ class RateLimiter:
     async def _call(self, method: str, *args, **kwargs):  # type: ignore[no-untyped-def]
         if self._shared is not None:
             try:
-                result = await getattr(self._shared, method)(*args, **kwargs)
+                shared = self._shared
+                result = await self._circuit.call(lambda: getattr(shared, method)(*args, **kwargs))
                 if self.degraded:
                     log.info("rate limiter storage recovered")
                 self.degraded = False

@@ -24,6 +24,7 @@ from domain.registry.service import IntakeLimits, Registry
 from settings import Settings
 from storage.artifacts import ArtifactStore, artifact_store_from_url
 from storage.pubsub import PubSub, pubsub_from_url
+from storage.redis_guard import GuardedRedis, RedisCircuit
 
 log = logging.getLogger("modelserve")
 
@@ -41,6 +42,7 @@ class Services:
     registry: Registry
     inference: Inference
     redis: Any | None
+    redis_circuit: RedisCircuit
     _maintenance: asyncio.Task[None] | None = None
     _warm_up: asyncio.Task[int] | None = None
     _revocations: asyncio.Task[None] | None = None
@@ -54,14 +56,18 @@ class Services:
         on_batch: Callable[[int, int], None] | None = None,
     ) -> Services:
         """Everything wired from ``settings``; the hooks observe predictions and micro-batches."""
-        pubsub = pubsub_from_url(settings.redis_url)
-        limiter = RateLimiter(settings.redis_url)
+        circuit = RedisCircuit(timeout_s=settings.redis_deadline_s, retry_s=settings.redis_retry_s)
+        pubsub = pubsub_from_url(settings.redis_url, circuit=circuit)
+        limiter = RateLimiter(settings.redis_url, circuit=circuit)
         redis = None
         if settings.redis_url:
             import redis.asyncio as redis_asyncio
 
-            redis = redis_asyncio.Redis.from_url(
-                settings.redis_url, socket_connect_timeout=1.0, socket_timeout=1.0
+            redis = GuardedRedis(
+                redis_asyncio.Redis.from_url(
+                    settings.redis_url, socket_connect_timeout=1.0, socket_timeout=1.0
+                ),
+                circuit,
             )
         hashing = PasswordHashing(
             time_cost=settings.argon2_time_cost,
@@ -159,7 +165,9 @@ class Services:
             on_batch=on_batch,
         )
         registry.listeners.append(inference.forget_model)
-        return cls(settings, pubsub, limiter, hashing, accounts, store, registry, inference, redis)
+        return cls(
+            settings, pubsub, limiter, hashing, accounts, store, registry, inference, redis, circuit
+        )
 
     def start(self) -> None:
         """Start background work; call inside the running event loop, after the database."""
@@ -174,8 +182,12 @@ class Services:
             self._maintenance = asyncio.create_task(self._maintain(), name="maintenance")
 
     async def _maintain(self) -> None:
-        """Purge deleted models' artifacts and old prediction logs, periodically."""
+        """Sweep crash leftovers at start, then purge deleted models and old logs periodically."""
         while True:
+            try:
+                await self.registry.sweep_leftovers(grace_s=self.settings.orphan_grace_s)
+            except Exception:
+                log.warning("sweeping upload leftovers failed; will retry", exc_info=True)
             await asyncio.sleep(self.settings.purge_interval_s)
             try:
                 await self.registry.purge_deleted()

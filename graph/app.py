@@ -30,6 +30,7 @@ from graph.http import (
     PREFLIGHT_HEADERS,
     REQUEST_ID_HEADER,
     GraphQLGuardMiddleware,
+    RedisDeadlineMiddleware,
     RequestIdMiddleware,
     scope_request_id,
 )
@@ -130,8 +131,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     async def readyz(request: Request) -> Response:
         health = await readiness(services)
-        ready = health.status is not HealthStatus.UNAVAILABLE
-        return JSONResponse(health.to_json(), status_code=200 if ready else 503)
+        body = health.to_json()
+        if health.status is not HealthStatus.UNAVAILABLE:
+            return JSONResponse(body)
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -167,6 +170,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     middleware = [
         Middleware(RequestIdMiddleware),
+        Middleware(RedisDeadlineMiddleware, seconds=settings.redis_deadline_s),
         Middleware(
             GraphQLGuardMiddleware,
             path="/graphql",

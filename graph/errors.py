@@ -22,6 +22,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from domain.errors import DomainError, ErrorCode, FieldError, RateLimited, Unavailable
+from storage.faults import database_outage
 
 if TYPE_CHECKING:
     from graph.context import Context
@@ -96,6 +97,10 @@ def format_error(error: GraphQLError, request_id: str) -> GraphQLError:
     original = error.original_error
     while isinstance(original, GraphQLError) and original.original_error is not None:
         original = original.original_error
+    if isinstance(original, Exception) and database_outage(original):
+        # Not a bug: the client should retry once the database is back (503, Retry-After).
+        log.warning("database unavailable: %r", original, extra={"request_id": request_id})
+        original = Unavailable("The database")
     if isinstance(original, DomainError):
         extensions: dict[str, Any] = {"code": original.code.value}
         if isinstance(original, RateLimited | Unavailable):

@@ -10,6 +10,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graph.logs import request_id_var
+from storage.redis_guard import request_deadline
 
 REQUEST_ID_HEADER = "x-request-id"
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -92,6 +93,21 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             request_id_var.reset(token)
+
+
+class RedisDeadlineMiddleware:
+    """Give the Redis calls of each HTTP request one shared deadline (``storage.redis_guard``)."""
+
+    def __init__(self, app: ASGIApp, *, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # a websocket lives for hours; its calls are bounded singly
+            await self.app(scope, receive, send)
+            return
+        with request_deadline(self.seconds):
+            await self.app(scope, receive, send)
 
 
 class GraphQLGuardMiddleware:

@@ -4,11 +4,12 @@
 outcome, error codes, request id; never variables or headers), counts it in the metrics, and
 returns the request id in the response's ``extensions``.
 
-``readiness`` is what ``/readyz`` and the admin ``health`` query report. Only the database
-and Redis (when configured) are required: when one fails the server is ``unavailable`` (503).
-A part that works less well makes it ``degraded`` but still ready (200): the model cache over
-its byte budget, or the prediction log writer failing to write (its records wait in a bounded
-buffer, and taking this replica out of rotation would not bring the database back).
+``readiness`` is what ``/readyz`` and the admin ``health`` query report. Only the database is
+required: when it fails the server is ``unavailable`` (503). A part that works less well makes
+it ``degraded`` but still ready (200): Redis down (limits fall back to process memory, caches
+and events to this replica, see ``storage.redis_guard``), the model cache over its byte budget,
+or the prediction log writer failing to write (its records wait in a bounded buffer, and taking
+this replica out of rotation would not bring the database back).
 """
 
 from __future__ import annotations
@@ -280,7 +281,7 @@ async def readiness(services: Services) -> Health:
         depth=writer.depth,
         dropped=writer.stats.dropped,
     )
-    if not all(check.ok for check in checks):
+    if not all(check.ok for check in checks if check.name == "database"):
         status = HealthStatus.UNAVAILABLE
     elif any(part.status is not HealthStatus.OK for part in (model_cache, pubsub, prediction_log)):
         status = HealthStatus.DEGRADED

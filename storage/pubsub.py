@@ -18,6 +18,8 @@ from typing import Any, Protocol
 
 import orjson
 
+from storage.redis_guard import RedisCircuit
+
 log = logging.getLogger("modelserve.pubsub")
 
 _CLOSED = object()
@@ -155,8 +157,18 @@ class InProcessPubSub:
 class RedisPubSub:
     """Redis pub/sub shared by replicas; one listener task per process fans out locally."""
 
-    def __init__(self, url: str, *, max_queue: int = 256, prefix: str = "modelserve:") -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        max_queue: int = 256,
+        prefix: str = "modelserve:",
+        circuit: RedisCircuit | None = None,
+    ) -> None:
         import redis.asyncio as redis
+
+        # Publishing and pinging go through the process's circuit; the listener's reads block.
+        self._circuit = circuit or RedisCircuit(timeout_s=PUBLISH_TIMEOUT_S, retry_s=1.0)
 
         self._redis = redis.Redis.from_url(
             url, socket_connect_timeout=2, socket_timeout=None, health_check_interval=15
@@ -181,9 +193,9 @@ class RedisPubSub:
             return
         # The shared client has no read timeout (pub/sub reads block); a publisher must not
         # hang on a Redis that stopped answering.
-        receivers = await asyncio.wait_for(
-            self._redis.publish(self._prefix + channel, orjson.dumps(message, default=str)),
-            PUBLISH_TIMEOUT_S,
+        data = orjson.dumps(message, default=str)
+        receivers = await self._circuit.call(
+            lambda: self._redis.publish(self._prefix + channel, data)
         )
         if receivers or not channel.startswith(QUIET_PREFIXES):
             self._quiet.pop(channel, None)
@@ -243,7 +255,7 @@ class RedisPubSub:
                 self._pubsub = None
 
     async def ping(self) -> None:
-        await self._redis.ping()
+        await self._circuit.call(self._redis.ping)
 
     async def close(self) -> None:
         self._fanout.fail_all(PubSubUnavailable("server shutting down"))
@@ -257,7 +269,9 @@ class RedisPubSub:
         await self._redis.aclose()
 
 
-def pubsub_from_url(redis_url: str | None, *, max_queue: int = 256) -> PubSub:
+def pubsub_from_url(
+    redis_url: str | None, *, max_queue: int = 256, circuit: RedisCircuit | None = None
+) -> PubSub:
     if redis_url:
-        return RedisPubSub(redis_url, max_queue=max_queue)
+        return RedisPubSub(redis_url, max_queue=max_queue, circuit=circuit)
     return InProcessPubSub(max_queue=max_queue)

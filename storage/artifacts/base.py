@@ -31,6 +31,10 @@ class ArtifactStoreFull(ArtifactError):
     """The backend is out of space or quota (ENOSPC, EDQUOT, S3 quota errors)."""
 
 
+class ArtifactStoreReadOnly(ArtifactError):
+    """The backend refuses writes (EROFS, or no permission to write)."""
+
+
 class ArtifactNotFound(ArtifactError):
     """No artifact is stored under the key."""
 
@@ -78,8 +82,8 @@ class ArtifactStore(Protocol):
         """Remove the artifact; deleting a missing key is not an error."""
         ...
 
-    async def list_keys(self) -> list[str]:
-        """Every stored artifact's key, sorted."""
+    async def list_keys(self, *, older_than_s: float | None = None) -> list[str]:
+        """Every stored artifact's key, sorted; only those written over ``older_than_s`` ago."""
         ...
 
     async def ping(self) -> None:

@@ -19,6 +19,7 @@ import aiofiles.os
 from .base import (
     ArtifactNotFound,
     ArtifactStoreFull,
+    ArtifactStoreReadOnly,
     ArtifactStoreUnavailable,
     ArtifactTooLarge,
     StoredArtifact,
@@ -30,6 +31,7 @@ from .base import (
 )
 
 _FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+_READ_ONLY_ERRNOS = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
 TEMP_DIR_NAME = ".tmp"
 
 
@@ -102,14 +104,25 @@ class LocalArtifactStore:
         with contextlib.suppress(FileNotFoundError):
             await aiofiles.os.remove(path)
 
-    async def list_keys(self) -> list[str]:
+    async def list_keys(self, *, older_than_s: float | None = None) -> list[str]:
         """Every stored artifact's key (temp files excluded), for audits and cleanup."""
         folder = self.root / "sha256"
+        cutoff = None if older_than_s is None else time.time() - older_than_s
+
+        def old_enough(entry: os.DirEntry[str]) -> bool:
+            try:
+                return cutoff is None or entry.stat(follow_symlinks=False).st_mtime < cutoff
+            except FileNotFoundError:
+                return False
 
         def scan() -> list[str]:
             if not folder.is_dir():
                 return []
-            return sorted(f"sha256/{p.name}" for p in folder.iterdir() if p.is_file())
+            return sorted(
+                f"sha256/{entry.name}"
+                for entry in os.scandir(folder)
+                if entry.is_file(follow_symlinks=False) and old_enough(entry)
+            )
 
         return await asyncio.to_thread(scan)
 
@@ -196,12 +209,14 @@ class LocalArtifactStore:
 
 @contextlib.contextmanager
 def _full_errors() -> Iterator[None]:
-    """Translate out-of-space / out-of-quota OSErrors into ArtifactStoreFull."""
+    """Translate out-of-space / out-of-quota and read-only OSErrors into store errors."""
     try:
         yield
     except OSError as exc:
         if exc.errno in _FULL_ERRNOS:
             raise ArtifactStoreFull(f"artifact store is full: {exc.strerror}") from exc
+        if exc.errno in _READ_ONLY_ERRNOS:
+            raise ArtifactStoreReadOnly(f"artifact store refuses writes: {exc.strerror}") from exc
         raise
 
 
@@ -218,8 +233,9 @@ def _publish(tmp: Path, final: Path) -> None:
 
 def _discard(tmp: Path) -> None:
     # Synchronous on purpose: it must complete even while the task is being cancelled, and an
-    # unlink is a single metadata operation.
-    with contextlib.suppress(FileNotFoundError):
+    # unlink is a single metadata operation. On a read-only store there is nothing to remove,
+    # and the unlink's own EROFS must not hide the error being handled.
+    with contextlib.suppress(OSError):
         tmp.unlink()
 
 

@@ -199,8 +199,11 @@ class S3ArtifactStore:
         with translated():
             await client.delete_object(Bucket=self.bucket, Key=obj)
 
-    async def list_keys(self) -> list[str]:
+    async def list_keys(self, *, older_than_s: float | None = None) -> list[str]:
         """Every stored artifact's key (temp objects excluded), for audits and cleanup."""
+        cutoff = None
+        if older_than_s is not None:
+            cutoff = datetime.now(UTC) - timedelta(seconds=older_than_s)
         client = await self._client()
         keys: list[str] = []
         with translated():
@@ -208,7 +211,11 @@ class S3ArtifactStore:
                 Bucket=self.bucket, Prefix=f"{self._root}sha256/"
             )
             async for page in pages:
-                keys.extend(obj["Key"][len(self._root) :] for obj in page.get("Contents", []))
+                keys.extend(
+                    obj["Key"][len(self._root) :]
+                    for obj in page.get("Contents", [])
+                    if cutoff is None or obj["LastModified"] < cutoff
+                )
         return sorted(keys)
 
     async def ping(self) -> None:
