@@ -39,6 +39,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from domain.inference.service import Target
+from domain.predictions.log import DROP_REASONS
 from domain.runtime import Services
 from settings import Settings
 
@@ -98,14 +99,19 @@ LOG_QUEUE_DEPTH = Gauge(
 )
 LOG_TOTALS = {
     "written": Counter("modelserve_prediction_log_written", "Prediction log records written."),
-    "dropped": Counter(
-        "modelserve_prediction_log_dropped",
-        "Prediction log records dropped (buffer full, refused, or unwritten at shutdown).",
-    ),
     "failures": Counter(
         "modelserve_prediction_log_write_failures", "Failed prediction log batch writes."
     ),
 }
+LOG_DROPPED = Counter(
+    "modelserve_prediction_log_dropped",
+    "Prediction log records dropped, by reason: queue_full (buffer full), unserialisable "
+    "(inputs or outputs JSON cannot carry), rejected (refused by the database), shutdown "
+    "(recorded while closing, or unwritten when shutdown gave up).",
+    ["reason"],
+)
+for _reason in DROP_REASONS:
+    LOG_DROPPED.labels(_reason)  # every reason is exported, at 0 until it happens
 SUBSCRIBERS = Gauge(
     "modelserve_pubsub_subscribers",
     "Live pub/sub subscriptions: websocket streams, plus one registry listener per process.",
@@ -164,6 +170,7 @@ class Sampler:
     def __init__(self, services: Services) -> None:
         self._services = services
         self._seen = dict.fromkeys(LOG_TOTALS, 0)
+        self._seen_dropped = dict.fromkeys(DROP_REASONS, 0)
         self._task: asyncio.Task[None] | None = None
 
     def sample(self) -> None:
@@ -177,6 +184,10 @@ class Sampler:
             if total > self._seen[name]:
                 counter.inc(total - self._seen[name])
             self._seen[name] = total
+        for reason, total in writer.stats.dropped_by.items():
+            if total > self._seen_dropped[reason]:
+                LOG_DROPPED.labels(reason).inc(total - self._seen_dropped[reason])
+            self._seen_dropped[reason] = total
         SUBSCRIBERS.set(self._services.pubsub.subscriber_count)
         RATE_LIMITER_DEGRADED.set(int(self._services.limiter.degraded))
 

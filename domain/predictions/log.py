@@ -3,7 +3,14 @@
 Requests only ``record()`` (never awaiting the database). A background task inserts batches
 with ``bulk_create`` and publishes each record as a live event. When the database is down the
 batch waits and is retried; the queue is bounded, and what cannot be kept is counted in
-``dropped``, never lost silently. ``close()`` flushes everything on shutdown.
+``dropped``, by reason, never lost silently. ``close()`` flushes everything on shutdown.
+
+One bad record must not hold up the others. ``record()`` refuses inputs or outputs JSON cannot
+carry before they are queued. Errors that say the database cannot take writes at all
+(connection lost, locked, read-only, out of space, a deadlock) keep the batch for a retry. Any
+other error, while the database still answers a query, is the data's (a constraint, a value
+out of range): the batch is split in halves until each refused record stands alone and is
+dropped, so every other record of the batch is written.
 """
 
 from __future__ import annotations
@@ -11,17 +18,42 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
+import orjson
+from tortoise.exceptions import BaseORMException, DBConnectionError, TransactionManagementError
+
 from storage import tables
 
 log = logging.getLogger("modelserve.predictions")
 
 Publish = Callable[[str, dict[str, Any]], Awaitable[None]]
+
+#: Why records were dropped: the buffer was full, inputs or outputs JSON cannot carry, the
+#: database refused the record itself, or the writer was closing (or shut down unwritten).
+DROP_REASONS = ("queue_full", "unserialisable", "rejected", "shutdown")
+PROBE_TIMEOUT_S = 5.0
+
+# What a driver raises when the database cannot take any write now: retry the records later.
+_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    OSError,  # ConnectionError and TimeoutError too
+    DBConnectionError,
+    TransactionManagementError,
+    sqlite3.OperationalError,  # locked, disk full, read-only, I/O error, no such table
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.InsufficientResourcesError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InvalidTransactionStateError,  # read-only transactions among them
+    asyncpg.exceptions.TransactionRollbackError,  # deadlocks, serialisation failures
+    asyncpg.exceptions.LockNotAvailableError,
+    asyncpg.exceptions.SyntaxOrAccessError,  # schema not migrated, privileges
+)
 
 
 def predictions_channel(model_id: uuid.UUID) -> str:
@@ -84,9 +116,10 @@ class PredictionRecord:
 @dataclass(slots=True)
 class WriterStats:
     written: int = 0
-    dropped: int = 0
+    dropped: int = 0  # for every reason: the sum of ``dropped_by``
     failures: int = 0
     batches: int = 0
+    dropped_by: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DROP_REASONS, 0))
 
 
 class PredictionLogWriter:
@@ -116,18 +149,31 @@ class PredictionLogWriter:
         return self._queue.qsize() + len(self._pending)
 
     def record(self, record: PredictionRecord) -> bool:
-        """Queue a record; False (and counted) when the bounded buffer is full."""
+        """Queue a record; False (and counted) if closing, unserialisable or the buffer is full."""
         if self._closing:
-            self.stats.dropped += 1
+            self._drop("shutdown")
+            return False
+        try:
+            # The encoder the JSON fields use: what passes here is not refused for its type later.
+            orjson.dumps(record.inputs)
+            orjson.dumps(record.outputs)
+        except TypeError as exc:  # orjson's JSONEncodeError
+            self._drop("unserialisable", f"inputs or outputs JSON cannot carry ({exc})")
             return False
         try:
             self._queue.put_nowait(record)
             return True
         except asyncio.QueueFull:
-            self.stats.dropped += 1
-            if self.stats.dropped == 1 or self.stats.dropped % 1000 == 0:
-                log.error("prediction log buffer full; %d records dropped", self.stats.dropped)
+            self._drop("queue_full", "prediction log buffer full")
             return False
+
+    def _drop(self, reason: str, why: str | None = None, count: int = 1) -> None:
+        """Count ``count`` dropped records; with ``why``, log the first and every 1000th."""
+        before = self.stats.dropped_by[reason]
+        self.stats.dropped_by[reason] = before + count
+        self.stats.dropped += count
+        if why is not None and (before == 0 or (before + count) // 1000 > before // 1000):
+            log.error("%s; %d prediction log records dropped (%s)", why, before + count, reason)
 
     def start(self) -> None:
         if self._task is None:
@@ -166,48 +212,58 @@ class PredictionLogWriter:
         return self._pending[start:]
 
     async def _write_pending(self) -> None:
-        try:
-            await tables.PredictionLog.bulk_create([r.to_row() for r in self._pending])
-        except Exception as exc:
-            if await self._write_one_by_one():
-                return
+        outage = await self._write()
+        if outage is not None:
             self.stats.failures += 1
             if self.healthy:
-                log.error("prediction log write failed, retrying: %s", exc)
+                log.error("prediction log write failed, retrying: %s", outage)
             self.healthy = False
             await asyncio.sleep(self._retry_s)
             return
         if not self.healthy:
             log.info("prediction log writes recovered")
         self.healthy = True
-        self.stats.written += len(self._pending)
         self.stats.batches += 1
-        self._pending = []
 
-    async def _write_one_by_one(self) -> bool:
-        """After a failed batch: keep what inserts, drop (and count) records that cannot.
+    async def _write(self) -> Exception | None:
+        """Insert the first batch of ``_pending``; returns the outage that stopped it, if any.
 
-        Returns False when nothing inserted at all (the database is likely down: retry later).
+        A chunk refused for its data is halved until each refused record stands alone; that
+        one is dropped and counted, the others are written. Halves run left to right, so what
+        is settled (written or dropped) is always a prefix, and only the rest stays pending.
         """
-        kept: list[PredictionRecord] = []
-        rejected = 0
-        for record in self._pending:
-            try:
-                await record.to_row().save(force_create=True)
-                kept.append(record)
-            except Exception:
-                rejected += 1
-                if not kept and rejected >= 3:
-                    return False  # nothing goes in: the database, not the rows, is the problem
-        if not kept:
-            return False
-        self.stats.written += len(kept)
-        self.stats.dropped += rejected
-        if rejected:
-            log.error("dropped %d prediction log records the database refused", rejected)
-        self._pending = []
-        self.healthy = True
-        return True
+        batch, rest = self._pending[: self._batch_size], self._pending[self._batch_size :]
+        settled = 0
+        chunks = [batch]
+        try:
+            while chunks:
+                chunk = chunks.pop()
+                try:
+                    await tables.PredictionLog.bulk_create([r.to_row() for r in chunk])
+                except Exception as exc:
+                    reason = await _refusal(exc)
+                    if reason is None:
+                        return exc
+                    if len(chunk) > 1:
+                        half = len(chunk) // 2
+                        chunks += [chunk[half:], chunk[:half]]
+                        continue
+                    self._drop(reason)
+                    # The type and first line only: a driver's detail may quote the values.
+                    first_line = (str(exc).splitlines() or [""])[0][:200]
+                    log.error(
+                        "dropped a prediction log record (%s): %s: %s",
+                        reason,
+                        type(exc).__name__,
+                        first_line,
+                        extra={"request_id": chunk[0].request_id},
+                    )
+                else:
+                    self.stats.written += len(chunk)
+                settled += len(chunk)
+        finally:
+            self._pending = batch[settled:] + rest
+        return None
 
     async def drain(self, timeout_s: float = 5.0) -> None:
         """Wait until everything recorded so far is written (or ``timeout_s`` passes)."""
@@ -245,22 +301,36 @@ class PredictionLogWriter:
             self._pending.append(self._queue.get_nowait())
         deadline = asyncio.get_running_loop().time() + timeout_s
         while self._pending:
-            chunk, self._pending = (
-                self._pending[: self._batch_size],
-                self._pending[self._batch_size :],
-            )
-            try:
-                await tables.PredictionLog.bulk_create([r.to_row() for r in chunk])
-                self.stats.written += len(chunk)
-            except Exception as exc:
-                if asyncio.get_running_loop().time() > deadline:
-                    lost = len(chunk) + len(self._pending)
-                    self.stats.dropped += lost
-                    log.error("shutdown: %d prediction log records could not be written", lost)
-                    return
-                log.warning("shutdown flush failed, retrying: %s", exc)
-                self._pending = chunk + self._pending
-                await asyncio.sleep(0.2)
+            outage = await self._write()
+            if outage is None:
+                continue
+            if asyncio.get_running_loop().time() > deadline:
+                lost = len(self._pending)
+                self._pending = []
+                self._drop("shutdown", count=lost)
+                log.error("shutdown: %d prediction log records could not be written", lost)
+                return
+            log.warning("shutdown flush failed, retrying: %s", outage)
+            await asyncio.sleep(0.2)
+
+
+async def _refusal(exc: Exception) -> str | None:
+    """Why the records themselves were refused (a drop reason), or None for an outage.
+
+    Tortoise wraps the driver's error, whose class says whether the database is unavailable.
+    Any other error is the records' fault only while the database answers a query: a closed
+    connection, say, can surface as a plain ValueError.
+    """
+    cause = exc.__cause__ or exc.__context__
+    error = cause if isinstance(exc, BaseORMException) and cause is not None else exc
+    if isinstance(error, _UNAVAILABLE):
+        return None
+    try:
+        await asyncio.wait_for(tables.PredictionLog.all().limit(1).exists(), PROBE_TIMEOUT_S)
+    except Exception:
+        return None
+    # A TypeError is the JSON fields' encoder, in this process; the rest, the database's.
+    return "unserialisable" if isinstance(error, TypeError) else "rejected"
 
 
 async def purge_older_than(days: int) -> int:

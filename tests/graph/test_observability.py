@@ -142,13 +142,14 @@ async def test_metrics_count_predictions_operations_batches_and_cache(
 
 async def test_metrics_count_dropped_log_records(app, client, gql, owner, model, monkeypatch):
     writer = app.state.services.inference.log_writer
-    before = value(await scrape(client), "modelserve_prediction_log_dropped_total")
+    dropped = "modelserve_prediction_log_dropped_total"
+    before = value(await scrape(client), dropped, reason="shutdown")
     monkeypatch.setattr(writer, "_closing", True)  # a closing writer refuses (and counts) records
 
     body = await gql(
         PREDICT, {"model": "ada/iris", "rows": [[0.0] * 4]}, token=owner["accessToken"]
     )
-    after = value(await scrape(client), "modelserve_prediction_log_dropped_total")
+    after = value(await scrape(client), dropped, reason="shutdown")
 
     assert "errors" not in body
     assert after - before == 1
