@@ -157,6 +157,11 @@ class MicroBatcher:
         except BaseException:
             self._fail(batch, PredictionFailed("the server stopped this prediction"))
             raise
+        answered = len(output.predictions) if np.ndim(output.predictions) else 0
+        if answered != len(stacked):
+            # Sliced by offset, a short or long answer would hand callers each other's rows.
+            self._fail(batch, PredictionFailed(f"{answered} answers for {len(stacked)} rows"))
+            return
         if self._on_batch is not None:
             self._on_batch(len(batch), len(stacked))
         offset = 0
