@@ -26,9 +26,17 @@ from domain.accounts import Principal
 from domain.errors import Conflict, DomainError, FieldError, Forbidden, NotFound, ValidationFailed
 from domain.inference.batching import BatchOutput, MicroBatcher
 from domain.inference.cache import ArtifactRef, LoadedModel, ModelCache
+from domain.inference.frames import with_model_input
+from domain.inference.outputs import UnservableOutput, plain_output, plain_values
 from domain.inference.prediction_cache import PredictionCache, row_keys
 from domain.inference.refs import DEFAULT_ALIAS, ModelRef, parse_ref
-from domain.inference.validation import records_to_matrix, rows_to_matrix
+from domain.inference.validation import (
+    records_to_matrix,
+    records_to_table,
+    rows_to_matrix,
+    rows_to_table,
+    typed_columns,
+)
 from domain.predictions.log import PredictionLogWriter, PredictionRecord
 from domain.registry.service import REGISTRY_CHANNEL
 from domain.singleflight import SingleFlight
@@ -420,8 +428,19 @@ class Inference:
                 output = await self._cached_predict(target, loaded, matrix)
             else:
                 output = await self._batcher(target, loaded).submit(matrix)
+                output = plain_output(output, len(matrix))
+            classes = plain_values(loaded.classes, "class label")
         except DomainError as exc:
             latency = (time.perf_counter() - started) * 1000
+            if isinstance(exc, UnservableOutput):
+                # Once per request; the rows stay out of the log, as they may be personal data.
+                log.warning(
+                    "version %s of model %s: %s",
+                    target.version_id,
+                    target.model_id,
+                    exc.message,
+                    extra={"request_id": request_id},
+                )
             self._log(
                 principal,
                 target,
@@ -444,7 +463,7 @@ class Inference:
             runtime=loaded.runtime,
             predictions=predictions,
             probabilities=probabilities,
-            classes=loaded.classes,
+            classes=classes,
             latency_ms=latency,
             request_id=request_id,
         )
@@ -459,6 +478,7 @@ class Inference:
         missing = [i for i, answer in enumerate(answers) if answer is None]
         if missing:
             fresh = await self._batcher(target, loaded).submit(matrix[missing])
+            fresh = plain_output(fresh, len(missing))  # before the cache keeps it
             computed: dict[str, Any] = {}
             for j, i in enumerate(missing):
                 proba = None if fresh.probabilities is None else fresh.probabilities[j].tolist()
@@ -480,6 +500,11 @@ class Inference:
             raise ValidationFailed(
                 [FieldError(("inputs",), "Give exactly one of `rows` or `records`.", "required")]
             )
+        columns = typed_columns(signature)
+        if columns is not None:
+            if rows is not None:
+                return rows_to_table(rows, columns=columns, max_rows=max_rows)
+            return records_to_table(records, columns=columns, max_rows=max_rows)
         if rows is not None:
             return rows_to_matrix(
                 rows,
@@ -499,7 +524,7 @@ class Inference:
         batcher = self._batchers.get(key)
         if batcher is None or batcher.model is not loaded.model:
             batcher = MicroBatcher(
-                run=make_runner(loaded),
+                run=with_model_input(make_runner(loaded), target.signature, loaded.runtime),
                 executor=lambda: self._executor,
                 max_rows=target.batch_max_rows or self.config.batch_max_rows,
                 max_wait_ms=(
