@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import os
+import tempfile
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -32,13 +33,16 @@ from domain.errors import (
     FieldError,
     Forbidden,
     IdempotencyKeyReused,
+    ModelRejected,
     NotFound,
     PayloadTooLarge,
     StorageFull,
+    StorageReadOnly,
     Unavailable,
     ValidationFailed,
 )
-from domain.registry.intake import IntakeResult, inspect_artifact
+from domain.registry.intake import IntakeResult, claims, inspect_artifact
+from domain.registry.intake.sandbox import WORKDIR_PREFIX
 from domain.registry.rules import (
     ALIAS_RE,
     SHARE_ACCESS,
@@ -53,6 +57,7 @@ from storage import tables
 from storage.artifacts import (
     ArtifactStore,
     ArtifactStoreFull,
+    ArtifactStoreReadOnly,
     ArtifactStoreUnavailable,
     ArtifactTooLarge,
 )
@@ -60,13 +65,12 @@ from storage.artifacts import (
 log = logging.getLogger("modelserve.registry")
 
 CHUNK = 1 << 20
+SPOOL_PREFIX = "upload-"
 
 Publish = Callable[[str, dict[str, Any]], Awaitable[None]]
 REGISTRY_CHANNEL = "registry"
 # (serving bytes, intake result, example rows) -> (ONNX bytes, max abs diff) or a reason string
-Compile = Callable[
-    [bytes, IntakeResult, list[list[float]] | None], Awaitable[tuple[bytes, float] | str]
-]
+Compile = Callable[[bytes, IntakeResult, list[Any] | None], Awaitable[tuple[bytes, float] | str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +88,7 @@ class VersionMetadata:
     description: str
     tags: list[str]
     metrics: dict[str, float]
-    input_example: list[list[float]] | None
+    input_example: list[Any] | None  # rows of numbers, or records keyed by feature name
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,6 +350,30 @@ class Registry:
             purged += 1
         return purged
 
+    async def sweep_leftovers(self, *, grace_s: float) -> int:
+        """Remove what crashed uploads left behind (here or on another replica); return how many.
+
+        Spool files and sandbox directories go as soon as no live process holds them; artifact
+        temp files and stored artifacts that no version references only once ``grace_s`` old,
+        as an upload in flight elsewhere stores its artifacts shortly before its version row.
+        """
+        removed = await asyncio.to_thread(claims.sweep, self.spool_dir, SPOOL_PREFIX)
+        removed += await asyncio.to_thread(
+            claims.sweep, Path(tempfile.gettempdir()), WORKDIR_PREFIX
+        )
+        sweep_temp = getattr(self.store, "sweep_temp", None)
+        if sweep_temp is not None:
+            removed += await sweep_temp(grace_s)
+        for key in await self.store.list_keys(older_than_s=grace_s):
+            referenced = tables.ModelVersion.filter(
+                Q(artifact_key=key) | Q(serving_key=key) | Q(compiled_key=key)
+            )
+            if not await referenced.exists():
+                log.info("removing artifact %s: no version references it", key)
+                await self.store.delete(key)
+                removed += 1
+        return removed
+
     async def _delete_if_unreferenced(
         self, key: str, *, exclude_model: uuid.UUID | None = None
     ) -> None:
@@ -409,7 +437,7 @@ class Registry:
         description: str = "",
         tags: list[str] | None = None,
         metrics: dict[str, float] | None = None,
-        input_example: list[list[float]] | None = None,
+        input_example: list[Any] | None = None,
         idempotency_key: str | None = None,
     ) -> UploadOutcome:
         """Spool, check and store an uploaded artifact, then record it as the next version.
@@ -434,7 +462,8 @@ class Registry:
         if errors:
             raise ValidationFailed(errors)
         await aiofiles.os.makedirs(self.spool_dir, exist_ok=True)
-        spool = self.spool_dir / f"upload-{uuid.uuid4().hex}"
+        # Claimed, so that a start-up sweep can remove it if this process dies meanwhile.
+        spool, claim = await asyncio.to_thread(claims.claim, self.spool_dir, SPOOL_PREFIX)
         try:
             sha256, size = await self._spool(chunks, spool)
             fingerprint = hashlib.sha256(
@@ -451,12 +480,23 @@ class Registry:
             if existing is not None:
                 return UploadOutcome(existing, deduplicated=True)
             async with self._intake_slots:
-                result = await inspect_artifact(
-                    path=spool,
-                    input_example=input_example,
-                    timeout_s=self.limits.timeout_s,
-                    memory_limit_mb=self.limits.memory_limit_mb,
-                )
+                try:
+                    result = await inspect_artifact(
+                        path=spool,
+                        input_example=input_example,
+                        timeout_s=self.limits.timeout_s,
+                        memory_limit_mb=self.limits.memory_limit_mb,
+                    )
+                except ModelRejected as exc:
+                    # The reason only: the file and the example may hold private data.
+                    log.info(
+                        "upload to model %s rejected: %s: %s",
+                        model.id,
+                        exc.reason,
+                        exc.message,
+                        extra={"model_id": str(model.id), "reason": exc.reason},
+                    )
+                    raise
             version = await self._store_version(
                 principal=principal,
                 model=model,
@@ -469,6 +509,7 @@ class Registry:
             )
         finally:
             await _unlink(spool)
+            claims.release(claim)
         await self._event(
             model.id, "VERSION_CREATED", versionId=str(version.id), number=version.number
         )
@@ -571,15 +612,22 @@ class Registry:
                     if attempt == 4:
                         raise
             raise AssertionError("unreachable")
-        except ArtifactTooLarge as exc:
-            raise PayloadTooLarge(exc.limit_bytes) from None
-        except ArtifactStoreFull:
-            raise StorageFull() from None
-        except ArtifactStoreUnavailable:
-            raise Unavailable("The artifact store") from None
-        except BaseException:
-            for key in stored:
-                await self._delete_if_unreferenced(key)
+        except BaseException as exc:
+            # Whatever failed, no artifact of this upload may stay without its version row.
+            try:
+                for key in stored:
+                    await self._delete_if_unreferenced(key)
+            except Exception:
+                # The database may be what failed: the start-up sweep removes them later.
+                log.warning("could not remove the artifacts of a failed upload", exc_info=True)
+            if isinstance(exc, ArtifactTooLarge):
+                raise PayloadTooLarge(exc.limit_bytes) from None
+            if isinstance(exc, ArtifactStoreFull):
+                raise StorageFull() from None
+            if isinstance(exc, ArtifactStoreReadOnly):
+                raise StorageReadOnly() from None
+            if isinstance(exc, ArtifactStoreUnavailable):
+                raise Unavailable("The artifact store") from None
             raise
 
     async def _insert_version(
