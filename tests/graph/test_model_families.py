@@ -174,8 +174,11 @@ def _plain(values: Any) -> Any:
 
 CASES = [
     ("lightgbm", "joblib"),
+    ("lightgbm", "skops"),
+    ("lightgbm", "pickle"),
     ("xgboost", "skops"),
     ("xgboost", "joblib"),
+    ("xgboost", "pickle"),
     ("log1p", "skops"),
     ("log1p", "joblib"),
     ("log1p", "pickle"),
@@ -189,7 +192,10 @@ CASES = [
     ("hgb_categorical", "skops"),
     ("hgb_categorical", "joblib"),
     ("regressor", "joblib-lz4"),
+    ("regressor", "pickle"),
     ("multi_output", "skops"),
+    ("multi_output", "joblib"),
+    ("hgb_nan", "pickle"),
 ]
 
 
