@@ -8,6 +8,7 @@ the factory elsewhere configures logging the same way unless something already d
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import logging.config
@@ -40,6 +41,12 @@ REDACTED = "[redacted]"
 _WEBSOCKETS_SOURCE = str(Path(websockets.__file__).parent)
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+
+
+def document_digest(query: str) -> dict[str, Any]:
+    """What a log may say of a client's document: its size and a hash, never its text."""
+    raw = query.encode("utf-8", "replace")
+    return {"document_bytes": len(raw), "document_sha256": hashlib.sha256(raw).hexdigest()[:16]}
 
 
 def current_request_id(record: logging.LogRecord | None = None) -> str | None:

@@ -30,7 +30,7 @@ from tortoise import connections
 from domain.runtime import Services
 from graph import metrics
 from graph.context import Info, IsAdmin
-from graph.logs import request_id_var
+from graph.logs import document_digest, request_id_var
 from settings import Settings, SettingsError
 
 access_log = logging.getLogger("modelserve.access")
@@ -99,6 +99,9 @@ class ObserveOperations(SchemaExtension):
                 "outcome": outcome,
                 "error_codes": codes,
                 "request_id": getattr(context.context, "request_id", None),
+                # A failed document is told apart by its hash and size; its text (which may
+                # hold passwords) is never logged.
+                **(document_digest(context.query or "") if errors else {}),
             },
         )
 

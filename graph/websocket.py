@@ -9,11 +9,9 @@ unparsable document by raising, which is how HTTP reports it; here it becomes th
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Mapping
 from contextlib import aclosing
-from typing import Any
 
 import orjson
 from graphql import GraphQLError
@@ -27,14 +25,9 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 
 from graph.errors import format_error
+from graph.logs import document_digest
 
 log = logging.getLogger("modelserve.websocket")
-
-
-def document_digest(query: str) -> dict[str, Any]:
-    """What a log may say of a client's document: its size and a hash, never its text."""
-    raw = query.encode("utf-8", "replace")
-    return {"document_bytes": len(raw), "document_sha256": hashlib.sha256(raw).hexdigest()[:16]}
 
 
 class TextWebSocketAdapter(ASGIWebSocketAdapter):

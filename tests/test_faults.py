@@ -201,7 +201,6 @@ async def test_a_paused_redis_costs_a_request_one_timeout_and_degrades_readiness
                 redis.send_signal(signal.SIGSTOP)
                 paused = time.monotonic()
                 login = await _post(http, LOGIN)
-                login_s = time.monotonic() - paused
                 alias = await _post(http, set_alias, headers=headers)
                 ready = await http.get("/readyz")
                 phase_s = time.monotonic() - paused
@@ -216,7 +215,6 @@ async def test_a_paused_redis_costs_a_request_one_timeout_and_degrades_readiness
                 # The first timeout opens the circuit: every later call, in any request, is
                 # skipped until a probe is due (one per RETRY_S).
                 assert 1 <= _redis_failures(log) <= 1 + int(phase_s // RETRY_S)
-                assert login_s < 3.0, login_s  # five timeouts in a row (5.3 s) before
 
                 redis.send_signal(signal.SIGCONT)
                 deadline = time.monotonic() + 3 * RETRY_S

@@ -252,3 +252,19 @@ async def test_websocket_operations_log_no_secret(client, live_server, server_lo
 
     assert leaks(server_logs(), secrets_of(tokens)) == []
     assert tracebacks(server_logs()) == []
+
+
+async def test_a_refused_document_is_logged_by_hash_and_size(client, caplog):
+    # Given a document that will not parse, holding a secret
+    document = '{ login(password: "hunter2-refused-document"'
+    caplog.set_level("INFO", logger="modelserve.access")
+
+    # When it is sent
+    response = await client.post("/graphql", json={"query": document})
+
+    # Then the access line names it by size and hash only
+    [line] = [r for r in caplog.records if r.name == "modelserve.access"]
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert line.document_bytes == len(document.encode())
+    assert len(line.document_sha256) == 16
+    assert "hunter2" not in line.getMessage() + str(line.__dict__)

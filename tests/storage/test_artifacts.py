@@ -566,7 +566,7 @@ async def test_s3_endpoint_down_is_unavailable_quickly(aws_env: None) -> None:
             await store.get_bytes(f"sha256/{HEX}")
     finally:
         await store.close()
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 10  # a guard: retries would take minutes
 
 
 async def test_s3_ping_times_out_on_silent_endpoint(aws_env: None) -> None:
@@ -584,7 +584,7 @@ async def test_s3_ping_times_out_on_silent_endpoint(aws_env: None) -> None:
                 await store.ping()
         finally:
             await store.close()
-        assert time.monotonic() - started < 3
+        assert time.monotonic() - started < 10  # a guard: without the deadline it never ends
 
 
 async def test_s3_missing_bucket_is_unavailable(aws_env: None, moto_endpoint: str) -> None:
