@@ -125,9 +125,11 @@ async def measure(port: int, redis: subprocess.Popen[bytes], logins: int) -> Non
     print(f"setAlias, Redis paused:         {alias_paused * 1000:8.1f} ms")
     print(f"/readyz, Redis paused:          {ready.status_code} {ready.json()['status']}")
     print(f"/healthz idle, median:          {statistics.median(idle) * 1000:8.1f} ms")
+    ranked = sorted(burst)
+    p99 = ranked[min(len(ranked) - 1, int(len(ranked) * 0.99))]
     print(
         f"/healthz during {logins} logins:    median {statistics.median(burst) * 1000:.1f} ms, "
-        f"max {max(burst) * 1000:.1f} ms over {len(burst)} probes"
+        f"p99 {p99 * 1000:.1f} ms, max {ranked[-1] * 1000:.1f} ms over {len(burst)} probes"
     )
 
 
@@ -146,9 +148,14 @@ def run(logins: int) -> None:
         "MODELSERVE_LOG_LEVEL": "ERROR",
         # Generous login limits: the burst must measure hashing, not the rate limiter.
         "MODELSERVE_LOGIN_ATTEMPTS_PER_IP_PER_MINUTE": "100000",
+        "MODELSERVE_LOGIN_FAILURES_PER_ACCOUNT": "100000",
     }
+    # The server on one core, this client on the other, as the serving benchmark runs.
+    pin = ["taskset", "-c", "0"] if shutil.which("taskset") and (os.cpu_count() or 1) > 1 else []
+    if pin:
+        os.sched_setaffinity(0, {1})
     server = subprocess.Popen(
-        [sys.executable, "-m", "graph.cli", "serve", "--port", str(port)],
+        [*pin, sys.executable, "-m", "graph.cli", "serve", "--port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -10,7 +10,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graph.logs import request_id_var
-from storage.redis_guard import request_deadline
+from storage.redis_guard import request_budget
 
 REQUEST_ID_HEADER = "x-request-id"
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -96,7 +96,7 @@ class RequestIdMiddleware:
 
 
 class RedisDeadlineMiddleware:
-    """Give the Redis calls of each HTTP request one shared deadline (``storage.redis_guard``)."""
+    """Give the Redis calls of each HTTP request one shared budget (``storage.redis_guard``)."""
 
     def __init__(self, app: ASGIApp, *, seconds: float) -> None:
         self.app = app
@@ -106,7 +106,7 @@ class RedisDeadlineMiddleware:
         if scope["type"] != "http":  # a websocket lives for hours; its calls are bounded singly
             await self.app(scope, receive, send)
             return
-        with request_deadline(self.seconds):
+        with request_budget(self.seconds):
             await self.app(scope, receive, send)
 
 

@@ -2,10 +2,13 @@
 
 Redis only speeds things up or shares them between replicas (limits, events, caches); every caller
 has a local fallback. So a Redis that stops answering must cost a request at most one timeout:
-all Redis calls made for one HTTP request share one deadline (``request_deadline``), and the
-first call that times out or cannot connect opens the circuit, so that every call after it, in
-any request, fails at once with ``RedisUnavailable`` instead of waiting. After ``retry_s`` one
-call is let through as a probe; its success closes the circuit.
+all Redis calls made for one HTTP request share one budget of waiting time (``request_budget``),
+and the first call that times out or cannot connect opens the circuit, so that every call after
+it, in any request, fails at once with ``RedisUnavailable`` instead of waiting. After
+``retry_s`` one call is let through as a probe; its success closes the circuit.
+
+The budget counts only time spent waiting on Redis, not the request's own work: an upload whose
+intake takes seconds still publishes its event afterwards.
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ log = logging.getLogger("modelserve.redis")
 
 T = TypeVar("T")
 
-_deadline: ContextVar[float | None] = ContextVar("redis_deadline", default=None)
+# Seconds of Redis waiting left to the current request; a one-item list, so that the tasks a
+# request starts (which copy the context) draw on the same budget.
+_budget: ContextVar[list[float] | None] = ContextVar("redis_budget", default=None)
 # What a Redis that is down, paused or unreachable raises (redis-py, limits, the socket).
 _OUTAGES = (TimeoutError, RedisTimeoutError, RedisConnectionError, OSError)
 
@@ -35,13 +40,13 @@ class RedisUnavailable(Exception):
 
 
 @contextlib.contextmanager
-def request_deadline(seconds: float) -> Iterator[None]:
-    """Make the Redis calls inside share one deadline, ``seconds`` from now."""
-    token = _deadline.set(time.monotonic() + seconds)
+def request_budget(seconds: float) -> Iterator[None]:
+    """Make the Redis calls inside share ``seconds`` of waiting between them."""
+    token = _budget.set([seconds])
     try:
         yield
     finally:
-        _deadline.reset(token)
+        _budget.reset(token)
 
 
 class RedisCircuit:
@@ -77,12 +82,13 @@ class RedisCircuit:
                 raise RedisUnavailable("Redis is unavailable (circuit open)")
             # This call is the probe; the others keep failing fast while it runs.
             self._next_probe = now + self.retry_s
-        deadline = _deadline.get()
-        timeout = self.timeout_s if deadline is None else min(self.timeout_s, deadline - now)
+        budget = _budget.get()
+        timeout = self.timeout_s if budget is None else min(self.timeout_s, budget[0])
         if timeout <= 0:
             self.skipped += 1
             raise RedisUnavailable("the request's time for Redis is spent")
         self.attempts += 1
+        started = self._clock()
         try:
             async with asyncio.timeout(timeout):
                 result = await command()
@@ -93,6 +99,9 @@ class RedisCircuit:
             self._open = True
             self._next_probe = self._clock() + self.retry_s
             raise RedisUnavailable(f"Redis is unavailable ({type(exc).__name__})") from exc
+        finally:
+            if budget is not None:
+                budget[0] -= self._clock() - started
         if self._open:
             log.info("redis is answering again")
             self._open = False
