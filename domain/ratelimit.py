@@ -72,12 +72,6 @@ class RateLimiter:
         """Count one hit where the window has room; a full window stays full, without error."""
         await self._call("hit", rate.item(), *key)
 
-    async def check(self, rate: Rate, *key: str) -> None:
-        """Raise ``RateLimited`` if one more hit would not fit, without counting one."""
-        item = rate.item()
-        if not await self._call("test", item, *key):
-            raise RateLimited(await self.retry_after(rate, *key))
-
     async def used(self, rate: Rate, *key: str) -> int:
         """How many hits the trailing window holds."""
         stats = await self._call("get_window_stats", rate.item(), *key)

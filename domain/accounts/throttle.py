@@ -46,7 +46,6 @@ class ThrottlePolicy:
 class Attempt:
     """A reserved attempt; report its outcome with ``succeeded`` or ``failed``."""
 
-    scope: str
     account: str
     address: str
     from_failed_address: bool
@@ -75,7 +74,7 @@ class GuessThrottle:
         if failed_before:
             await self._slow_down(account)
         await self.limiter.hit(policy.per_account_address, *pair)
-        return Attempt(self.scope, account, address, failed_before)
+        return Attempt(account, address, failed_before)
 
     async def _slow_down(self, account: str) -> None:
         failures = await self.limiter.used(self._daily, self.scope, "account", account)
