@@ -181,8 +181,8 @@ def _parse_id(raw: str, what: str) -> uuid.UUID:
 class AccountsQuery:
     @strawberry.field(description="The caller.", permission_classes=[IsAuthenticated])
     async def me(self, info: Info) -> User:
-        principal = await info.context.require_principal()
-        user = await info.context.loaders.user_by_id.load(principal.user_id)
+        caller = await info.context.require_caller()
+        user = await info.context.loaders.user_by_id.load(caller.user_id)
         if user is None:
             raise NotFound("User")
         return User.from_table(user)
@@ -205,7 +205,7 @@ class AccountsQuery:
     ) -> Connection[User]:
         size = page_size(first)
         rows = await info.context.services.accounts.list_users(
-            principal=await info.context.require_principal(),
+            caller=await info.context.require_caller(),
             limit=size + 1,
             after=decode_cursor(after),
         )
@@ -266,9 +266,7 @@ class AccountsMutation:
         permission_classes=[IsAuthenticated],
     )
     async def logout(self, info: Info) -> LogoutSuccess:
-        await info.context.services.accounts.logout(
-            principal=await info.context.require_principal()
-        )
+        await info.context.services.accounts.logout(caller=await info.context.require_caller())
         return LogoutSuccess(ok=True)
 
     @strawberry.mutation(
@@ -278,7 +276,7 @@ class AccountsMutation:
     async def change_password(self, info: Info, input: ChangePasswordInput) -> ChangePasswordResult:
         try:
             revoked = await info.context.services.accounts.change_password(
-                principal=await info.context.require_principal(),
+                caller=await info.context.require_caller(),
                 current_password=input.current_password,
                 new_password=input.new_password,
                 ip=info.context.client_ip,
@@ -294,7 +292,7 @@ class AccountsMutation:
     async def update_user(self, info: Info, input: UpdateUserInput) -> UpdateUserResult:
         try:
             user = await info.context.services.accounts.update_user(
-                principal=await info.context.require_principal(),
+                caller=await info.context.require_caller(),
                 user_id=_parse_id(input.id, "User"),
                 role=tables.Role(input.role.value) if input.role else None,
                 is_active=input.is_active,
@@ -315,8 +313,8 @@ class AccountsSubscription:
         permission_classes=[IsAuthenticated],
     )
     async def account_events(self, info: Info) -> AsyncGenerator[AccountEvent, None]:
-        principal = await info.context.require_principal()
-        async for message in guarded(info, account_channel(principal.user_id)):
+        caller = await info.context.require_caller()
+        async for message in guarded(info, account_channel(caller.user_id)):
             yield AccountEvent(
                 kind=AccountEventKind(message["kind"]),
                 at=datetime.fromisoformat(message["at"]),

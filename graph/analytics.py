@@ -342,7 +342,7 @@ class AnalyticsQuery:
         try:
             result = await analytics.model_analytics(
                 registry=info.context.services.registry,
-                principal=await info.context.require_principal(),
+                caller=await info.context.require_caller(),
                 model_id=parse_id(model_id, "Model"),
                 version_id=parse_id(version_id, "Model version") if version_id else None,
                 since=since,
@@ -380,7 +380,7 @@ class AnalyticsQuery:
         try:
             rows = await analytics.list_prediction_log(
                 registry=info.context.services.registry,
-                principal=await info.context.require_principal(),
+                caller=await info.context.require_caller(),
                 model_id=parse_id(model_id, "Model"),
                 filter=filter.to_domain() if filter else None,
                 limit=size + 1,

@@ -84,13 +84,13 @@ class GraphQLView(MediaTypeView, EnvelopeView):
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
         """A websocket must authenticate in its ``connection_init`` payload (else 4403)."""
         try:
-            principal = await context.principal()
+            caller = await context.caller()
         except Exception:
             log.exception("websocket authentication failed")
             raise ConnectionRejectionError() from None
-        if principal is None:
+        if caller is None:
             raise ConnectionRejectionError()
-        return {"userId": str(principal.user_id)}
+        return {"userId": str(caller.user_id)}
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.permission import BasePermission
 
-from domain.accounts import Principal
+from domain.accounts import Caller
 from domain.errors import DomainError, ErrorCode, Forbidden, Unauthenticated
 from domain.runtime import Services
 from graph.errors import HTTP_STATUS
@@ -30,7 +30,7 @@ class Context:
     request_id: str
     _loaders: Loaders
     connection_params: dict[str, Any] | None = None
-    _auth: asyncio.Future[tuple[Principal | None, DomainError | None]] | None = field(
+    _auth: asyncio.Future[tuple[Caller | None, DomainError | None]] | None = field(
         default=None, repr=False
     )
 
@@ -67,7 +67,7 @@ class Context:
         # A bare token is accepted only in a websocket's connection_init payload.
         return raw.strip() if self.connection_params is not None else ""
 
-    async def principal(self) -> Principal | None:
+    async def caller(self) -> Caller | None:
         """The caller, or None when anonymous; a bad token is remembered, raised on demand.
 
         Over HTTP the token is checked once per request, however many fields ask at once: the
@@ -77,16 +77,16 @@ class Context:
         second and joins concurrent ones): logout, deactivation, a role change or expiry apply
         to an open socket's next operation too.
         """
-        principal, _ = await self._resolve()
-        return principal
+        caller, _ = await self._resolve()
+        return caller
 
-    async def require_principal(self) -> Principal:
-        principal, error = await self._resolve()
-        if principal is None:
+    async def require_caller(self) -> Caller:
+        caller, error = await self._resolve()
+        if caller is None:
             raise error or Unauthenticated()
-        return principal
+        return caller
 
-    async def _resolve(self) -> tuple[Principal | None, DomainError | None]:
+    async def _resolve(self) -> tuple[Caller | None, DomainError | None]:
         if self.connection_params is not None:
             return await self._authenticate()
         if self._auth is None:
@@ -94,7 +94,7 @@ class Context:
         # Shielded: one field being cancelled must not cancel the check the others await.
         return await asyncio.shield(self._auth)
 
-    async def _authenticate(self) -> tuple[Principal | None, DomainError | None]:
+    async def _authenticate(self) -> tuple[Caller | None, DomainError | None]:
         token = self._bearer_token()
         if token is None:
             return None, None
@@ -135,7 +135,7 @@ class IsAuthenticated(BasePermission):
     message = "Authentication required."
 
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        await info.context.require_principal()
+        await info.context.require_caller()
         return True
 
 
@@ -143,8 +143,8 @@ class IsAdmin(BasePermission):
     message = "Administrators only."
 
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        principal = await info.context.require_principal()
-        if not principal.is_admin:
+        caller = await info.context.require_caller()
+        if not caller.is_admin:
             raise Forbidden("Administrators only.")
         return True
 

@@ -142,7 +142,7 @@ _MODEL_REF = strawberry.argument(
 async def _predict(info: Info, model: str, rows: Any, records: Any, max_rows: int) -> Prediction:
     context = info.context
     return await context.services.inference.predict(
-        principal=await context.require_principal(),
+        caller=await context.require_caller(),
         ref=model,
         rows=rows,
         records=records,
@@ -247,10 +247,10 @@ class InferenceMutation:
     async def set_version_runtime(
         self, info: Info, input: SetVersionRuntimeInput
     ) -> SetVersionRuntimeResult:
-        principal = await info.context.require_principal()
+        caller = await info.context.require_caller()
         return await attempt(
             lambda: info.context.services.registry.set_version_runtime(
-                principal=principal,
+                caller=caller,
                 version_id=parse_id(input.version_id, "Model version"),
                 use_compiled=input.use_compiled,
                 batch_max_rows=input.batch_max_rows,

@@ -16,13 +16,13 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.accounts import SESSIONS_CHANNEL, Principal
+from domain.accounts import SESSIONS_CHANNEL, Caller
 from graph.context import Info
 from storage.pubsub import PubSubUnavailable, SubscriberTooSlow
 
 RECHECK_S = 1.0
 
-Check = Callable[[Principal], Awaitable[bool]]
+Check = Callable[[Caller], Awaitable[bool]]
 
 
 async def guarded(
@@ -30,11 +30,11 @@ async def guarded(
 ) -> AsyncGenerator[dict[str, Any], None]:
     """Messages of ``channel`` for as long as the caller may receive them."""
     context = info.context
-    principal = await context.require_principal()
+    caller = await context.require_caller()
     services = context.services
-    remaining = (principal.expires_at - datetime.now(UTC)).total_seconds()
+    remaining = (caller.expires_at - datetime.now(UTC)).total_seconds()
     watchdog = asyncio.create_task(_close_at_expiry(info, remaining))
-    revocations = asyncio.create_task(_close_on_revocation(info, principal))
+    revocations = asyncio.create_task(_close_on_revocation(info, caller))
     stream = services.pubsub.subscribe(channel)
     checked = time.monotonic()
     try:
@@ -47,10 +47,10 @@ async def guarded(
                 "SESSION_REVOKED",
             }:
                 checked = time.monotonic()
-                if not await services.accounts.is_session_live(session_id=principal.session_id):
+                if not await services.accounts.is_session_live(session_id=caller.session_id):
                     await context.close_connection(4403, "Session ended")
                     return
-                if still_allowed is not None and not await still_allowed(principal):
+                if still_allowed is not None and not await still_allowed(caller):
                     await context.close_connection(4403, "Access revoked")
                     return
             yield message
@@ -70,9 +70,9 @@ async def _close_at_expiry(info: Info, seconds: float) -> None:
     await info.context.close_connection(4403, "Token expired")
 
 
-async def _close_on_revocation(info: Info, principal: Principal) -> None:
+async def _close_on_revocation(info: Info, caller: Caller) -> None:
     """End the stream as soon as its session is revoked or its user deactivated."""
-    session, user = str(principal.session_id), str(principal.user_id)
+    session, user = str(caller.session_id), str(caller.user_id)
     with contextlib.suppress(PubSubUnavailable, SubscriberTooSlow):
         async for message in info.context.services.pubsub.subscribe(SESSIONS_CHANNEL):
             if session in message.get("sessions", ()) or message.get("user") == user:

@@ -639,19 +639,19 @@ class RegistryQuery:
         owner: str | None = None,
         name: str | None = None,
     ) -> Model | None:
-        principal = await info.context.require_principal()
+        caller = await info.context.require_caller()
         registry = info.context.services.registry
         if id is not None:
-            found = await registry.get_model(principal=principal, model_id=parse_id(id, "Model"))
+            found = await registry.get_model(caller=caller, model_id=parse_id(id, "Model"))
         elif owner is not None and name is not None:
-            found = await registry.get_model_by_name(principal=principal, owner=owner, name=name)
+            found = await registry.get_model_by_name(caller=caller, owner=owner, name=name)
         else:
             raise ValidationFailed(
                 [FieldError(("id",), "Give `id`, or `owner` and `name`.", "required")]
             )
         if found is None:
             return None
-        [access] = await registry.access_levels(principal=principal, models=[found])
+        [access] = await registry.access_levels(caller=caller, models=[found])
         return Model.from_table(found, access) if access else None
 
     @strawberry.field(
@@ -665,11 +665,11 @@ class RegistryQuery:
         first: Annotated[int | None, strawberry.argument(description="1..100, default 20.")] = None,
         after: str | None = None,
     ) -> Connection[Model]:
-        principal = await info.context.require_principal()
+        caller = await info.context.require_caller()
         registry = info.context.services.registry
         size = page_size(first)
         rows = await registry.list_models(
-            principal=principal,
+            caller=caller,
             filter=ModelFilter(
                 name_contains=filter.name_contains if filter else None,
                 owner=filter.owner if filter else None,
@@ -678,7 +678,7 @@ class RegistryQuery:
             after=decode_cursor(after),
         )
         page = rows[:size]
-        levels = await registry.access_levels(principal=principal, models=page)
+        levels = await registry.access_levels(caller=caller, models=page)
         edges = [
             Edge(cursor=encode_cursor(m.created_at, m.id), node=Model.from_table(m, access))
             for m, access in zip(page, levels, strict=True)
@@ -695,7 +695,7 @@ class RegistryQuery:
     @strawberry.field(description="A model version by id.", permission_classes=[IsAuthenticated])
     async def model_version(self, info: Info, id: strawberry.ID) -> ModelVersion | None:
         version = await info.context.services.registry.get_version(
-            principal=await info.context.require_principal(), version_id=parse_id(id, "Version")
+            caller=await info.context.require_caller(), version_id=parse_id(id, "Version")
         )
         return ModelVersion.from_table(version) if version else None
 
@@ -704,10 +704,10 @@ class RegistryQuery:
 class RegistryMutation:
     @strawberry.mutation(description="Create an empty model.", permission_classes=[IsAuthenticated])
     async def create_model(self, info: Info, input: CreateModelInput) -> CreateModelResult:
-        principal = await info.context.require_principal()
+        caller = await info.context.require_caller()
         return await attempt(
             lambda: info.context.services.registry.create_model(
-                principal=principal,
+                caller=caller,
                 name=input.name,
                 description=input.description,
                 tags=input.tags,
@@ -720,11 +720,11 @@ class RegistryMutation:
         permission_classes=[IsAuthenticated],
     )
     async def update_model(self, info: Info, input: UpdateModelInput) -> UpdateModelResult:
-        principal = await info.context.require_principal()
+        caller = await info.context.require_caller()
         registry = info.context.services.registry
         model = await attempt(
             lambda: registry.update_model(
-                principal=principal,
+                caller=caller,
                 model_id=parse_id(input.id, "Model"),
                 name=input.name,
                 description=input.description,
@@ -736,7 +736,7 @@ class RegistryMutation:
         )
         if isinstance(model, Error):
             return model
-        [access] = await registry.access_levels(principal=principal, models=[model])
+        [access] = await registry.access_levels(caller=caller, models=[model])
         return ModelSuccess(model=Model.from_table(model, access or Access.VIEWER))
 
     @strawberry.mutation(
@@ -747,7 +747,7 @@ class RegistryMutation:
     async def upload_model_version(
         self, info: Info, input: UploadModelVersionInput
     ) -> UploadModelVersionResult:
-        principal = await info.context.require_principal()
+        caller = await info.context.require_caller()
         metrics = input.metrics if input.metrics is not None else {}
         if not isinstance(metrics, dict):
             return ValidationError.from_errors(
@@ -773,7 +773,7 @@ class RegistryMutation:
 
         return await attempt(
             lambda: info.context.services.registry.upload_version(
-                principal=principal,
+                caller=caller,
                 model_id=parse_id(input.model_id, "Model"),
                 chunks=_upload_chunks(input.file),
                 filename=getattr(input.file, "filename", None),
@@ -791,10 +791,10 @@ class RegistryMutation:
         permission_classes=[IsAuthenticated],
     )
     async def set_alias(self, info: Info, input: SetAliasInput) -> SetAliasResult:
-        principal = await info.context.require_principal()
+        caller = await info.context.require_caller()
         return await attempt(
             lambda: info.context.services.registry.set_alias(
-                principal=principal,
+                caller=caller,
                 model_id=parse_id(input.model_id, "Model"),
                 alias=input.alias,
                 version_id=parse_id(input.version_id, "Model version"),
@@ -809,10 +809,10 @@ class RegistryMutation:
 
     @strawberry.mutation(description="Remove an alias.", permission_classes=[IsAuthenticated])
     async def remove_alias(self, info: Info, input: RemoveAliasInput) -> DoneResult:
-        principal = await info.context.require_principal()
+        caller = await info.context.require_caller()
         return await attempt(
             lambda: info.context.services.registry.remove_alias(
-                principal=principal,
+                caller=caller,
                 model_id=parse_id(input.model_id, "Model"),
                 alias=input.alias,
                 reason=input.reason,
@@ -825,10 +825,10 @@ class RegistryMutation:
         permission_classes=[IsAuthenticated],
     )
     async def archive_version(self, info: Info, id: strawberry.ID) -> VersionResult:
-        principal = await info.context.require_principal()
+        caller = await info.context.require_caller()
         return await attempt(
             lambda: info.context.services.registry.archive_version(
-                principal=principal, version_id=parse_id(id, "Model version")
+                caller=caller, version_id=parse_id(id, "Model version")
             ),
             _version_success,
         )
@@ -838,10 +838,10 @@ class RegistryMutation:
         permission_classes=[IsAuthenticated],
     )
     async def restore_version(self, info: Info, id: strawberry.ID) -> VersionResult:
-        principal = await info.context.require_principal()
+        caller = await info.context.require_caller()
         return await attempt(
             lambda: info.context.services.registry.restore_version(
-                principal=principal, version_id=parse_id(id, "Model version")
+                caller=caller, version_id=parse_id(id, "Model version")
             ),
             _version_success,
         )
@@ -852,10 +852,10 @@ class RegistryMutation:
         permission_classes=[IsAuthenticated],
     )
     async def delete_model(self, info: Info, id: strawberry.ID) -> DoneResult:
-        principal = await info.context.require_principal()
+        caller = await info.context.require_caller()
         return await attempt(
             lambda: info.context.services.registry.delete_model(
-                principal=principal, model_id=parse_id(id, "Model")
+                caller=caller, model_id=parse_id(id, "Model")
             ),
             lambda _: DoneSuccess(changed=True),
         )
@@ -865,7 +865,7 @@ class RegistryMutation:
         permission_classes=[IsAuthenticated],
     )
     async def share_model(self, info: Info, input: ShareModelInput) -> ShareModelResult:
-        principal = await info.context.require_principal()
+        caller = await info.context.require_caller()
 
         def shared(share: tables.Share) -> ShareSuccess:
             forget(info.context.loaders.shares_by_model_id, share.model_id)
@@ -879,7 +879,7 @@ class RegistryMutation:
 
         return await attempt(
             lambda: info.context.services.registry.share_model(
-                principal=principal,
+                caller=caller,
                 model_id=parse_id(input.model_id, "Model"),
                 username=input.username,
                 level=tables.ShareLevel(input.level.value),
@@ -891,10 +891,10 @@ class RegistryMutation:
         description="Take a user's access away.", permission_classes=[IsAuthenticated]
     )
     async def unshare_model(self, info: Info, input: UnshareModelInput) -> DoneResult:
-        principal = await info.context.require_principal()
+        caller = await info.context.require_caller()
         return await attempt(
             lambda: info.context.services.registry.unshare_model(
-                principal=principal,
+                caller=caller,
                 model_id=parse_id(input.model_id, "Model"),
                 username=input.username,
             ),

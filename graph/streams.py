@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.scalars import JSON
 
-from domain.accounts import Principal
+from domain.accounts import Caller
 from domain.errors import Forbidden, NotFound
 from domain.predictions import predictions_channel
 from domain.registry.rules import Access
@@ -24,16 +24,16 @@ from graph.registry import parse_id
 async def _model_for(info: Info, model: str, needed: Access) -> uuid.UUID:
     """The model's id when the caller has ``needed`` access; NOT_FOUND otherwise."""
     context = info.context
-    principal = await context.require_principal()
+    caller = await context.require_caller()
     registry = context.services.registry
     if "/" in model:
         owner, _, name = model.partition("/")
-        found = await registry.get_model_by_name(principal=principal, owner=owner, name=name)
+        found = await registry.get_model_by_name(caller=caller, owner=owner, name=name)
     else:
-        found = await registry.get_model(principal=principal, model_id=parse_id(model, "Model"))
+        found = await registry.get_model(caller=caller, model_id=parse_id(model, "Model"))
     if found is None:
         raise NotFound("Model")
-    [access] = await registry.access_levels(principal=principal, models=[found])
+    [access] = await registry.access_levels(caller=caller, models=[found])
     if access is None:
         raise NotFound("Model")
     if access < needed:
@@ -44,11 +44,11 @@ async def _model_for(info: Info, model: str, needed: Access) -> uuid.UUID:
 def _access_check(info: Info, model_id: uuid.UUID, needed: Access) -> Check:
     registry = info.context.services.registry
 
-    async def check(principal: Principal) -> bool:
-        found = await registry.get_model(principal=principal, model_id=model_id)
+    async def check(caller: Caller) -> bool:
+        found = await registry.get_model(caller=caller, model_id=model_id)
         if found is None:
             return False
-        [access] = await registry.access_levels(principal=principal, models=[found])
+        [access] = await registry.access_levels(caller=caller, models=[found])
         return access is not None and access >= needed
 
     return check

@@ -1,24 +1,27 @@
 """Accounts: users, sessions, tokens and the rules around them."""
 
+from domain.accounts.caller import ALL_SCOPES, AuthMethod, Caller, Scope
 from domain.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, PasswordHashing
 from domain.accounts.service import (
     SESSIONS_CHANNEL,
     Accounts,
     LoginRates,
-    Principal,
     TokenPair,
     account_channel,
 )
 from domain.accounts.tokens import TokenCodec
 
 __all__ = [
+    "ALL_SCOPES",
     "MAX_PASSWORD_LENGTH",
     "MIN_PASSWORD_LENGTH",
     "SESSIONS_CHANNEL",
     "Accounts",
+    "AuthMethod",
+    "Caller",
     "LoginRates",
     "PasswordHashing",
-    "Principal",
+    "Scope",
     "TokenCodec",
     "TokenPair",
     "account_channel",

@@ -17,6 +17,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from domain.accounts.caller import Caller
 from domain.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, PasswordHashing
 from domain.accounts.throttle import GuessThrottle, ThrottlePolicy
 from domain.accounts.tokens import TokenClaims, TokenCodec
@@ -41,23 +42,8 @@ MAX_EMAIL_LENGTH = 320
 
 Publish = Callable[[str, dict[str, Any]], Awaitable[None]]
 SESSIONS_CHANNEL = "sessions"
-PRINCIPAL_TTL_S = 1.0
-MAX_CACHED_PRINCIPALS = 100_000
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """Who is calling: resolved once per request from a verified access token."""
-
-    user_id: uuid.UUID
-    email: str
-    role: tables.Role
-    session_id: uuid.UUID
-    expires_at: datetime
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role is tables.Role.ADMIN
+CALLER_TTL_S = 1.0
+MAX_CACHED_CALLERS = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +124,7 @@ class Accounts:
         self.login_throttle = GuessThrottle(limiter, rates.guessing, "login")
         self.password_throttle = GuessThrottle(limiter, rates.guessing, "password")
         self._publish = publish
-        self._principals: dict[str, tuple[Principal, float]] = {}
+        self._callers: dict[str, tuple[Caller, float]] = {}
         self._flights = SingleFlight()
 
     async def _event(self, user_id: uuid.UUID, kind: str, **detail: Any) -> None:
@@ -284,31 +270,31 @@ class Accounts:
             await tables.Session.filter(id=session.id).update(expires_at=refresh_exp)
         return TokenPair(access, access_exp, refresh, refresh_exp, user)
 
-    async def authenticate(self, access_token: str) -> Principal:
+    async def authenticate(self, access_token: str) -> Caller:
         """Verify an access token and that its session is still live.
 
-        A verified token's principal is remembered for ``PRINCIPAL_TTL_S`` (never past the
+        A verified token's caller is remembered for ``CALLER_TTL_S`` (never past the
         token's own expiry), so a busy client costs neither a signature check nor a query per
         request. Revoking a session forgets it at once in this process and, through the
         ``sessions`` channel, in every other replica; the TTL bounds staleness should that
         channel be down.
         """
-        cached = self._principals.get(access_token)
+        cached = self._callers.get(access_token)
         if cached is not None and cached[1] > time.monotonic():
             return cached[0]
         return await self._flights.do(access_token, lambda: self._verify(access_token))
 
-    async def _verify(self, access_token: str) -> Principal:
+    async def _verify(self, access_token: str) -> Caller:
         now = time.monotonic()
         claims = self.tokens.decode_access(access_token)
-        principal = await self._load_principal(claims)
-        if len(self._principals) >= MAX_CACHED_PRINCIPALS:
-            self._principals.clear()
+        caller = await self._load_caller(claims)
+        if len(self._callers) >= MAX_CACHED_CALLERS:
+            self._callers.clear()
         lifetime = (claims.expires_at - datetime.now(UTC)).total_seconds()
-        self._principals[access_token] = (principal, now + min(PRINCIPAL_TTL_S, lifetime))
-        return principal
+        self._callers[access_token] = (caller, now + min(CALLER_TTL_S, lifetime))
+        return caller
 
-    async def _load_principal(self, claims: TokenClaims) -> Principal:
+    async def _load_caller(self, claims: TokenClaims) -> Caller:
         session = (
             await tables.Session.filter(
                 id=claims.session_id,
@@ -322,7 +308,7 @@ class Accounts:
         if session is None:
             raise Unauthenticated("Session ended.")
         user = session.user
-        return Principal(
+        return Caller.for_session(
             user_id=user.id,
             email=user.email,
             role=tables.Role(user.role),
@@ -335,8 +321,8 @@ class Accounts:
             id=session_id, revoked_at=None, user__is_active=True, expires_at__gt=_now()
         )
 
-    async def logout(self, *, principal: Principal) -> None:
-        await self._revoke_sessions(principal.user_id, [principal.session_id], "logout")
+    async def logout(self, *, caller: Caller) -> None:
+        await self._revoke_sessions(caller.user_id, [caller.session_id], "logout")
 
     async def _revoke_sessions(
         self, user_id: uuid.UUID, session_ids: list[uuid.UUID] | None, reason: str
@@ -354,7 +340,7 @@ class Accounts:
         return len(revoked)
 
     async def _forget_sessions(self, session_ids: list[str]) -> None:
-        """Drop cached principals of these sessions here, and ask other replicas to."""
+        """Drop cached callers of these sessions here, and ask other replicas to."""
         self.forget_sessions(session_ids)
         try:
             await self._publish(SESSIONS_CHANNEL, {"sessions": session_ids})
@@ -363,18 +349,18 @@ class Accounts:
 
     def forget_sessions(self, session_ids: list[str]) -> None:
         gone = {uuid.UUID(s) for s in session_ids}
-        for key in [k for k, (p, _) in self._principals.items() if p.session_id in gone]:
-            del self._principals[key]
+        for key in [k for k, (p, _) in self._callers.items() if p.session_id in gone]:
+            del self._callers[key]
 
     def clear_cache(self) -> None:
-        self._principals.clear()
+        self._callers.clear()
 
     def forget_user(self, user_id: uuid.UUID) -> None:
-        for key in [k for k, (p, _) in self._principals.items() if p.user_id == user_id]:
-            del self._principals[key]
+        for key in [k for k, (p, _) in self._callers.items() if p.user_id == user_id]:
+            del self._callers[key]
 
     async def listen_for_revocations(self, subscribe: Callable[[str], Any]) -> None:
-        """Keep this replica's principal cache in step with revocations made elsewhere."""
+        """Keep this replica's caller cache in step with revocations made elsewhere."""
         while True:
             try:
                 async for message in subscribe(SESSIONS_CHANNEL):
@@ -385,14 +371,14 @@ class Accounts:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("revocation stream interrupted (%s); principal cache flushed", exc)
-                self._principals.clear()
+                log.warning("revocation stream interrupted (%s); caller cache flushed", exc)
+                self._callers.clear()
                 await asyncio.sleep(1.0)
 
     async def change_password(
         self,
         *,
-        principal: Principal,
+        caller: Caller,
         current_password: str,
         new_password: str,
         ip: str | None,
@@ -405,8 +391,8 @@ class Accounts:
         errors = check_password(new_password, ("input", "newPassword"))
         if errors:
             raise ValidationFailed(errors)
-        attempt = await self.password_throttle.reserve(account=str(principal.user_id), address=ip)
-        user = await tables.User.get(id=principal.user_id)
+        attempt = await self.password_throttle.reserve(account=str(caller.user_id), address=ip)
+        user = await tables.User.get(id=caller.user_id)
         if len(current_password) > MAX_PASSWORD_LENGTH or not await self.hashing.verify(
             user.password_hash, current_password
         ):
@@ -420,7 +406,7 @@ class Accounts:
         await user.save(update_fields=["password_hash", "password_changed_at"])
         others = (
             await tables.Session.filter(user_id=user.id, revoked_at=None)
-            .exclude(id=principal.session_id)
+            .exclude(id=caller.session_id)
             .values_list("id", flat=True)
         )
         revoked = await self._revoke_sessions(user.id, list(others), "password_changed")
@@ -438,10 +424,10 @@ class Accounts:
         return [found.get(i) for i in ids]
 
     async def list_users(
-        self, *, principal: Principal, limit: int, after: tuple[datetime, uuid.UUID] | None
+        self, *, caller: Caller, limit: int, after: tuple[datetime, uuid.UUID] | None
     ) -> list[tables.User]:
         """Users newest first, keyset-paginated; admins only."""
-        if not principal.is_admin:
+        if not caller.is_admin:
             raise Forbidden()
         query = tables.User.all().order_by("-created_at", "-id")
         if after is not None:
@@ -452,18 +438,18 @@ class Accounts:
     async def update_user(
         self,
         *,
-        principal: Principal,
+        caller: Caller,
         user_id: uuid.UUID,
         role: tables.Role | None = None,
         is_active: bool | None = None,
     ) -> tables.User:
         """Change a user's role or activation (admins only); deactivation ends every session."""
-        if not principal.is_admin:
+        if not caller.is_admin:
             raise Forbidden()
         user = await tables.User.get_or_none(id=user_id)
         if user is None:
             raise NotFound("User")
-        if user.id == principal.user_id and (is_active is False or role is tables.Role.USER):
+        if user.id == caller.user_id and (is_active is False or role is tables.Role.USER):
             raise ValidationFailed(
                 [FieldError(("input",), "You cannot demote or deactivate yourself.", "self")]
             )

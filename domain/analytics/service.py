@@ -35,7 +35,7 @@ from typing import Any
 from tortoise import connections
 from tortoise.expressions import Q
 
-from domain.accounts import Principal
+from domain.accounts import Caller
 from domain.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from domain.registry.rules import Access
 from domain.registry.service import Registry
@@ -188,7 +188,7 @@ class LogFilter:
 async def model_analytics(
     *,
     registry: Registry,
-    principal: Principal,
+    caller: Caller,
     model_id: uuid.UUID,
     version_id: uuid.UUID | None = None,
     since: datetime,
@@ -204,7 +204,7 @@ async def model_analytics(
     """
     since, until = _utc(since), _utc(until)
     _check_range(since, until, bucket)
-    model, access = await _visible_model(registry, principal, model_id)
+    model, access = await _visible_model(registry, caller, model_id)
     if version_id is not None and not await tables.ModelVersion.exists(
         id=version_id, model_id=model.id
     ):
@@ -252,7 +252,7 @@ async def model_analytics(
 async def list_prediction_log(
     *,
     registry: Registry,
-    principal: Principal,
+    caller: Caller,
     model_id: uuid.UUID,
     filter: LogFilter | None = None,
     limit: int,
@@ -272,7 +272,7 @@ async def list_prediction_log(
         raise ValidationFailed(
             [FieldError(("filter", "until"), "Must be after `since`.", "invalid_range")]
         )
-    model, access = await _visible_model(registry, principal, model_id)
+    model, access = await _visible_model(registry, caller, model_id)
     if access < Access.MAINTAINER:
         raise Forbidden("Only maintainers can read a model's prediction log.")
     query = tables.PredictionLog.filter(model_id=model.id)
@@ -344,10 +344,10 @@ def _fill(
 
 
 async def _visible_model(
-    registry: Registry, principal: Principal, model_id: uuid.UUID
+    registry: Registry, caller: Caller, model_id: uuid.UUID
 ) -> tuple[tables.Model, Access]:
-    model = await registry.get_model(principal=principal, model_id=model_id)
-    access = await registry.access_to(principal=principal, model=model) if model else None
+    model = await registry.get_model(caller=caller, model_id=model_id)
+    access = await registry.access_to(caller=caller, model=model) if model else None
     if model is None or access is None:
         raise NotFound("Model")
     return model, access

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from domain.accounts import Principal
+from domain.accounts import Caller
 from domain.errors import Conflict, DomainError, FieldError, Forbidden, NotFound, ValidationFailed
 from domain.inference.batching import BatchOutput, MicroBatcher
 from domain.inference.cache import ArtifactRef, LoadedModel, ModelCache
@@ -310,7 +310,7 @@ class Inference:
 
     # -- resolution ----------------------------------------------------------------------
 
-    async def resolve(self, *, principal: Principal, ref: str | ModelRef) -> Target:
+    async def resolve(self, *, caller: Caller, ref: str | ModelRef) -> Target:
         parsed = ref if isinstance(ref, ModelRef) else parse_ref(ref)
         key = str(parsed)
         now = time.monotonic()
@@ -318,18 +318,18 @@ class Inference:
         if hit is None or hit.expires < now:
             # Keyed by caller too: the lookup checks this caller's access on the way.
             target = await self._flights.do(
-                ("resolve", key, principal.user_id), lambda: self._lookup(parsed, principal)
+                ("resolve", key, caller.user_id), lambda: self._lookup(parsed, caller)
             )
             hit = _Resolved(target, now + RESOLVE_TTL_S)
             self._resolved[key] = hit
             if len(self._resolved) > MAX_CACHED_RESOLUTIONS:
                 self._resolved.clear()
         await self._check_access(
-            principal, hit.target.model_id, hit.target.owner_id, hidden_as=_missing(parsed)
+            caller, hit.target.model_id, hit.target.owner_id, hidden_as=_missing(parsed)
         )
         return hit.target
 
-    async def _lookup(self, ref: ModelRef, principal: Principal) -> Target:
+    async def _lookup(self, ref: ModelRef, caller: Caller) -> Target:
         """The servable version ``ref`` names. Access is checked as soon as the model is
         known, so a stranger learns nothing of its aliases, versions or their states."""
         if ref.version_id is not None:
@@ -339,7 +339,7 @@ class Inference:
             if version is None or version.model.deleted_at is not None:
                 raise NotFound("Model version")
             await self._check_access(
-                principal, version.model.id, version.model.owner_id, hidden_as="Model version"
+                caller, version.model.id, version.model.owner_id, hidden_as="Model version"
             )
             return self._servable(version.model, version)
         model = await tables.Model.get_or_none(
@@ -347,7 +347,7 @@ class Inference:
         )
         if model is None:
             raise NotFound("Model")
-        await self._check_access(principal, model.id, model.owner_id)
+        await self._check_access(caller, model.id, model.owner_id)
         if ref.number is not None:
             version = await tables.ModelVersion.get_or_none(model_id=model.id, number=ref.number)
         else:
@@ -378,7 +378,7 @@ class Inference:
 
     async def _check_access(
         self,
-        principal: Principal,
+        caller: Caller,
         model_id: uuid.UUID,
         owner_id: uuid.UUID,
         *,
@@ -386,15 +386,15 @@ class Inference:
     ) -> None:
         """Raises NotFound, worded as for a missing ``hidden_as``, for a model the caller
         may not see, and Forbidden for one it may see but not predict with."""
-        if principal.is_admin or owner_id == principal.user_id:
+        if caller.is_admin or owner_id == caller.user_id:
             return
-        key = (model_id, principal.user_id)
+        key = (model_id, caller.user_id)
         now = time.monotonic()
         cached = self._shares.get(key)
         if cached is None or cached[1] < now:
             share = await self._flights.do(
                 ("share", key),
-                lambda: tables.Share.get_or_none(model_id=model_id, user_id=principal.user_id),
+                lambda: tables.Share.get_or_none(model_id=model_id, user_id=caller.user_id),
             )
             cached = (str(share.level) if share else None, now + RESOLVE_TTL_S)
             if len(self._shares) > MAX_CACHED_RESOLUTIONS:
@@ -412,7 +412,7 @@ class Inference:
     async def predict(
         self,
         *,
-        principal: Principal,
+        caller: Caller,
         ref: str,
         rows: Any = None,
         records: Any = None,
@@ -420,7 +420,7 @@ class Inference:
         request_id: str,
     ) -> Prediction:
         started = time.perf_counter()
-        target = await self.resolve(principal=principal, ref=ref)
+        target = await self.resolve(caller=caller, ref=ref)
         try:
             matrix = self._matrix(target, rows, records, max_rows)
             loaded = await self.cache.get(target.artifact())
@@ -442,7 +442,7 @@ class Inference:
                     extra={"request_id": request_id},
                 )
             self._log(
-                principal,
+                caller,
                 target,
                 rows if rows is not None else records,
                 None,
@@ -456,7 +456,7 @@ class Inference:
         predictions = output.predictions.tolist()
         probabilities = None if output.probabilities is None else output.probabilities.tolist()
         self._log(
-            principal, target, matrix, predictions, request_id, latency, None, n_rows=len(matrix)
+            caller, target, matrix, predictions, request_id, latency, None, n_rows=len(matrix)
         )
         return Prediction(
             target=target,
@@ -561,7 +561,7 @@ class Inference:
 
     def _log(
         self,
-        principal: Principal,
+        caller: Caller,
         target: Target,
         inputs: Any,
         outputs: list[Any] | None,
@@ -590,7 +590,7 @@ class Inference:
             PredictionRecord(
                 model_id=target.model_id,
                 version_id=target.version_id,
-                caller_id=principal.user_id,
+                caller_id=caller.user_id,
                 request_id=request_id,
                 status="error" if error_code else "ok",
                 error_code=error_code,

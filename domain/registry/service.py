@@ -28,7 +28,7 @@ from tortoise.expressions import Q
 from tortoise.functions import Max
 from tortoise.transactions import in_transaction
 
-from domain.accounts import Principal
+from domain.accounts import Caller
 from domain.errors import (
     FieldError,
     Forbidden,
@@ -136,79 +136,75 @@ class Registry:
 
     # -- visibility ---------------------------------------------------------------------
 
-    async def access_to(self, *, principal: Principal, model: tables.Model) -> Access | None:
+    async def access_to(self, *, caller: Caller, model: tables.Model) -> Access | None:
         if model.deleted_at is not None:
             return None
-        if principal.is_admin or model.owner_id == principal.user_id:
+        if caller.is_admin or model.owner_id == caller.user_id:
             return Access.OWNER
-        share = await tables.Share.get_or_none(model_id=model.id, user_id=principal.user_id)
+        share = await tables.Share.get_or_none(model_id=model.id, user_id=caller.user_id)
         return SHARE_ACCESS[tables.ShareLevel(share.level)] if share else None
 
     async def access_levels(
-        self, *, principal: Principal, models: list[tables.Model]
+        self, *, caller: Caller, models: list[tables.Model]
     ) -> list[Access | None]:
         """``access_to`` for many models with one query."""
         shared = {
             s.model_id: SHARE_ACCESS[tables.ShareLevel(s.level)]
             for s in await tables.Share.filter(
-                user_id=principal.user_id, model_id__in=[m.id for m in models]
+                user_id=caller.user_id, model_id__in=[m.id for m in models]
             )
         }
         levels: list[Access | None] = []
         for model in models:
             if model.deleted_at is not None:
                 levels.append(None)
-            elif principal.is_admin or model.owner_id == principal.user_id:
+            elif caller.is_admin or model.owner_id == caller.user_id:
                 levels.append(Access.OWNER)
             else:
                 levels.append(shared.get(model.id))
         return levels
 
-    async def _require(
-        self, principal: Principal, model_id: uuid.UUID, needed: Access
-    ) -> tables.Model:
+    async def _require(self, caller: Caller, model_id: uuid.UUID, needed: Access) -> tables.Model:
         """The model when the caller has ``needed`` access; NotFound when it cannot even see it."""
         model = await tables.Model.get_or_none(id=model_id, deleted_at=None)
-        access = await self.access_to(principal=principal, model=model) if model else None
+        access = await self.access_to(caller=caller, model=model) if model else None
         if model is None or access is None:
             raise NotFound("Model")
         if access < needed:
             raise Forbidden(f"You need {needed.name.lower()} access to this model.")
         return model
 
-    def _visible(self, principal: Principal) -> Q:
-        if principal.is_admin:
+    def _visible(self, caller: Caller) -> Q:
+        if caller.is_admin:
             return Q(deleted_at=None)
-        return Q(deleted_at=None) & (
-            Q(owner_id=principal.user_id) | Q(shares__user_id=principal.user_id)
-        )
+        return Q(deleted_at=None) & (Q(owner_id=caller.user_id) | Q(shares__user_id=caller.user_id))
 
-    async def get_model(self, *, principal: Principal, model_id: uuid.UUID) -> tables.Model | None:
+    async def get_model(self, *, caller: Caller, model_id: uuid.UUID) -> tables.Model | None:
         model = await tables.Model.get_or_none(id=model_id, deleted_at=None)
-        if model is None or await self.access_to(principal=principal, model=model) is None:
+        if model is None or await self.access_to(caller=caller, model=model) is None:
             return None
         return model
 
     async def get_model_by_name(
-        self, *, principal: Principal, owner: str, name: str
+        self, *, caller: Caller, owner: str, name: str
     ) -> tables.Model | None:
         model = await tables.Model.get_or_none(
             owner__username=owner.strip().lower(), name=name, deleted_at=None
         )
-        if model is None or await self.access_to(principal=principal, model=model) is None:
+        if model is None or await self.access_to(caller=caller, model=model) is None:
             return None
         return model
 
     async def list_models(
         self,
         *,
-        principal: Principal,
+        caller: Caller,
         filter: ModelFilter,
         limit: int,
         after: tuple[datetime, uuid.UUID] | None,
     ) -> list[tables.Model]:
         """Visible models, newest first, keyset-paginated."""
-        query = tables.Model.filter(self._visible(principal))
+        query = tables.Model.filter(self._visible(caller))
         if filter.name_contains:
             query = query.filter(name__icontains=filter.name_contains)
         if filter.owner:
@@ -219,12 +215,12 @@ class Registry:
         return await query.distinct().order_by("-created_at", "-id").limit(limit)
 
     async def get_version(
-        self, *, principal: Principal, version_id: uuid.UUID
+        self, *, caller: Caller, version_id: uuid.UUID
     ) -> tables.ModelVersion | None:
         version = await tables.ModelVersion.get_or_none(id=version_id).select_related("model")
         if version is None:
             return None
-        if await self.access_to(principal=principal, model=version.model) is None:
+        if await self.access_to(caller=caller, model=version.model) is None:
             return None
         return version
 
@@ -263,16 +259,16 @@ class Registry:
     # -- models ---------------------------------------------------------------------------
 
     async def create_model(
-        self, *, principal: Principal, name: str, description: str, tags: list[str]
+        self, *, caller: Caller, name: str, description: str, tags: list[str]
     ) -> tables.Model:
         errors = check_model_fields(name=name, description=description, tags=tags)
         if errors:
             raise ValidationFailed(errors)
-        if await tables.Model.exists(owner_id=principal.user_id, name=name, deleted_at=None):
+        if await tables.Model.exists(owner_id=caller.user_id, name=name, deleted_at=None):
             raise ModelNameTaken(name)
         try:
             return await tables.Model.create(
-                owner_id=principal.user_id, name=name, description=description, tags=tags
+                owner_id=caller.user_id, name=name, description=description, tags=tags
             )
         except IntegrityError:
             # A deleted model still holds the name until it is purged, or we lost a race.
@@ -281,7 +277,7 @@ class Registry:
     async def update_model(
         self,
         *,
-        principal: Principal,
+        caller: Caller,
         model_id: uuid.UUID,
         name: str | None,
         description: str | None,
@@ -290,7 +286,7 @@ class Registry:
         prediction_cache_ttl_s: int | None = None,
         clear_prediction_cache: bool = False,
     ) -> tables.Model:
-        model = await self._require(principal, model_id, Access.MAINTAINER)
+        model = await self._require(caller, model_id, Access.MAINTAINER)
         errors = check_model_fields(name=name, description=description, tags=tags)
         if prediction_cache_ttl_s is not None and not 1 <= prediction_cache_ttl_s <= 86400:
             errors.append(
@@ -310,7 +306,7 @@ class Registry:
             )
             serving_changed = True
         if name is not None and name != model.name:
-            if model.owner_id != principal.user_id and not principal.is_admin:
+            if model.owner_id != caller.user_id and not caller.is_admin:
                 raise Forbidden("Only the owner can rename a model.")
             if await tables.Model.exists(owner_id=model.owner_id, name=name):
                 raise ModelNameTaken(name)
@@ -324,10 +320,10 @@ class Registry:
             await self._event(model.id, "MODEL_UPDATED")
         return model
 
-    async def delete_model(self, *, principal: Principal, model_id: uuid.UUID) -> None:
+    async def delete_model(self, *, caller: Caller, model_id: uuid.UUID) -> None:
         """Soft delete: the model disappears at once; its artifacts go with ``purge_deleted``."""
-        model = await self._require(principal, model_id, Access.OWNER)
-        if model.owner_id != principal.user_id and not principal.is_admin:
+        model = await self._require(caller, model_id, Access.OWNER)
+        if model.owner_id != caller.user_id and not caller.is_admin:
             raise Forbidden("Only the owner can delete a model.")
         # Free the name for reuse: a deleted model keeps a name no one can type.
         model.name = f"{model.name[:27]}~deleted~{uuid.uuid4().hex}"
@@ -395,12 +391,12 @@ class Registry:
     async def share_model(
         self,
         *,
-        principal: Principal,
+        caller: Caller,
         model_id: uuid.UUID,
         username: str,
         level: tables.ShareLevel,
     ) -> tables.Share:
-        model = await self._require(principal, model_id, Access.MAINTAINER)
+        model = await self._require(caller, model_id, Access.MAINTAINER)
         user = await tables.User.get_or_none(username=username.strip().lower(), is_active=True)
         if user is None:
             raise NotFound("User")
@@ -416,10 +412,8 @@ class Registry:
             await share.save(update_fields=["level"])
         return share
 
-    async def unshare_model(
-        self, *, principal: Principal, model_id: uuid.UUID, username: str
-    ) -> bool:
-        model = await self._require(principal, model_id, Access.MAINTAINER)
+    async def unshare_model(self, *, caller: Caller, model_id: uuid.UUID, username: str) -> bool:
+        model = await self._require(caller, model_id, Access.MAINTAINER)
         deleted = await tables.Share.filter(
             model_id=model.id, user__username=username.strip().lower()
         ).delete()
@@ -430,7 +424,7 @@ class Registry:
     async def upload_version(
         self,
         *,
-        principal: Principal,
+        caller: Caller,
         model_id: uuid.UUID,
         chunks: AsyncIterator[bytes],
         filename: str | None,
@@ -451,7 +445,7 @@ class Registry:
         """
         tags = tags or []
         metrics = metrics or {}
-        model = await self._require(principal, model_id, Access.MAINTAINER)
+        model = await self._require(caller, model_id, Access.MAINTAINER)
         errors = check_upload_fields(
             description=description,
             tags=tags,
@@ -473,7 +467,7 @@ class Registry:
                 ).encode()
             ).hexdigest()
             if idempotency_key is not None:
-                replay = await self._replay(principal, idempotency_key, fingerprint)
+                replay = await self._replay(caller, idempotency_key, fingerprint)
                 if replay is not None:
                     return UploadOutcome(replay, deduplicated=True)
             existing = await tables.ModelVersion.get_or_none(model_id=model.id, sha256=sha256)
@@ -498,7 +492,7 @@ class Registry:
                     )
                     raise
             version = await self._store_version(
-                principal=principal,
+                caller=caller,
                 model=model,
                 spool=spool,
                 sha256=sha256,
@@ -534,10 +528,10 @@ class Registry:
         return digest.hexdigest(), size
 
     async def _replay(
-        self, principal: Principal, key: str, fingerprint: str
+        self, caller: Caller, key: str, fingerprint: str
     ) -> tables.ModelVersion | None:
         record = await tables.IdempotencyKey.get_or_none(
-            user_id=principal.user_id, scope="upload", key=key
+            user_id=caller.user_id, scope="upload", key=key
         )
         if record is None:
             return None
@@ -548,7 +542,7 @@ class Registry:
     async def _store_version(
         self,
         *,
-        principal: Principal,
+        caller: Caller,
         model: tables.Model,
         spool: Path,
         sha256: str,
@@ -582,7 +576,7 @@ class Registry:
             for attempt in range(5):
                 try:
                     return await self._insert_version(
-                        principal=principal,
+                        caller=caller,
                         model=model,
                         original_key=original.key,
                         serving_key=serving.key,
@@ -599,7 +593,7 @@ class Registry:
                     # A concurrent upload took this idempotency key (replay it, or refuse a
                     # different file), this number (retry) or these bytes (dedupe).
                     if idempotency is not None:
-                        replayed = await self._replay(principal, *idempotency)
+                        replayed = await self._replay(caller, *idempotency)
                         if replayed is not None:
                             stored.clear()
                             return replayed
@@ -633,7 +627,7 @@ class Registry:
     async def _insert_version(
         self,
         *,
-        principal: Principal,
+        caller: Caller,
         model: tables.Model,
         original_key: str,
         serving_key: str,
@@ -678,12 +672,12 @@ class Registry:
                 metrics=meta.metrics,
                 tags=meta.tags,
                 original_filename=safe_filename(meta.filename),
-                created_by_id=principal.user_id,
+                created_by_id=caller.user_id,
             )
             if idempotency is not None:
                 key, fingerprint = idempotency
                 await tables.IdempotencyKey.create(
-                    user_id=principal.user_id,
+                    user_id=caller.user_id,
                     scope="upload",
                     key=key,
                     fingerprint=fingerprint,
@@ -693,22 +687,22 @@ class Registry:
         return version
 
     async def _version_of(
-        self, principal: Principal, version_id: uuid.UUID, needed: Access
+        self, caller: Caller, version_id: uuid.UUID, needed: Access
     ) -> tables.ModelVersion:
         version = await tables.ModelVersion.get_or_none(id=version_id)
         if version is None:
             raise NotFound("Model version")
         try:
-            await self._require(principal, version.model_id, needed)
+            await self._require(caller, version.model_id, needed)
         except NotFound:
             raise NotFound("Model version") from None
         return version
 
     async def archive_version(
-        self, *, principal: Principal, version_id: uuid.UUID
+        self, *, caller: Caller, version_id: uuid.UUID
     ) -> tables.ModelVersion:
         """Archive a version; aliases pointing at it are removed (and the moves recorded)."""
-        version = await self._version_of(principal, version_id, Access.MAINTAINER)
+        version = await self._version_of(caller, version_id, Access.MAINTAINER)
         if version.status == tables.VersionStatus.ARCHIVED:
             return version
         async with in_transaction():
@@ -718,7 +712,7 @@ class Registry:
                     alias=alias.name,
                     from_version_id=version.id,
                     to_version_id=None,
-                    actor_id=principal.user_id,
+                    actor_id=caller.user_id,
                     reason="version archived",
                 )
                 await alias.delete()
@@ -728,9 +722,9 @@ class Registry:
         return version
 
     async def restore_version(
-        self, *, principal: Principal, version_id: uuid.UUID
+        self, *, caller: Caller, version_id: uuid.UUID
     ) -> tables.ModelVersion:
-        version = await self._version_of(principal, version_id, Access.MAINTAINER)
+        version = await self._version_of(caller, version_id, Access.MAINTAINER)
         if version.status == tables.VersionStatus.ARCHIVED:
             version.status = tables.VersionStatus.READY
             await version.save(update_fields=["status"])
@@ -740,14 +734,14 @@ class Registry:
     async def set_version_runtime(
         self,
         *,
-        principal: Principal,
+        caller: Caller,
         version_id: uuid.UUID,
         use_compiled: bool | None = None,
         batch_max_rows: int | None = None,
         batch_max_wait_ms: float | None = None,
     ) -> tables.ModelVersion:
         """How a version serves: compiled ONNX copy or the original, and its micro-batching."""
-        version = await self._version_of(principal, version_id, Access.MAINTAINER)
+        version = await self._version_of(caller, version_id, Access.MAINTAINER)
         errors: list[FieldError] = []
         if use_compiled and version.compiled_key is None:
             errors.append(
@@ -788,14 +782,14 @@ class Registry:
     async def set_alias(
         self,
         *,
-        principal: Principal,
+        caller: Caller,
         model_id: uuid.UUID,
         alias: str,
         version_id: uuid.UUID,
         reason: str = "",
     ) -> tables.Alias:
         """Point ``alias`` at a ready version of the model (promote or roll back)."""
-        model = await self._require(principal, model_id, Access.MAINTAINER)
+        model = await self._require(caller, model_id, Access.MAINTAINER)
         errors: list[FieldError] = []
         if not ALIAS_RE.match(alias):
             errors.append(
@@ -822,11 +816,11 @@ class Registry:
                     model_id=model.id,
                     name=alias,
                     version_id=version.id,
-                    updated_by_id=principal.user_id,
+                    updated_by_id=caller.user_id,
                 )
             elif previous != version.id:
                 current.version_id = version.id
-                current.updated_by_id = principal.user_id
+                current.updated_by_id = caller.user_id
                 await current.save()
             if previous != version.id:
                 await tables.AliasEvent.create(
@@ -834,7 +828,7 @@ class Registry:
                     alias=alias,
                     from_version_id=previous,
                     to_version_id=version.id,
-                    actor_id=principal.user_id,
+                    actor_id=caller.user_id,
                     reason=reason,
                 )
         if previous != version.id:
@@ -848,9 +842,9 @@ class Registry:
         return current
 
     async def remove_alias(
-        self, *, principal: Principal, model_id: uuid.UUID, alias: str, reason: str = ""
+        self, *, caller: Caller, model_id: uuid.UUID, alias: str, reason: str = ""
     ) -> bool:
-        model = await self._require(principal, model_id, Access.MAINTAINER)
+        model = await self._require(caller, model_id, Access.MAINTAINER)
         current = await tables.Alias.get_or_none(model_id=model.id, name=alias)
         if current is None:
             return False
@@ -860,7 +854,7 @@ class Registry:
                 alias=alias,
                 from_version_id=current.version_id,
                 to_version_id=None,
-                actor_id=principal.user_id,
+                actor_id=caller.user_id,
                 reason=reason[:500],
             )
             await current.delete()
@@ -876,10 +870,10 @@ class Registry:
     # -- artifacts ------------------------------------------------------------------------
 
     async def open_original(
-        self, *, principal: Principal, version_id: uuid.UUID
+        self, *, caller: Caller, version_id: uuid.UUID
     ) -> tuple[tables.ModelVersion, AsyncIterator[bytes]]:
         """Stream the uploaded file as it was; only who may manage the model may fetch it."""
-        version = await self._version_of(principal, version_id, Access.MAINTAINER)
+        version = await self._version_of(caller, version_id, Access.MAINTAINER)
         return version, await self.store.open_stream(version.artifact_key)
 
     async def _event(self, model_id: uuid.UUID, kind: str, **detail: Any) -> None:

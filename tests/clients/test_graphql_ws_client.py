@@ -96,8 +96,8 @@ async def test_logout_ends_the_stream_4403(live_server, gql, iris):
 
 async def test_token_expiry_ends_the_stream_4403(live_server, app, iris):
     accounts = app.state.services.accounts
-    principal = await accounts.authenticate(iris["token"])
+    caller = await accounts.authenticate(iris["token"])
     short = dataclasses.replace(accounts.tokens, access_ttl=timedelta(seconds=2))
-    token, _ = short.issue_access(user_id=principal.user_id, session_id=principal.session_id)
+    token, _ = short.issue_access(user_id=caller.user_id, session_id=caller.session_id)
     seen = await scenario("expiry", config(live_server, iris["token"], iris, expiringToken=token))
     assert seen["code"] == 4403, seen

@@ -128,7 +128,7 @@ async def test_refresh_token_reuse_revokes_the_family(gql, signup):
 
 async def test_logout_ends_the_session_at_once(gql, signup):
     payload = await signup()
-    # A token just used is in the principal cache; logout must still end it at once.
+    # A token just used is in the caller cache; logout must still end it at once.
     assert (await gql(ME, token=payload["accessToken"]))["data"]["me"] is not None
     assert (await gql(LOGOUT, token=payload["accessToken"]))["data"]["logout"] == {"ok": True}
     assert codes(await gql(ME, token=payload["accessToken"])) == ["UNAUTHENTICATED"]
@@ -246,7 +246,7 @@ async def make_admin(app, gql, email: str = "admin@example.com") -> dict[str, An
 
 
 async def test_root_fields_share_one_token_check(app, gql, signup, monkeypatch):
-    # Given a token the principal cache no longer remembers (as after its one-second TTL)
+    # Given a token the caller cache no longer remembers (as after its one-second TTL)
     user = await signup()
     accounts = app.state.services.accounts
     accounts.clear_cache()

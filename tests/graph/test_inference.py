@@ -147,10 +147,10 @@ async def test_bad_rows_are_refused_before_the_model_runs(gql, published, rows, 
 async def test_non_finite_values_are_refused(app, published):
     """JSON has no NaN, but a client library may send one: it is refused, not predicted."""
     token, _, _, _ = await published()
-    principal = await app.state.services.accounts.authenticate(token)
+    caller = await app.state.services.accounts.authenticate(token)
     with pytest.raises(inference_service.ValidationFailed) as raised:
         await app.state.services.inference.predict(
-            principal=principal,
+            caller=caller,
             ref="ada/iris",
             rows=[[float("nan"), 0.0, 0.0, 0.0], [float("inf"), 0.0, 0.0, 0.0]],
             max_rows=10,
@@ -260,7 +260,7 @@ async def test_onnx_upload_is_served_by_onnxruntime(gql, published):
 
 async def test_concurrent_single_rows_are_batched_with_identical_results(app, published):
     token, _, _, clf = await published()
-    principal = await app.state.services.accounts.authenticate(token)
+    caller = await app.state.services.accounts.authenticate(token)
     inference = app.state.services.inference
     rows = np.random.default_rng(3).normal(scale=3, size=(200, 4))
     batches: list[tuple[int, int]] = []
@@ -271,7 +271,7 @@ async def test_concurrent_single_rows_are_batched_with_identical_results(app, pu
         results = await asyncio.gather(
             *(
                 inference.predict(
-                    principal=principal,
+                    caller=caller,
                     ref="ada/iris",
                     rows=[row.tolist()],
                     max_rows=10,
@@ -296,14 +296,14 @@ async def test_concurrent_single_rows_are_batched_with_identical_results(app, pu
 
 async def test_first_requests_load_the_model_once(app, published):
     token, _, version, _ = await published()
-    principal = await app.state.services.accounts.authenticate(token)
+    caller = await app.state.services.accounts.authenticate(token)
     inference = app.state.services.inference
     inference.cache.drop({__import__("uuid").UUID(version["id"])})
     before = inference.cache.stats.loads
     await asyncio.gather(
         *(
             inference.predict(
-                principal=principal,
+                caller=caller,
                 ref="ada/iris",
                 rows=[[0.0] * 4],
                 max_rows=10,
@@ -465,7 +465,7 @@ async def test_per_version_batch_size(app, gql, published):
     )
     assert configured["data"]["setVersionRuntime"]["version"]["batchMaxRows"] == 2
     await asyncio.sleep(0.05)  # the runtime event reaches the resolver cache
-    principal = await app.state.services.accounts.authenticate(token)
+    caller = await app.state.services.accounts.authenticate(token)
     inference = app.state.services.inference
     batches: list[int] = []
     previous = inference._on_batch
@@ -474,7 +474,7 @@ async def test_per_version_batch_size(app, gql, published):
         await asyncio.gather(
             *(
                 inference.predict(
-                    principal=principal,
+                    caller=caller,
                     ref="ada/iris",
                     rows=[[float(i)] * 4],
                     max_rows=10,

@@ -416,14 +416,14 @@ async def test_listing_models_costs_a_constant_number_of_queries(gql, owner, app
     """20 models with versions, owners and aliases: the query count does not grow with N."""
     from tortoise import connections
 
-    principal = await app.state.services.accounts.authenticate(owner["accessToken"])
+    caller = await app.state.services.accounts.authenticate(owner["accessToken"])
     registry = app.state.services.registry
     data = factories.skops_bytes(factories.logistic_regression())
 
     async def seed(count: int) -> None:
         for i in range(count):
             model = await registry.create_model(
-                principal=principal, name=f"m{i}-{count}", description="", tags=[]
+                caller=caller, name=f"m{i}-{count}", description="", tags=[]
             )
             version = await tables.ModelVersion.create(
                 model_id=model.id,
@@ -438,7 +438,7 @@ async def test_listing_models_costs_a_constant_number_of_queries(gql, owner, app
                 serving_size=len(data),
                 framework="sklearn",
                 estimator_class="LogisticRegression",
-                created_by_id=principal.user_id,
+                created_by_id=caller.user_id,
             )
             await tables.Alias.create(model_id=model.id, name="production", version_id=version.id)
 

@@ -192,7 +192,7 @@ if TEST_REDIS_URL:
 if TEST_REDIS_URL:
 
     async def test_logout_on_one_replica_ends_the_token_on_another(settings, gql, signup):
-        """Replica B caches the principal; A's logout reaches it through Redis at once."""
+        """Replica B caches the caller; A's logout reaches it through Redis at once."""
         ada = await signup("ada@example.com")
         replica_b = create_app(
             make_settings(

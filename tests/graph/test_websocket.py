@@ -156,10 +156,10 @@ async def test_stream_closes_when_its_access_token_expires(live_server, signup, 
     """A12: a subscription authorised by a token ends (4403) when that token expires."""
     user = await signup()
     accounts = app.state.services.accounts
-    principal = await accounts.authenticate(user["accessToken"])
+    caller = await accounts.authenticate(user["accessToken"])
     short = dataclasses.replace(accounts.tokens, access_ttl=timedelta(seconds=2))
-    token, _ = short.issue_access(user_id=principal.user_id, session_id=principal.session_id)
-    assert uuid.UUID(user["user"]["id"]) == principal.user_id
+    token, _ = short.issue_access(user_id=caller.user_id, session_id=caller.session_id)
+    assert uuid.UUID(user["user"]["id"]) == caller.user_id
     ws = await authenticated(live_server, token)
     await send(ws, {"id": "1", "type": "subscribe", "payload": {"query": ACCOUNT_EVENTS}})
     assert await closed_with(ws, timeout=10) == 4403
