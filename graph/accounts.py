@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncGenerator
 from datetime import datetime
 from enum import Enum
@@ -13,7 +12,7 @@ import strawberry
 from domain.accounts import TokenPair, account_channel
 from domain.errors import InvalidCredentials, NotFound, ValidationFailed
 from graph.context import Info, IsAdmin, IsAuthenticated
-from graph.errors import Error, NotFoundError, ValidationError
+from graph.errors import Error, NotFoundError, ValidationError, parse_id
 from graph.live import guarded
 from graph.pagination import Connection, Edge, PageInfo, decode_cursor, encode_cursor, page_size
 from storage import tables
@@ -157,6 +156,8 @@ class AccountEventKind(Enum):
     LOGIN = "LOGIN"
     SESSION_REVOKED = "SESSION_REVOKED"
     PASSWORD_CHANGED = "PASSWORD_CHANGED"  # noqa: S105 - an event name
+    API_KEY_CREATED = "API_KEY_CREATED"
+    API_KEY_REVOKED = "API_KEY_REVOKED"
 
 
 @strawberry.type(description="A security-relevant event on your account.")
@@ -168,13 +169,6 @@ class AccountEvent:
     reason: str | None = strawberry.field(
         default=None, description="For SESSION_REVOKED: logout, refresh_reuse, password_changed…"
     )
-
-
-def _parse_id(raw: str, what: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        raise NotFound(what) from None
 
 
 @strawberry.type
@@ -191,7 +185,7 @@ class AccountsQuery:
         description="A user by id (administrators only).", permission_classes=[IsAdmin]
     )
     async def user(self, info: Info, id: strawberry.ID) -> User | None:
-        user = await info.context.loaders.user_by_id.load(_parse_id(id, "User"))
+        user = await info.context.loaders.user_by_id.load(parse_id(id, "User"))
         return User.from_table(user) if user else None
 
     @strawberry.field(
@@ -293,7 +287,7 @@ class AccountsMutation:
         try:
             user = await info.context.services.accounts.update_user(
                 caller=await info.context.require_caller(),
-                user_id=_parse_id(input.id, "User"),
+                user_id=parse_id(input.id, "User"),
                 role=tables.Role(input.role.value) if input.role else None,
                 is_active=input.is_active,
             )

@@ -21,6 +21,8 @@ from domain.runtime import Services
 from graph.errors import HTTP_STATUS
 from graph.loaders import Loaders
 
+_CONNECTION_KEYS = ("authorization", "Authorization", "token", "apiKey", "x-api-key")
+
 
 @dataclass
 class Context:
@@ -51,12 +53,21 @@ class Context:
     def user_agent(self) -> str | None:
         return self.request.headers.get("user-agent")
 
-    def _bearer_token(self) -> str | None:
+    def credential(self) -> str | None:
+        """The access token or API key the request carries; "" when it is malformed.
+
+        Over HTTP: ``Authorization: Bearer <token or key>`` or ``X-API-Key: <key>``. In a
+        websocket's ``connection_init`` payload: ``Authorization`` (``Bearer`` optional),
+        ``token`` or ``apiKey``.
+        """
         if self.connection_params is not None:
             params = self.connection_params
-            raw = params.get("authorization", params.get("Authorization", params.get("token")))
+            raw = next((params[k] for k in _CONNECTION_KEYS if params.get(k) is not None), None)
         else:
-            raw = self.request.headers.get("authorization")
+            headers = self.request.headers
+            raw = headers.get("authorization")
+            if raw is None and (key := headers.get("x-api-key")) is not None:
+                return key.strip()
         if raw is None:
             return None
         if not isinstance(raw, str):
@@ -64,7 +75,7 @@ class Context:
         scheme, _, token = raw.strip().partition(" ")
         if scheme.lower() == "bearer":
             return token.strip()
-        # A bare token is accepted only in a websocket's connection_init payload.
+        # A bare credential is accepted only in a websocket's connection_init payload.
         return raw.strip() if self.connection_params is not None else ""
 
     async def caller(self) -> Caller | None:
@@ -73,8 +84,9 @@ class Context:
         Over HTTP the token is checked once per request, however many fields ask at once: the
         first asker starts the check and every other field awaits the same one (root fields
         resolve concurrently). A websocket's context lives as long as the connection, so there
-        the token is checked again on every use (the accounts service remembers a check for a
-        second and joins concurrent ones): logout, deactivation, a role change or expiry apply
+        the credential is checked again on every use (the accounts service remembers a check
+        for a second and joins concurrent ones): logout, a revoked key, deactivation, a role
+        change or expiry apply
         to an open socket's next operation too.
         """
         caller, _ = await self._resolve()
@@ -95,11 +107,11 @@ class Context:
         return await asyncio.shield(self._auth)
 
     async def _authenticate(self) -> tuple[Caller | None, DomainError | None]:
-        token = self._bearer_token()
-        if token is None:
+        credential = self.credential()
+        if credential is None:
             return None, None
         try:
-            return await self.services.accounts.authenticate(token), None
+            return await self.services.accounts.authenticate(credential, ip=self.client_ip), None
         except DomainError as exc:
             return None, exc
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,14 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from domain.errors import DomainError, ErrorCode, FieldError, RateLimited, Unavailable
+from domain.errors import (
+    DomainError,
+    ErrorCode,
+    FieldError,
+    NotFound,
+    RateLimited,
+    Unavailable,
+)
 from storage.faults import database_outage
 
 if TYPE_CHECKING:
@@ -78,6 +86,14 @@ class ValidationError(Error):
 @strawberry.type(description="The object does not exist or is not visible to you.")
 class NotFoundError(Error):
     pass
+
+
+def parse_id(raw: str, what: str) -> uuid.UUID:
+    """An id argument; one that is not a UUID names nothing, so it is ``NotFound(what)``."""
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise NotFound(what) from None
 
 
 def _coded(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:

@@ -1,10 +1,11 @@
 """Guarded event streams for subscriptions.
 
 Every stream is authorised when it starts and re-checked while it runs (at most once a second,
-on events): it ends with close code 4403 when the access token expires, the session is logged
-out or the caller loses access, and with 1011 (reconnect) when the event backend goes away or
-the subscriber falls too far behind. A logout or deactivation ends it at once, quiet or not: a
-watcher follows the revocations every replica publishes on the sessions channel.
+on events): it ends with close code 4403 when the access token (or key) expires, the session is
+logged out, the API key is revoked or the caller loses access, and with 1011 (reconnect) when
+the event backend goes away or the subscriber falls too far behind. A logout, a key revocation
+or a deactivation ends it at once, quiet or not: a watcher follows the revocations every
+replica publishes on the sessions channel.
 """
 
 from __future__ import annotations
@@ -32,8 +33,10 @@ async def guarded(
     context = info.context
     caller = await context.require_caller()
     services = context.services
-    remaining = (caller.expires_at - datetime.now(UTC)).total_seconds()
-    watchdog = asyncio.create_task(_close_at_expiry(info, remaining))
+    watchdog = None
+    if caller.expires_at is not None:
+        remaining = (caller.expires_at - datetime.now(UTC)).total_seconds()
+        watchdog = asyncio.create_task(_close_at_expiry(info, remaining))
     revocations = asyncio.create_task(_close_on_revocation(info, caller))
     stream = services.pubsub.subscribe(channel)
     checked = time.monotonic()
@@ -47,7 +50,7 @@ async def guarded(
                 "SESSION_REVOKED",
             }:
                 checked = time.monotonic()
-                if not await services.accounts.is_session_live(session_id=caller.session_id):
+                if not await services.accounts.is_live(caller):
                     await context.close_connection(4403, "Session ended")
                     return
                 if still_allowed is not None and not await still_allowed(caller):
@@ -58,23 +61,30 @@ async def guarded(
         # 1011 tells the client to reconnect and resubscribe.
         await context.close_connection(1011, str(exc)[:100])
     finally:
-        watchdog.cancel()
+        if watchdog is not None:
+            watchdog.cancel()
         revocations.cancel()
         with contextlib.suppress(Exception):
             await stream.aclose()
 
 
 async def _close_at_expiry(info: Info, seconds: float) -> None:
-    """A stream authorised by an access token ends when that token expires."""
+    """A stream authorised by an access token (or an expiring key) ends when it expires."""
     await asyncio.sleep(max(0.0, seconds))
     await info.context.close_connection(4403, "Token expired")
 
 
 async def _close_on_revocation(info: Info, caller: Caller) -> None:
-    """End the stream as soon as its session is revoked or its user deactivated."""
-    session, user = str(caller.session_id), str(caller.user_id)
+    """End the stream as soon as its session or key is revoked or its user deactivated."""
+    user = str(caller.user_id)
+    session = str(caller.session_id) if caller.session_id else None
+    key = str(caller.key_id) if caller.key_id else None
     with contextlib.suppress(PubSubUnavailable, SubscriberTooSlow):
         async for message in info.context.services.pubsub.subscribe(SESSIONS_CHANNEL):
-            if session in message.get("sessions", ()) or message.get("user") == user:
+            if (
+                (session is not None and session in message.get("sessions", ()))
+                or (key is not None and key in message.get("keys", ()))
+                or message.get("user") == user
+            ):
                 await info.context.close_connection(4403, "Session ended")
                 return

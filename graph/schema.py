@@ -14,16 +14,28 @@ from graph.accounts import AccountsMutation, AccountsQuery, AccountsSubscription
 from graph.analytics import AnalyticsQuery
 from graph.errors import OperationGuard, Schema
 from graph.inference import FEATURE_MATRIX, FeatureMatrix, InferenceMutation, InferenceQuery
+from graph.keys import KeysMutation, KeysQuery
 from graph.observability import ObservabilityQuery
 from graph.registry import RegistryMutation, RegistryQuery
+from graph.scopes import ScopeGuard
 from graph.streams import StreamsSubscription
 from graph.validation import SensitiveMutationsAlone, alias_count_rule, operation_depth_rule
 from settings import Settings
 
 Query = merge_types(
-    "Query", (AccountsQuery, RegistryQuery, InferenceQuery, AnalyticsQuery, ObservabilityQuery)
+    "Query",
+    (
+        AccountsQuery,
+        KeysQuery,
+        RegistryQuery,
+        InferenceQuery,
+        AnalyticsQuery,
+        ObservabilityQuery,
+    ),
 )
-Mutation = merge_types("Mutation", (AccountsMutation, RegistryMutation, InferenceMutation))
+Mutation = merge_types(
+    "Mutation", (AccountsMutation, KeysMutation, RegistryMutation, InferenceMutation)
+)
 SCALARS = {FeatureMatrix: FEATURE_MATRIX}
 Subscription = merge_types("Subscription", (AccountsSubscription, StreamsSubscription))
 
@@ -45,6 +57,7 @@ def build_schema(settings: Settings) -> Schema:
         ),
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
+        ScopeGuard,
     ]
     schema = Schema(
         query=Query,

@@ -17,7 +17,8 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from domain.accounts.caller import Caller
+from domain.accounts.caller import Caller, Scope
+from domain.accounts.keys import ApiKeys, CreatedKey, looks_like_key
 from domain.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, PasswordHashing
 from domain.accounts.throttle import GuessThrottle, ThrottlePolicy
 from domain.accounts.tokens import TokenClaims, TokenCodec
@@ -124,6 +125,7 @@ class Accounts:
         self.login_throttle = GuessThrottle(limiter, rates.guessing, "login")
         self.password_throttle = GuessThrottle(limiter, rates.guessing, "password")
         self._publish = publish
+        self.keys = ApiKeys(secret=tokens.secret)
         self._callers: dict[str, tuple[Caller, float]] = {}
         self._flights = SingleFlight()
 
@@ -270,28 +272,32 @@ class Accounts:
             await tables.Session.filter(id=session.id).update(expires_at=refresh_exp)
         return TokenPair(access, access_exp, refresh, refresh_exp, user)
 
-    async def authenticate(self, access_token: str) -> Caller:
-        """Verify an access token and that its session is still live.
+    async def authenticate(self, credential: str, *, ip: str | None = None) -> Caller:
+        """The caller an access token or an API key (``msk_...``) stands for.
 
-        A verified token's caller is remembered for ``CALLER_TTL_S`` (never past the
-        token's own expiry), so a busy client costs neither a signature check nor a query per
-        request. Revoking a session forgets it at once in this process and, through the
+        A verified credential's caller is remembered for ``CALLER_TTL_S`` (never past its own
+        expiry), so a busy client costs neither a signature check nor a query per request.
+        Revoking a session or a key forgets it at once in this process and, through the
         ``sessions`` channel, in every other replica; the TTL bounds staleness should that
         channel be down.
         """
-        cached = self._callers.get(access_token)
+        cached = self._callers.get(credential)
         if cached is not None and cached[1] > time.monotonic():
             return cached[0]
-        return await self._flights.do(access_token, lambda: self._verify(access_token))
+        return await self._flights.do(credential, lambda: self._verify(credential, ip))
 
-    async def _verify(self, access_token: str) -> Caller:
+    async def _verify(self, credential: str, ip: str | None) -> Caller:
         now = time.monotonic()
-        claims = self.tokens.decode_access(access_token)
-        caller = await self._load_caller(claims)
+        if looks_like_key(credential):
+            caller = await self.keys.verify(credential, ip=ip)
+        else:
+            caller = await self._load_caller(self.tokens.decode_access(credential))
         if len(self._callers) >= MAX_CACHED_CALLERS:
             self._callers.clear()
-        lifetime = (claims.expires_at - datetime.now(UTC)).total_seconds()
-        self._callers[access_token] = (caller, now + min(CALLER_TTL_S, lifetime))
+        ttl = CALLER_TTL_S
+        if caller.expires_at is not None:
+            ttl = min(ttl, (caller.expires_at - datetime.now(UTC)).total_seconds())
+        self._callers[credential] = (caller, now + ttl)
         return caller
 
     async def _load_caller(self, claims: TokenClaims) -> Caller:
@@ -316,9 +322,12 @@ class Accounts:
             expires_at=claims.expires_at,
         )
 
-    async def is_session_live(self, *, session_id: uuid.UUID) -> bool:
+    async def is_live(self, caller: Caller) -> bool:
+        """Whether the caller's session or key still stands (for long-lived streams)."""
+        if caller.key_id is not None:
+            return await self.keys.is_live(caller.key_id)
         return await tables.Session.exists(
-            id=session_id, revoked_at=None, user__is_active=True, expires_at__gt=_now()
+            id=caller.session_id, revoked_at=None, user__is_active=True, expires_at__gt=_now()
         )
 
     async def logout(self, *, caller: Caller) -> None:
@@ -349,7 +358,12 @@ class Accounts:
 
     def forget_sessions(self, session_ids: list[str]) -> None:
         gone = {uuid.UUID(s) for s in session_ids}
-        for key in [k for k, (p, _) in self._callers.items() if p.session_id in gone]:
+        for key in [k for k, (c, _) in self._callers.items() if c.session_id in gone]:
+            del self._callers[key]
+
+    def forget_keys(self, key_ids: list[str]) -> None:
+        gone = {uuid.UUID(k) for k in key_ids}
+        for key in [k for k, (c, _) in self._callers.items() if c.key_id in gone]:
             del self._callers[key]
 
     def clear_cache(self) -> None:
@@ -366,6 +380,8 @@ class Accounts:
                 async for message in subscribe(SESSIONS_CHANNEL):
                     if "sessions" in message:
                         self.forget_sessions(message["sessions"])
+                    if "keys" in message:
+                        self.forget_keys(message["keys"])
                     if "user" in message:
                         self.forget_user(uuid.UUID(message["user"]))
             except asyncio.CancelledError:
@@ -412,6 +428,60 @@ class Accounts:
         revoked = await self._revoke_sessions(user.id, list(others), "password_changed")
         await self._event(user.id, "PASSWORD_CHANGED")
         return revoked
+
+    # -- API keys ---------------------------------------------------------------------------
+
+    async def create_api_key(
+        self,
+        *,
+        caller: Caller,
+        name: str,
+        scopes: list[Scope],
+        expires_at: datetime | None,
+        model_ids: list[uuid.UUID] | None,
+    ) -> CreatedKey:
+        created = await self.keys.create(
+            caller=caller, name=name, scopes=scopes, expires_at=expires_at, model_ids=model_ids
+        )
+        await self._event(caller.user_id, "API_KEY_CREATED", key=str(created.key.id))
+        return created
+
+    async def list_api_keys(
+        self, *, caller: Caller, user_id: uuid.UUID | None, include_revoked: bool
+    ) -> list[tables.ApiKey]:
+        """The caller's keys; an administrator may list anyone's."""
+        if user_id is not None and user_id != caller.user_id and not caller.is_admin:
+            raise NotFound("User")
+        return await self.keys.list(
+            user_id=user_id or caller.user_id, include_revoked=include_revoked
+        )
+
+    async def revoke_api_key(self, *, caller: Caller, key_id: uuid.UUID) -> tables.ApiKey:
+        """Revoke one of the caller's keys (an administrator: anyone's); effective at once."""
+        key = await self.keys.get(caller=caller, key_id=key_id)
+        if await self.keys.revoke(key=key):
+            await self._key_revoked(key.user_id, [key.id])
+            await key.refresh_from_db(fields=["revoked_at"])
+        return key
+
+    async def revoke_user_api_keys(self, *, caller: Caller, user_id: uuid.UUID) -> int:
+        if not caller.is_admin:
+            raise Forbidden()
+        if not await tables.User.exists(id=user_id):
+            raise NotFound("User")
+        revoked = await self.keys.revoke_all(user_id=user_id)
+        if revoked:
+            await self._key_revoked(user_id, revoked)
+        return len(revoked)
+
+    async def _key_revoked(self, user_id: uuid.UUID, key_ids: list[uuid.UUID]) -> None:
+        ids = [str(k) for k in key_ids]
+        self.forget_keys(ids)
+        await self._event(user_id, "API_KEY_REVOKED", keys=ids)
+        try:
+            await self._publish(SESSIONS_CHANNEL, {"keys": ids})
+        except Exception:
+            log.warning("could not tell other replicas about revoked keys", exc_info=True)
 
     async def get_user(self, *, user_id: uuid.UUID) -> tables.User | None:
         return await tables.User.get_or_none(id=user_id)

@@ -386,6 +386,8 @@ class Inference:
     ) -> None:
         """Raises NotFound, worded as for a missing ``hidden_as``, for a model the caller
         may not see, and Forbidden for one it may see but not predict with."""
+        if not caller.may_reach(model_id):
+            raise NotFound(hidden_as)
         if caller.is_admin or owner_id == caller.user_id:
             return
         key = (model_id, caller.user_id)

@@ -137,7 +137,7 @@ class Registry:
     # -- visibility ---------------------------------------------------------------------
 
     async def access_to(self, *, caller: Caller, model: tables.Model) -> Access | None:
-        if model.deleted_at is not None:
+        if model.deleted_at is not None or not caller.may_reach(model.id):
             return None
         if caller.is_admin or model.owner_id == caller.user_id:
             return Access.OWNER
@@ -156,7 +156,7 @@ class Registry:
         }
         levels: list[Access | None] = []
         for model in models:
-            if model.deleted_at is not None:
+            if model.deleted_at is not None or not caller.may_reach(model.id):
                 levels.append(None)
             elif caller.is_admin or model.owner_id == caller.user_id:
                 levels.append(Access.OWNER)

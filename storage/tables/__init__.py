@@ -1,6 +1,6 @@
 """Tortoise models, one module per area; import them by name (``tables.User``)."""
 
-from storage.tables.accounts import RefreshToken, Role, Session, User
+from storage.tables.accounts import ApiKey, RefreshToken, Role, Session, User
 from storage.tables.predictions import PredictionLog, PredictionStatus
 from storage.tables.registry import (
     Alias,
@@ -17,6 +17,7 @@ from storage.tables.registry import (
 __all__ = [
     "Alias",
     "AliasEvent",
+    "ApiKey",
     "IdempotencyKey",
     "LogPolicy",
     "Model",

@@ -60,3 +60,30 @@ class RefreshToken(Model):
 
     class Meta:
         table = "refresh_tokens"
+
+
+class ApiKey(Model):
+    """A long-lived credential for programs: ``msk_<public_id>_<secret>``, shown once.
+
+    Only an HMAC-SHA256 of the secret (keyed by a server-held pepper) is stored: a database
+    dump holds no usable key, and a check costs one HMAC rather than a password hash.
+    """
+
+    id = fields.UUIDField(primary_key=True)
+    public_id = fields.CharField(max_length=32, unique=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="api_keys", on_delete=fields.CASCADE, db_index=True
+    )
+    name = fields.CharField(max_length=64)
+    secret_hash = fields.CharField(max_length=64)
+    scopes = fields.JSONField(default=list)
+    # Model ids the key is restricted to; null means every model its user may reach.
+    model_ids = fields.JSONField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+    last_used_at = fields.DatetimeField(null=True)
+    last_used_ip = fields.CharField(max_length=64, null=True)
+
+    class Meta:
+        table = "api_keys"

@@ -98,6 +98,29 @@ async function closedWith(instance, closes, payload, count = 1) {
 const TYPENAME = { query: '{ __typename }' };
 const ACCOUNT_EVENTS = { query: 'subscription { accountEvents { kind } }' };
 
+// Opens a predictions stream with `connectionParams`, runs `end` once it is acknowledged, then
+// keeps predicting (with the scenario's own token) until the stream closes; resolves with how.
+async function endedBy(connectionParams, end) {
+  const acked = deferred();
+  const { instance, closes } = client({ connectionParams, on: { connected: acked.resolve } });
+  let done = false;
+  const outcome = closedWith(
+    instance,
+    closes,
+    { query: PREDICTIONS, variables: { model: config.model } },
+    Infinity,
+  ).finally(() => (done = true));
+  await withTimeout(acked.promise, 'connection_ack');
+  await sleep(200); // the subscription reaches the event backend
+  await end();
+  const deadline = Date.now() + HANG_GUARD_MS;
+  while (!done && Date.now() < deadline) {
+    await graphql(PREDICT, { model: config.model, rows: [[0.1, 0.2, 0.3, 0.4]] });
+    await Promise.race([outcome, sleep(500)]);
+  }
+  return outcome;
+}
+
 const scenarios = {
   // Both streams of a model see what other clients do meanwhile: a prediction, an alias move.
   async streams() {
@@ -189,27 +212,22 @@ const scenarios = {
   // Logging out the session a stream was opened with ends the stream (the server says 4403)
   // at one of its next events: streams re-check their session on events, at most once a second.
   async logout() {
-    const acked = deferred();
-    const { instance, closes } = client({
-      connectionParams: { authorization: `Bearer ${config.logoutToken}` },
-      on: { connected: acked.resolve },
+    return endedBy({ authorization: `Bearer ${config.logoutToken}` }, () =>
+      graphql('mutation { logout { ok } }', {}, config.logoutToken),
+    );
+  },
+
+  // A stream opened with an API key (connection_init's apiKey) ends when the key is revoked.
+  async keyRevoked() {
+    return endedBy({ apiKey: config.apiKey }, async () => {
+      const revoked = await graphql(
+        'mutation($id: ID!) { revokeApiKey(id: $id) { __typename } }',
+        { id: config.apiKeyId },
+      );
+      if (revoked.revokeApiKey.__typename !== 'RevokeApiKeySuccess') {
+        throw new Error(`revokeApiKey: ${JSON.stringify(revoked)}`);
+      }
     });
-    let done = false;
-    const outcome = closedWith(
-      instance,
-      closes,
-      { query: PREDICTIONS, variables: { model: config.model } },
-      Infinity,
-    ).finally(() => (done = true));
-    await withTimeout(acked.promise, 'connection_ack');
-    await sleep(200); // the subscription reaches the event backend
-    await graphql('mutation { logout { ok } }', {}, config.logoutToken);
-    const deadline = Date.now() + HANG_GUARD_MS;
-    while (!done && Date.now() < deadline) {
-      await graphql(PREDICT, { model: config.model, rows: [[0.1, 0.2, 0.3, 0.4]] });
-      await Promise.race([outcome, sleep(500)]);
-    }
-    return outcome;
   },
 
   // A stream authorised by an access token ends when the token expires (4403 here too).

@@ -101,3 +101,17 @@ async def test_token_expiry_ends_the_stream_4403(live_server, app, iris):
     token, _ = short.issue_access(user_id=caller.user_id, session_id=caller.session_id)
     seen = await scenario("expiry", config(live_server, iris["token"], iris, expiringToken=token))
     assert seen["code"] == 4403, seen
+
+
+async def test_a_revoked_key_ends_its_stream_4403(live_server, gql, iris):
+    created = await gql(
+        """mutation { createApiKey(input: {name: "watcher", scopes: [READ]}) {
+             ... on CreateApiKeySuccess { secret key { id } } } }""",
+        token=iris["token"],
+    )
+    key = created["data"]["createApiKey"]
+    settings = config(
+        live_server, iris["token"], iris, apiKey=key["secret"], apiKeyId=key["key"]["id"]
+    )
+    seen = await scenario("keyRevoked", settings)
+    assert seen["code"] == 4403, seen

@@ -253,10 +253,10 @@ async def test_root_fields_share_one_token_check(app, gql, signup, monkeypatch):
     checks = 0
     verify = accounts._verify
 
-    async def counting_verify(token: str) -> Any:
+    async def counting_verify(credential: str, ip: str | None) -> Any:
         nonlocal checks
         checks += 1
-        return await verify(token)
+        return await verify(credential, ip)
 
     monkeypatch.setattr(accounts, "_verify", counting_verify)
 

@@ -1,0 +1,158 @@
+"""What an API key needs for each root field, checked once per operation before it executes.
+
+A session holds every scope its user's role allows (the admin fields still ask for the admin
+role themselves), so only API keys are checked here. Every root field of the schema has an
+entry in ``ROOT_FIELDS`` (a test fails for one that has none): a field added without thinking
+about keys is refused to them rather than open to them. An operation that names a field its
+key may not use is refused whole, before any of it runs, with ``FORBIDDEN``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+)
+from graphql.utilities import get_operation_ast
+from strawberry.extensions import SchemaExtension
+
+from domain.accounts import Scope
+from domain.accounts.keys import looks_like_key
+from domain.errors import ErrorCode
+
+if TYPE_CHECKING:
+    from domain.accounts import Caller
+    from graph.context import Context
+
+
+class Gate(Enum):
+    PUBLIC = "public"  # anyone, keys included (logging in, health)
+    SESSION = "session"  # a signed-in session; never a key
+    KEY_MANAGEMENT = "key management"  # a session, or a key with the admin scope
+
+
+Need = Scope | Gate
+
+Q, M, S = OperationType.QUERY, OperationType.MUTATION, OperationType.SUBSCRIPTION
+ROOT_FIELDS: dict[tuple[OperationType, str], Need] = {
+    (Q, "health"): Gate.PUBLIC,
+    (Q, "me"): Scope.READ,
+    (Q, "user"): Scope.ADMIN,
+    (Q, "users"): Scope.ADMIN,
+    (Q, "apiKeys"): Gate.KEY_MANAGEMENT,
+    (Q, "model"): Scope.READ,
+    (Q, "models"): Scope.READ,
+    (Q, "modelVersion"): Scope.READ,
+    (Q, "modelCache"): Scope.READ,
+    (Q, "modelAnalytics"): Scope.READ,
+    (Q, "predictionLog"): Scope.READ,
+    (Q, "predict"): Scope.PREDICT,
+    (Q, "predictBatch"): Scope.PREDICT,
+    (M, "register"): Gate.PUBLIC,
+    (M, "login"): Gate.PUBLIC,
+    (M, "refreshToken"): Gate.PUBLIC,
+    (M, "logout"): Gate.SESSION,
+    (M, "changePassword"): Gate.SESSION,
+    (M, "updateUser"): Scope.ADMIN,
+    (M, "createApiKey"): Gate.KEY_MANAGEMENT,
+    (M, "revokeApiKey"): Gate.KEY_MANAGEMENT,
+    (M, "revokeUserApiKeys"): Scope.ADMIN,
+    (M, "createModel"): Scope.PUBLISH,
+    (M, "updateModel"): Scope.PUBLISH,
+    (M, "uploadModelVersion"): Scope.PUBLISH,
+    (M, "setAlias"): Scope.PUBLISH,
+    (M, "removeAlias"): Scope.PUBLISH,
+    (M, "archiveVersion"): Scope.PUBLISH,
+    (M, "restoreVersion"): Scope.PUBLISH,
+    (M, "deleteModel"): Scope.PUBLISH,
+    (M, "shareModel"): Scope.PUBLISH,
+    (M, "unshareModel"): Scope.PUBLISH,
+    (M, "setVersionRuntime"): Scope.PUBLISH,
+    (S, "accountEvents"): Scope.READ,
+    (S, "predictions"): Scope.READ,
+    (S, "modelEvents"): Scope.READ,
+}
+
+
+def allows(caller: Caller, need: Need) -> bool:
+    if need is Gate.PUBLIC:
+        return True
+    if need is Gate.SESSION:
+        return not caller.via_key
+    if need is Gate.KEY_MANAGEMENT:
+        return not caller.via_key or caller.is_admin
+    return caller.has(need)
+
+
+def describe(need: Need) -> str:
+    if isinstance(need, Scope):
+        return f"an API key with the {need.value} scope"
+    if need is Gate.SESSION:
+        return "a signed-in session"
+    return "a signed-in session or an API key with the admin scope"
+
+
+def root_fields(
+    document: DocumentNode, operation_name: str | None
+) -> Iterator[tuple[OperationType, str]]:
+    """(operation type, field name) of every root field the operation selects."""
+    operation = get_operation_ast(document, operation_name)
+    if operation is None:
+        return
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    yield from _fields(operation, operation.selection_set, fragments, set())
+
+
+def _fields(
+    operation: OperationDefinitionNode,
+    selections: SelectionSetNode,
+    fragments: dict[str, FragmentDefinitionNode],
+    seen: set[str],
+) -> Iterator[tuple[OperationType, str]]:
+    for selection in selections.selections:
+        if isinstance(selection, FieldNode):
+            yield operation.operation, selection.name.value
+        elif isinstance(selection, InlineFragmentNode):
+            yield from _fields(operation, selection.selection_set, fragments, seen)
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            if name not in seen and name in fragments:
+                seen.add(name)
+                yield from _fields(operation, fragments[name].selection_set, fragments, seen)
+
+
+class ScopeGuard(SchemaExtension):
+    """Refuses an operation naming a root field its API key may not use, before it runs."""
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        execution = self.execution_context
+        context: Context | None = execution.context
+        credential = context.credential() if context is not None else None
+        if context is not None and credential and looks_like_key(credential):
+            caller = await context.caller()
+            document = execution.graphql_document
+            if caller is not None and document is not None:
+                for operation, name in root_fields(document, execution.operation_name):
+                    if name.startswith("__"):
+                        continue
+                    need = ROOT_FIELDS.get((operation, name), Scope.ADMIN)
+                    if not allows(caller, need):
+                        context.set_status(403)
+                        raise GraphQLError(
+                            f"`{name}` needs {describe(need)}.",
+                            extensions={"code": ErrorCode.FORBIDDEN.value},
+                        )
+        yield
