@@ -1,6 +1,7 @@
 """Tortoise models, one module per area; import them by name (``tables.User``)."""
 
 from storage.tables.accounts import RefreshToken, Role, Session, User
+from storage.tables.audit import AuditEntry
 from storage.tables.predictions import PredictionLog, PredictionStatus
 from storage.tables.registry import (
     Alias,
@@ -17,6 +18,7 @@ from storage.tables.registry import (
 __all__ = [
     "Alias",
     "AliasEvent",
+    "AuditEntry",
     "IdempotencyKey",
     "LogPolicy",
     "Model",
