@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 import re
 import time
@@ -21,6 +23,7 @@ from domain.accounts.caller import Caller
 from domain.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, PasswordHashing
 from domain.accounts.throttle import GuessThrottle, ThrottlePolicy
 from domain.accounts.tokens import TokenClaims, TokenCodec
+from domain.audit.trail import Actor, AuditAction, AuditTarget, AuditTrail, TargetType
 from domain.errors import (
     FieldError,
     Forbidden,
@@ -204,6 +207,7 @@ class Accounts:
         if not ok or user is None or not user.is_active:
             await self.login_throttle.failed(attempt)
             security_log.info("login failed", extra={"ip": ip})
+            await self._audit_failed_login(email, user, password_ok=ok)
             raise InvalidCredentials()
         await self.login_throttle.succeeded(attempt)
         if self.hashing.needs_rehash(user.password_hash):
@@ -214,6 +218,20 @@ class Accounts:
         pair = await self._start_session(user, ip=ip, user_agent=user_agent)
         await self._event(user.id, "LOGIN", ip=ip, userAgent=user_agent)
         return pair
+
+    async def _audit_failed_login(
+        self, email: str, user: tables.User | None, *, password_ok: bool
+    ) -> None:
+        """The account when it exists; else a keyed hash of the email as typed (never the
+        email itself, nor anything of the password)."""
+        if user is None:
+            digest = hmac.new(self.tokens.secret, email.encode(), hashlib.sha256).hexdigest()
+            target = AuditTarget(TargetType.USER)
+            detail = {"reason": "unknown_account", "emailHmac": digest}
+        else:
+            target = AuditTarget.user(user)
+            detail = {"reason": "deactivated" if password_ok else "wrong_password"}
+        await AuditTrail.record(AuditAction.LOGIN_FAILED, actor=None, target=target, detail=detail)
 
     async def _start_session(
         self, user: tables.User, *, ip: str | None, user_agent: str | None
@@ -235,6 +253,11 @@ class Accounts:
             await tables.RefreshToken.create(
                 id=token_id, session_id=session_id, expires_at=refresh_exp
             )
+            await AuditTrail.record(
+                AuditAction.LOGIN_SUCCEEDED,
+                actor=Actor.session_of(user, session_id),
+                target=AuditTarget.user(user),
+            )
         return TokenPair(access, access_exp, refresh, refresh_exp, user)
 
     async def refresh(self, *, refresh_token: str) -> TokenPair:
@@ -250,6 +273,12 @@ class Accounts:
         if spent == 0:
             if await tables.RefreshToken.exists(id=claims.token_id):
                 await self._revoke_sessions(session.user_id, [session.id], "refresh_reuse")
+                await AuditTrail.record(
+                    AuditAction.SESSIONS_REVOKED,
+                    actor=None,
+                    target=AuditTarget.user(session.user),
+                    detail={"reason": "refresh_reuse", "sessionId": str(session.id)},
+                )
                 security_log.warning(
                     "refresh token reuse detected; session revoked",
                     extra={"user_id": str(session.user_id), "session_id": str(session.id)},
@@ -323,6 +352,28 @@ class Accounts:
 
     async def logout(self, *, caller: Caller) -> None:
         await self._revoke_sessions(caller.user_id, [caller.session_id], "logout")
+        await AuditTrail.record(
+            AuditAction.LOGOUT, actor=caller, target=AuditTarget.user_id(caller.user_id)
+        )
+
+    async def revoke_user_sessions(self, *, caller: Caller, user_id: uuid.UUID) -> int:
+        """End every session of a user (administrators only); returns how many were live.
+
+        Their tokens stop working at once and their live streams close, as at logout.
+        """
+        if not caller.is_admin:
+            raise Forbidden()
+        user = await tables.User.get_or_none(id=user_id)
+        if user is None:
+            raise NotFound("User")
+        revoked = await self._revoke_sessions(user.id, None, "revoked_by_admin")
+        await AuditTrail.record(
+            AuditAction.SESSIONS_REVOKED,
+            actor=caller,
+            target=AuditTarget.user(user),
+            detail={"reason": "revoked_by_admin", "sessions": revoked},
+        )
+        return revoked
 
     async def _revoke_sessions(
         self, user_id: uuid.UUID, session_ids: list[uuid.UUID] | None, reason: str
@@ -403,7 +454,11 @@ class Accounts:
         await self.password_throttle.succeeded(attempt)
         user.password_hash = await self.hashing.hash(new_password)
         user.password_changed_at = _now()
-        await user.save(update_fields=["password_hash", "password_changed_at"])
+        async with in_transaction():
+            await user.save(update_fields=["password_hash", "password_changed_at"])
+            await AuditTrail.record(
+                AuditAction.PASSWORD_CHANGED, actor=caller, target=AuditTarget.user(user)
+            )
         others = (
             await tables.Session.filter(user_id=user.id, revoked_at=None)
             .exclude(id=caller.session_id)
@@ -424,12 +479,26 @@ class Accounts:
         return [found.get(i) for i in ids]
 
     async def list_users(
-        self, *, caller: Caller, limit: int, after: tuple[datetime, uuid.UUID] | None
+        self,
+        *,
+        caller: Caller,
+        limit: int,
+        after: tuple[datetime, uuid.UUID] | None,
+        search: str | None = None,
     ) -> list[tables.User]:
-        """Users newest first, keyset-paginated; admins only."""
+        """Users newest first, keyset-paginated; admins only.
+
+        ``search`` matches part of the email or username, case-insensitively (as a plain
+        string: ``%`` and ``_`` match only themselves).
+        """
         if not caller.is_admin:
             raise Forbidden()
         query = tables.User.all().order_by("-created_at", "-id")
+        if search is not None and (search := search.strip().lower()):
+            if len(search) > MAX_EMAIL_LENGTH:
+                message = f"At most {MAX_EMAIL_LENGTH} characters."
+                raise ValidationFailed([FieldError(("search",), message, "too_long")])
+            query = query.filter(Q(email__icontains=search) | Q(username__icontains=search))
         if after is not None:
             created, last_id = after
             query = query.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=last_id))
@@ -453,11 +522,22 @@ class Accounts:
             raise ValidationFailed(
                 [FieldError(("input",), "You cannot demote or deactivate yourself.", "self")]
             )
-        if role is not None:
+        changes: list[tuple[AuditAction, dict[str, Any]]] = []
+        if role is not None and role != tables.Role(user.role):
+            changes.append(
+                (AuditAction.ROLE_CHANGED, {"from": tables.Role(user.role).value, "to": role.value})
+            )
             user.role = role
-        if is_active is not None:
+        if is_active is not None and is_active != user.is_active:
+            action = AuditAction.USER_REACTIVATED if is_active else AuditAction.USER_DEACTIVATED
+            changes.append((action, {}))
             user.is_active = is_active
-        await user.save(update_fields=["role", "is_active", "updated_at"])
+        async with in_transaction():
+            await user.save(update_fields=["role", "is_active", "updated_at"])
+            for action, detail in changes:
+                await AuditTrail.record(
+                    action, actor=caller, target=AuditTarget.user(user), detail=detail
+                )
         if is_active is False:
             await self._revoke_sessions(user.id, None, "deactivated")
         self.forget_user(user.id)
