@@ -11,7 +11,9 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from graph.accounts import AccountsMutation, AccountsQuery, AccountsSubscription
+from graph.admin import AdminMutation
 from graph.analytics import AnalyticsQuery
+from graph.audit import AuditQuery, RecordOrigin
 from graph.errors import OperationGuard, Schema
 from graph.inference import FEATURE_MATRIX, FeatureMatrix, InferenceMutation, InferenceQuery
 from graph.observability import ObservabilityQuery
@@ -21,9 +23,19 @@ from graph.validation import SensitiveMutationsAlone, alias_count_rule, operatio
 from settings import Settings
 
 Query = merge_types(
-    "Query", (AccountsQuery, RegistryQuery, InferenceQuery, AnalyticsQuery, ObservabilityQuery)
+    "Query",
+    (
+        AccountsQuery,
+        RegistryQuery,
+        InferenceQuery,
+        AnalyticsQuery,
+        ObservabilityQuery,
+        AuditQuery,
+    ),
 )
-Mutation = merge_types("Mutation", (AccountsMutation, RegistryMutation, InferenceMutation))
+Mutation = merge_types(
+    "Mutation", (AccountsMutation, RegistryMutation, InferenceMutation, AdminMutation)
+)
 SCALARS = {FeatureMatrix: FEATURE_MATRIX}
 Subscription = merge_types("Subscription", (AccountsSubscription, StreamsSubscription))
 
@@ -45,6 +57,7 @@ def build_schema(settings: Settings) -> Schema:
         ),
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
+        RecordOrigin,
     ]
     schema = Schema(
         query=Query,
