@@ -214,7 +214,7 @@ async def _row(
         fields["actor_label"] = await _username(fields["actor_id"])
     if target.model_id is not None and target.model_owner_id is None:
         fields["model_owner_id"] = (
-            await tables.Model.filter(id=target.model_id).values_list("owner_id", flat=True).first()
+            await tables.Model.filter(id=target.model_id).first().values_list("owner_id", flat=True)
         )
     fields["detail"] = _json_safe(detail or {})
     return fields
@@ -248,7 +248,7 @@ def _bare(
 
 
 async def _username(user_id: uuid.UUID) -> str | None:
-    return await tables.User.filter(id=user_id).values_list("username", flat=True).first()
+    return await tables.User.filter(id=user_id).first().values_list("username", flat=True)
 
 
 def _cut(value: object, limit: int) -> str | None:
