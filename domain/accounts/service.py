@@ -562,8 +562,26 @@ class Accounts:
                 password_hash=password_hash,
                 role=tables.Role.ADMIN,
             )
+        before = (tables.Role(user.role), user.is_active)
         user.role = tables.Role.ADMIN
         user.password_hash = password_hash
         user.is_active = True
-        await user.save()
+        async with in_transaction():
+            await user.save()
+            # From the command line: no actor; the detail says how.
+            if before[0] is not tables.Role.ADMIN:
+                detail = {"from": before[0].value, "to": "admin", "via": "cli"}
+                await AuditTrail.record(
+                    AuditAction.ROLE_CHANGED,
+                    actor=None,
+                    target=AuditTarget.user(user),
+                    detail=detail,
+                )
+            if not before[1]:
+                await AuditTrail.record(
+                    AuditAction.USER_REACTIVATED,
+                    actor=None,
+                    target=AuditTarget.user(user),
+                    detail={"via": "cli"},
+                )
         return user

@@ -154,6 +154,17 @@ async def test_role_and_activation_changes_are_recorded_once_each(gql, signup, a
     assert {e["actor"]["id"] for e in entries[:3]} == {admin["user"]["id"]}
 
 
+async def test_promoting_an_account_from_the_command_line_is_recorded(gql, signup, app):
+    ada = await signup()
+    await app.state.services.accounts.create_admin(
+        email="ada@example.com", password=DEFAULT_PASSWORD
+    )
+    entries = await tables.AuditEntry.filter(action="role_changed")
+    assert [(e.actor_id, e.target_id, e.detail) for e in entries] == [
+        (None, ada["user"]["id"], {"from": "user", "to": "admin", "via": "cli"})
+    ]
+
+
 async def test_logins_are_recorded_and_never_the_password(gql, signup, app):
     # Given an account
     ada = await signup()
