@@ -9,10 +9,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 from typing import Any
 
 from domain.accounts import Accounts, LoginRates, PasswordHashing, TokenCodec
 from domain.accounts.throttle import ThrottlePolicy
+from domain.audit.log import AuditLog
 from domain.inference.cache import ModelCache
 from domain.inference.compile import NotCompiled, compile_version
 from domain.inference.prediction_cache import PredictionCache
@@ -168,6 +170,11 @@ class Services:
         return cls(
             settings, pubsub, limiter, hashing, accounts, store, registry, inference, redis, circuit
         )
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        """Reading the audit log (entries are written by the services that make the changes)."""
+        return AuditLog(registry=self.registry)
 
     def start(self) -> None:
         """Start background work; call inside the running event loop, after the database."""

@@ -196,12 +196,19 @@ class AccountsQuery:
         info: Info,
         first: Annotated[int | None, strawberry.argument(description="1..100, default 20.")] = None,
         after: str | None = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Part of the email or username, any case (at most 320 characters)."
+            ),
+        ] = None,
     ) -> Connection[User]:
         size = page_size(first)
         rows = await info.context.services.accounts.list_users(
             caller=await info.context.require_caller(),
             limit=size + 1,
             after=decode_cursor(after),
+            search=search,
         )
         edges = [
             Edge(cursor=encode_cursor(u.created_at, u.id), node=User.from_table(u))

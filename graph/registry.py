@@ -24,6 +24,7 @@ from domain.errors import (
 from domain.registry.rules import Access, ModelNameTaken, VersionNotReady
 from domain.registry.service import ModelFilter, UploadOutcome
 from graph.accounts import UserProfile
+from graph.audit import model_audit_log
 from graph.context import Info, IsAuthenticated
 from graph.errors import Error, NotFoundError, ValidationError
 from graph.loaders import forget
@@ -338,6 +339,11 @@ class Model:
             Share(level=ShareLevel(s.level), created_at=s.created_at, user_id=s.user_id)
             for s in shares
         ]
+
+    audit_log = strawberry.field(
+        resolver=model_audit_log,
+        description="Security-relevant changes to this model, newest first (owner, maintainers).",
+    )
 
     @classmethod
     def from_table(cls, model: tables.Model, access: Access) -> Model:

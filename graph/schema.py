@@ -11,7 +11,9 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from graph.accounts import AccountsMutation, AccountsQuery, AccountsSubscription
+from graph.admin import AdminMutation
 from graph.analytics import AnalyticsQuery
+from graph.audit import AuditQuery, RecordOrigin
 from graph.errors import OperationGuard, Schema
 from graph.inference import FEATURE_MATRIX, FeatureMatrix, InferenceMutation, InferenceQuery
 from graph.keys import KeysMutation, KeysQuery
@@ -31,10 +33,12 @@ Query = merge_types(
         InferenceQuery,
         AnalyticsQuery,
         ObservabilityQuery,
+        AuditQuery,
     ),
 )
 Mutation = merge_types(
-    "Mutation", (AccountsMutation, KeysMutation, RegistryMutation, InferenceMutation)
+    "Mutation",
+    (AccountsMutation, KeysMutation, RegistryMutation, InferenceMutation, AdminMutation),
 )
 SCALARS = {FeatureMatrix: FEATURE_MATRIX}
 Subscription = merge_types("Subscription", (AccountsSubscription, StreamsSubscription))
@@ -58,6 +62,7 @@ def build_schema(settings: Settings) -> Schema:
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
         ScopeGuard,
+        RecordOrigin,
     ]
     schema = Schema(
         query=Query,

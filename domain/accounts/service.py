@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 import re
 import time
@@ -22,6 +24,7 @@ from domain.accounts.keys import ApiKeys, CreatedKey, looks_like_key
 from domain.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, PasswordHashing
 from domain.accounts.throttle import GuessThrottle, ThrottlePolicy
 from domain.accounts.tokens import TokenClaims, TokenCodec
+from domain.audit.trail import Actor, AuditAction, AuditTarget, AuditTrail, TargetType
 from domain.errors import (
     FieldError,
     Forbidden,
@@ -99,6 +102,10 @@ def check_password(password: str, path: tuple[str, ...]) -> list[FieldError]:
         message = f"Use at most {MAX_PASSWORD_LENGTH} characters."
         return [FieldError(path, message, "password_too_long")]
     return []
+
+
+def _key_target(key: tables.ApiKey) -> AuditTarget:
+    return AuditTarget(TargetType.API_KEY, str(key.id), f"{key.name} (msk_{key.public_id})")
 
 
 def _now() -> datetime:
@@ -206,6 +213,7 @@ class Accounts:
         if not ok or user is None or not user.is_active:
             await self.login_throttle.failed(attempt)
             security_log.info("login failed", extra={"ip": ip})
+            await self._audit_failed_login(email, user, password_ok=ok)
             raise InvalidCredentials()
         await self.login_throttle.succeeded(attempt)
         if self.hashing.needs_rehash(user.password_hash):
@@ -216,6 +224,20 @@ class Accounts:
         pair = await self._start_session(user, ip=ip, user_agent=user_agent)
         await self._event(user.id, "LOGIN", ip=ip, userAgent=user_agent)
         return pair
+
+    async def _audit_failed_login(
+        self, email: str, user: tables.User | None, *, password_ok: bool
+    ) -> None:
+        """The account when it exists; else a keyed hash of the email as typed (never the
+        email itself, nor anything of the password)."""
+        if user is None:
+            digest = hmac.new(self.tokens.secret, email.encode(), hashlib.sha256).hexdigest()
+            target = AuditTarget(TargetType.USER)
+            detail = {"reason": "unknown_account", "emailHmac": digest}
+        else:
+            target = AuditTarget.user(user)
+            detail = {"reason": "deactivated" if password_ok else "wrong_password"}
+        await AuditTrail.record(AuditAction.LOGIN_FAILED, actor=None, target=target, detail=detail)
 
     async def _start_session(
         self, user: tables.User, *, ip: str | None, user_agent: str | None
@@ -237,6 +259,11 @@ class Accounts:
             await tables.RefreshToken.create(
                 id=token_id, session_id=session_id, expires_at=refresh_exp
             )
+            await AuditTrail.record(
+                AuditAction.LOGIN_SUCCEEDED,
+                actor=Actor.session_of(user, session_id),
+                target=AuditTarget.user(user),
+            )
         return TokenPair(access, access_exp, refresh, refresh_exp, user)
 
     async def refresh(self, *, refresh_token: str) -> TokenPair:
@@ -252,6 +279,12 @@ class Accounts:
         if spent == 0:
             if await tables.RefreshToken.exists(id=claims.token_id):
                 await self._revoke_sessions(session.user_id, [session.id], "refresh_reuse")
+                await AuditTrail.record(
+                    AuditAction.SESSIONS_REVOKED,
+                    actor=None,
+                    target=AuditTarget.user(session.user),
+                    detail={"reason": "refresh_reuse", "sessionId": str(session.id)},
+                )
                 security_log.warning(
                     "refresh token reuse detected; session revoked",
                     extra={"user_id": str(session.user_id), "session_id": str(session.id)},
@@ -332,6 +365,28 @@ class Accounts:
 
     async def logout(self, *, caller: Caller) -> None:
         await self._revoke_sessions(caller.user_id, [caller.session_id], "logout")
+        await AuditTrail.record(
+            AuditAction.LOGOUT, actor=caller, target=AuditTarget.user_id(caller.user_id)
+        )
+
+    async def revoke_user_sessions(self, *, caller: Caller, user_id: uuid.UUID) -> int:
+        """End every session of a user (administrators only); returns how many were live.
+
+        Their tokens stop working at once and their live streams close, as at logout.
+        """
+        if not caller.is_admin:
+            raise Forbidden()
+        user = await tables.User.get_or_none(id=user_id)
+        if user is None:
+            raise NotFound("User")
+        revoked = await self._revoke_sessions(user.id, None, "revoked_by_admin")
+        await AuditTrail.record(
+            AuditAction.SESSIONS_REVOKED,
+            actor=caller,
+            target=AuditTarget.user(user),
+            detail={"reason": "revoked_by_admin", "sessions": revoked},
+        )
+        return revoked
 
     async def _revoke_sessions(
         self, user_id: uuid.UUID, session_ids: list[uuid.UUID] | None, reason: str
@@ -419,7 +474,11 @@ class Accounts:
         await self.password_throttle.succeeded(attempt)
         user.password_hash = await self.hashing.hash(new_password)
         user.password_changed_at = _now()
-        await user.save(update_fields=["password_hash", "password_changed_at"])
+        async with in_transaction():
+            await user.save(update_fields=["password_hash", "password_changed_at"])
+            await AuditTrail.record(
+                AuditAction.PASSWORD_CHANGED, actor=caller, target=AuditTarget.user(user)
+            )
         others = (
             await tables.Session.filter(user_id=user.id, revoked_at=None)
             .exclude(id=caller.session_id)
@@ -440,9 +499,20 @@ class Accounts:
         expires_at: datetime | None,
         model_ids: list[uuid.UUID] | None,
     ) -> CreatedKey:
-        created = await self.keys.create(
-            caller=caller, name=name, scopes=scopes, expires_at=expires_at, model_ids=model_ids
-        )
+        async with in_transaction():
+            created = await self.keys.create(
+                caller=caller, name=name, scopes=scopes, expires_at=expires_at, model_ids=model_ids
+            )
+            await AuditTrail.record(
+                AuditAction.KEY_CREATED,
+                actor=caller,
+                target=_key_target(created.key),
+                detail={
+                    "scopes": created.key.scopes,
+                    "models": created.key.model_ids,
+                    "expiresAt": created.key.expires_at,
+                },
+            )
         await self._event(caller.user_id, "API_KEY_CREATED", key=str(created.key.id))
         return created
 
@@ -459,7 +529,13 @@ class Accounts:
     async def revoke_api_key(self, *, caller: Caller, key_id: uuid.UUID) -> tables.ApiKey:
         """Revoke one of the caller's keys (an administrator: anyone's); effective at once."""
         key = await self.keys.get(caller=caller, key_id=key_id)
-        if await self.keys.revoke(key=key):
+        async with in_transaction():
+            revoked = await self.keys.revoke(key=key)
+            if revoked:
+                await AuditTrail.record(
+                    AuditAction.KEY_REVOKED, actor=caller, target=_key_target(key)
+                )
+        if revoked:
             await self._key_revoked(key.user_id, [key.id])
             await key.refresh_from_db(fields=["revoked_at"])
         return key
@@ -469,7 +545,15 @@ class Accounts:
             raise Forbidden()
         if not await tables.User.exists(id=user_id):
             raise NotFound("User")
-        revoked = await self.keys.revoke_all(user_id=user_id)
+        async with in_transaction():
+            revoked = await self.keys.revoke_all(user_id=user_id)
+            if revoked:
+                await AuditTrail.record(
+                    AuditAction.KEY_REVOKED,
+                    actor=caller,
+                    target=AuditTarget.user_id(user_id),
+                    detail={"keys": [str(k) for k in revoked]},
+                )
         if revoked:
             await self._key_revoked(user_id, revoked)
         return len(revoked)
@@ -494,12 +578,26 @@ class Accounts:
         return [found.get(i) for i in ids]
 
     async def list_users(
-        self, *, caller: Caller, limit: int, after: tuple[datetime, uuid.UUID] | None
+        self,
+        *,
+        caller: Caller,
+        limit: int,
+        after: tuple[datetime, uuid.UUID] | None,
+        search: str | None = None,
     ) -> list[tables.User]:
-        """Users newest first, keyset-paginated; admins only."""
+        """Users newest first, keyset-paginated; admins only.
+
+        ``search`` matches part of the email or username, case-insensitively (as a plain
+        string: ``%`` and ``_`` match only themselves).
+        """
         if not caller.is_admin:
             raise Forbidden()
         query = tables.User.all().order_by("-created_at", "-id")
+        if search is not None and (search := search.strip().lower()):
+            if len(search) > MAX_EMAIL_LENGTH:
+                message = f"At most {MAX_EMAIL_LENGTH} characters."
+                raise ValidationFailed([FieldError(("search",), message, "too_long")])
+            query = query.filter(Q(email__icontains=search) | Q(username__icontains=search))
         if after is not None:
             created, last_id = after
             query = query.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=last_id))
@@ -523,11 +621,22 @@ class Accounts:
             raise ValidationFailed(
                 [FieldError(("input",), "You cannot demote or deactivate yourself.", "self")]
             )
-        if role is not None:
+        changes: list[tuple[AuditAction, dict[str, Any]]] = []
+        if role is not None and role != tables.Role(user.role):
+            changes.append(
+                (AuditAction.ROLE_CHANGED, {"from": tables.Role(user.role).value, "to": role.value})
+            )
             user.role = role
-        if is_active is not None:
+        if is_active is not None and is_active != user.is_active:
+            action = AuditAction.USER_REACTIVATED if is_active else AuditAction.USER_DEACTIVATED
+            changes.append((action, {}))
             user.is_active = is_active
-        await user.save(update_fields=["role", "is_active", "updated_at"])
+        async with in_transaction():
+            await user.save(update_fields=["role", "is_active", "updated_at"])
+            for action, detail in changes:
+                await AuditTrail.record(
+                    action, actor=caller, target=AuditTarget.user(user), detail=detail
+                )
         if is_active is False:
             await self._revoke_sessions(user.id, None, "deactivated")
         self.forget_user(user.id)
@@ -552,8 +661,26 @@ class Accounts:
                 password_hash=password_hash,
                 role=tables.Role.ADMIN,
             )
+        before = (tables.Role(user.role), user.is_active)
         user.role = tables.Role.ADMIN
         user.password_hash = password_hash
         user.is_active = True
-        await user.save()
+        async with in_transaction():
+            await user.save()
+            # From the command line: no actor; the detail says how.
+            if before[0] is not tables.Role.ADMIN:
+                detail = {"from": before[0].value, "to": "admin", "via": "cli"}
+                await AuditTrail.record(
+                    AuditAction.ROLE_CHANGED,
+                    actor=None,
+                    target=AuditTarget.user(user),
+                    detail=detail,
+                )
+            if not before[1]:
+                await AuditTrail.record(
+                    AuditAction.USER_REACTIVATED,
+                    actor=None,
+                    target=AuditTarget.user(user),
+                    detail={"via": "cli"},
+                )
         return user

@@ -29,6 +29,7 @@ from tortoise.functions import Max
 from tortoise.transactions import in_transaction
 
 from domain.accounts import Caller
+from domain.audit import AuditAction, AuditTarget, AuditTrail
 from domain.errors import (
     FieldError,
     Forbidden,
@@ -329,6 +330,9 @@ class Registry:
         model.name = f"{model.name[:27]}~deleted~{uuid.uuid4().hex}"
         model.deleted_at = _now()
         await model.save(update_fields=["name", "deleted_at", "updated_at"])
+        await AuditTrail.record(
+            AuditAction.MODEL_DELETED, actor=caller, target=AuditTarget.model(model)
+        )
         await self._event(model.id, "MODEL_DELETED")
 
     async def purge_deleted(self) -> int:
@@ -410,6 +414,12 @@ class Registry:
         if not created and share.level != level:
             share.level = level
             await share.save(update_fields=["level"])
+        await AuditTrail.record(
+            AuditAction.MODEL_SHARED,
+            actor=caller,
+            target=AuditTarget.share(model, user=user),
+            detail={"level": level.value},
+        )
         return share
 
     async def unshare_model(self, *, caller: Caller, model_id: uuid.UUID, username: str) -> bool:
@@ -417,6 +427,12 @@ class Registry:
         deleted = await tables.Share.filter(
             model_id=model.id, user__username=username.strip().lower()
         ).delete()
+        if deleted:
+            await AuditTrail.record(
+                AuditAction.MODEL_UNSHARED,
+                actor=caller,
+                target=AuditTarget.share(model, username=username.strip().lower()),
+            )
         return deleted > 0
 
     # -- versions -------------------------------------------------------------------------
@@ -718,6 +734,9 @@ class Registry:
                 await alias.delete()
             version.status = tables.VersionStatus.ARCHIVED
             await version.save(update_fields=["status"])
+            await AuditTrail.record(
+                AuditAction.VERSION_ARCHIVED, actor=caller, target=AuditTarget.version(version)
+            )
         await self._event(version.model_id, "VERSION_ARCHIVED", versionId=str(version.id))
         return version
 
@@ -831,6 +850,12 @@ class Registry:
                     actor_id=caller.user_id,
                     reason=reason,
                 )
+                await AuditTrail.record(
+                    AuditAction.ALIAS_MOVED if previous else AuditAction.ALIAS_SET,
+                    actor=caller,
+                    target=AuditTarget.alias(model, alias),
+                    detail={"fromVersionId": previous, "toVersionId": version.id, "reason": reason},
+                )
         if previous != version.id:
             await self._event(
                 model.id,
@@ -858,6 +883,12 @@ class Registry:
                 reason=reason[:500],
             )
             await current.delete()
+            await AuditTrail.record(
+                AuditAction.ALIAS_REMOVED,
+                actor=caller,
+                target=AuditTarget.alias(model, alias),
+                detail={"fromVersionId": current.version_id, "reason": reason[:500]},
+            )
         await self._event(
             model.id,
             "ALIAS_MOVED",

@@ -1,6 +1,7 @@
 """Tortoise models, one module per area; import them by name (``tables.User``)."""
 
 from storage.tables.accounts import ApiKey, RefreshToken, Role, Session, User
+from storage.tables.audit import AuditEntry
 from storage.tables.predictions import PredictionLog, PredictionStatus
 from storage.tables.registry import (
     Alias,
@@ -18,6 +19,7 @@ __all__ = [
     "Alias",
     "AliasEvent",
     "ApiKey",
+    "AuditEntry",
     "IdempotencyKey",
     "LogPolicy",
     "Model",

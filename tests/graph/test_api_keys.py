@@ -164,6 +164,13 @@ async def test_a_revoked_key_is_refused_on_the_next_request(gql, ada, iris, make
     assert codes(await gql(PREDICT, {"model": "ada/iris"}, headers=headers)) == ["UNAUTHENTICATED"]
     [listed] = (await gql(KEYS, token=ada["accessToken"]))["data"]["apiKeys"]
     assert listed["isActive"] is False and listed["revokedAt"] is not None
+    # Both ends of the key's life are in the audit log, with who did it and from where.
+    entries = await tables.AuditEntry.filter(target_id=key["key"]["id"]).order_by("created_at")
+    assert [(e.action, str(e.actor_id), e.address) for e in entries] == [
+        ("key_created", ada["user"]["id"], "127.0.0.1"),
+        ("key_revoked", ada["user"]["id"], "127.0.0.1"),
+    ]
+    assert key["secret"].split("_")[-1] not in str([e.detail for e in entries])
 
 
 async def test_keys_of_a_deactivated_user_stop_working(app, gql, ada, iris, make_key):
