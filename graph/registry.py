@@ -21,7 +21,9 @@ from domain.errors import (
     PayloadTooLarge,
     ValidationFailed,
 )
-from domain.registry.rules import Access, ModelNameTaken, VersionNotReady
+from domain.registry import access
+from domain.registry.access import Access
+from domain.registry.rules import ModelNameTaken, VersionNotReady
 from domain.registry.service import ModelFilter, UploadOutcome
 from graph.accounts import UserProfile
 from graph.context import Info, IsAuthenticated
@@ -33,21 +35,13 @@ from storage import tables
 T = TypeVar("T")
 
 
-@strawberry.enum(description="What you may do with a model.")
-class AccessLevel(Enum):
-    VIEWER = "viewer"
-    PREDICTOR = "predictor"
-    MAINTAINER = "maintainer"
-    OWNER = "owner"
-
-
-@strawberry.enum(
-    description="A share's level: viewers read, predictors predict, maintainers manage."
+# The domain's enums, as the schema shows them (names and values unchanged for clients).
+strawberry.enum(Access, name="AccessLevel", description="What you may do with a model.")
+strawberry.enum(
+    tables.ShareLevel,
+    name="ShareLevel",
+    description="A share's level: viewers read, predictors predict, maintainers manage.",
 )
-class ShareLevel(Enum):
-    VIEWER = "viewer"
-    PREDICTOR = "predictor"
-    MAINTAINER = "maintainer"
 
 
 @strawberry.enum
@@ -228,7 +222,7 @@ class AliasEvent:
 
 @strawberry.type(description="Access to a model granted to another user.")
 class Share:
-    level: ShareLevel
+    level: tables.ShareLevel
     created_at: datetime
     user_id: strawberry.Private[uuid.UUID]
 
@@ -254,7 +248,7 @@ class Model:
     tags: list[str]
     created_at: datetime
     updated_at: datetime
-    my_access: AccessLevel = strawberry.field(description="What you may do with it.")
+    my_access: Access = strawberry.field(description="What you may do with it.")
     log_policy: LogPolicy = strawberry.field(description="What the prediction log keeps.")
     prediction_cache_ttl_s: int | None = strawberry.field(
         description="Seconds identical rows' predictions are cached; null when off."
@@ -331,11 +325,11 @@ class Model:
 
     @strawberry.field(description="Who else has access (maintainers and the owner only).")
     async def shares(self, info: Info) -> list[Share]:
-        if self.my_access not in {AccessLevel.MAINTAINER, AccessLevel.OWNER}:
+        if self.my_access < Access.MAINTAINER:
             raise Forbidden("Only maintainers can see who a model is shared with.")
         shares = await info.context.loaders.shares_by_model_id.load(self.model_id)
         return [
-            Share(level=ShareLevel(s.level), created_at=s.created_at, user_id=s.user_id)
+            Share(level=tables.ShareLevel(s.level), created_at=s.created_at, user_id=s.user_id)
             for s in shares
         ]
 
@@ -348,7 +342,7 @@ class Model:
             tags=list(model.tags or []),
             created_at=model.created_at,
             updated_at=model.updated_at,
-            my_access=AccessLevel(access.name.lower()),
+            my_access=access,
             log_policy=LogPolicy(model.log_policy),
             prediction_cache_ttl_s=model.prediction_cache_ttl_s,
             owner_id=model.owner_id,
@@ -609,7 +603,7 @@ class RemoveAliasInput:
 class ShareModelInput:
     model_id: strawberry.ID
     username: str
-    level: ShareLevel
+    level: tables.ShareLevel
 
 
 @strawberry.input
@@ -640,19 +634,15 @@ class RegistryQuery:
         name: str | None = None,
     ) -> Model | None:
         caller = await info.context.require_caller()
-        registry = info.context.services.registry
         if id is not None:
-            found = await registry.get_model(caller=caller, model_id=parse_id(id, "Model"))
+            found = await access.find_model(caller, model_id=parse_id(id, "Model"))
         elif owner is not None and name is not None:
-            found = await registry.get_model_by_name(caller=caller, owner=owner, name=name)
+            found = await access.find_model(caller, owner=owner, name=name)
         else:
             raise ValidationFailed(
                 [FieldError(("id",), "Give `id`, or `owner` and `name`.", "required")]
             )
-        if found is None:
-            return None
-        [access] = await registry.access_levels(caller=caller, models=[found])
-        return Model.from_table(found, access) if access else None
+        return Model.from_table(found.model, found.access) if found else None
 
     @strawberry.field(
         description="Models you own or that are shared with you, newest first.",
@@ -678,11 +668,11 @@ class RegistryQuery:
             after=decode_cursor(after),
         )
         page = rows[:size]
-        levels = await registry.access_levels(caller=caller, models=page)
+        levels = await access.access_levels(caller, page)
         edges = [
-            Edge(cursor=encode_cursor(m.created_at, m.id), node=Model.from_table(m, access))
-            for m, access in zip(page, levels, strict=True)
-            if access is not None
+            Edge(cursor=encode_cursor(m.created_at, m.id), node=Model.from_table(m, level))
+            for m, level in zip(page, levels, strict=True)
+            if level is not None
         ]
         return Connection(
             edges=edges,
@@ -736,8 +726,8 @@ class RegistryMutation:
         )
         if isinstance(model, Error):
             return model
-        [access] = await registry.access_levels(caller=caller, models=[model])
-        return ModelSuccess(model=Model.from_table(model, access or Access.VIEWER))
+        level = await access.access_to(caller, model)
+        return ModelSuccess(model=Model.from_table(model, level or Access.VIEWER))
 
     @strawberry.mutation(
         description="Upload a new version (GraphQL multipart request). The file is checked "
@@ -871,7 +861,7 @@ class RegistryMutation:
             forget(info.context.loaders.shares_by_model_id, share.model_id)
             return ShareSuccess(
                 share=Share(
-                    level=ShareLevel(share.level),
+                    level=tables.ShareLevel(share.level),
                     created_at=share.created_at,
                     user_id=share.user_id,
                 )
@@ -882,7 +872,7 @@ class RegistryMutation:
                 caller=caller,
                 model_id=parse_id(input.model_id, "Model"),
                 username=input.username,
-                level=tables.ShareLevel(input.level.value),
+                level=input.level,
             ),
             shared,
         )

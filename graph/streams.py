@@ -12,9 +12,9 @@ import strawberry
 from strawberry.scalars import JSON
 
 from domain.accounts import Caller
-from domain.errors import Forbidden, NotFound
 from domain.predictions import predictions_channel
-from domain.registry.rules import Access
+from domain.registry import access
+from domain.registry.access import Access
 from domain.registry.service import model_channel
 from graph.context import Info, IsAuthenticated
 from graph.live import Check, guarded
@@ -23,33 +23,21 @@ from graph.registry import parse_id
 
 async def _model_for(info: Info, model: str, needed: Access) -> uuid.UUID:
     """The model's id when the caller has ``needed`` access; NOT_FOUND otherwise."""
-    context = info.context
-    caller = await context.require_caller()
-    registry = context.services.registry
+    caller = await info.context.require_caller()
     if "/" in model:
         owner, _, name = model.partition("/")
-        found = await registry.get_model_by_name(caller=caller, owner=owner, name=name)
+        found = await access.find_model(caller, owner=owner, name=name)
     else:
-        found = await registry.get_model(caller=caller, model_id=parse_id(model, "Model"))
-    if found is None:
-        raise NotFound("Model")
-    [access] = await registry.access_levels(caller=caller, models=[found])
-    if access is None:
-        raise NotFound("Model")
-    if access < needed:
-        raise Forbidden(f"You need {needed.name.lower()} access to this model.")
-    return found.id
+        found = await access.find_model(caller, model_id=parse_id(model, "Model"))
+    access.check(found.access if found else None, needed)
+    assert found is not None
+    return found.model.id
 
 
-def _access_check(info: Info, model_id: uuid.UUID, needed: Access) -> Check:
-    registry = info.context.services.registry
-
+def _access_check(model_id: uuid.UUID, needed: Access) -> Check:
     async def check(caller: Caller) -> bool:
-        found = await registry.get_model(caller=caller, model_id=model_id)
-        if found is None:
-            return False
-        [access] = await registry.access_levels(caller=caller, models=[found])
-        return access is not None and access >= needed
+        found = await access.find_model(caller, model_id=model_id)
+        return found is not None and found.access >= needed
 
     return check
 
@@ -146,7 +134,7 @@ class StreamsSubscription:
         async for event in guarded(
             info,
             predictions_channel(model_id),
-            _access_check(info, model_id, Access.MAINTAINER),
+            _access_check(model_id, Access.MAINTAINER),
         ):
             yield PredictionEvent.from_event(event)
 
@@ -160,7 +148,7 @@ class StreamsSubscription:
     ) -> AsyncGenerator[ModelEvent, None]:
         model_id = await _model_for(info, model, Access.VIEWER)
         async for event in guarded(
-            info, model_channel(model_id), _access_check(info, model_id, Access.VIEWER)
+            info, model_channel(model_id), _access_check(model_id, Access.VIEWER)
         ):
             yield ModelEvent.from_event(event)
             if event.get("kind") == "MODEL_DELETED":

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from domain.accounts import Caller
-from domain.errors import Conflict, DomainError, FieldError, Forbidden, NotFound, ValidationFailed
+from domain.errors import Conflict, DomainError, FieldError, NotFound, ValidationFailed
 from domain.inference.batching import BatchOutput, MicroBatcher
 from domain.inference.cache import ArtifactRef, LoadedModel, ModelCache
 from domain.inference.frames import with_model_input
@@ -38,6 +38,8 @@ from domain.inference.validation import (
     typed_columns,
 )
 from domain.predictions.log import PredictionLogWriter, PredictionRecord
+from domain.registry import access
+from domain.registry.access import Access
 from domain.registry.service import REGISTRY_CHANNEL
 from domain.singleflight import SingleFlight
 from storage import tables
@@ -52,7 +54,6 @@ warnings.filterwarnings("ignore", message="X does not have valid feature names")
 RESOLVE_TTL_S = 1.0
 MAX_EXECUTOR_REPLACEMENTS = 16
 MAX_CACHED_RESOLUTIONS = 10_000
-PREDICTOR_LEVELS = {tables.ShareLevel.PREDICTOR, tables.ShareLevel.MAINTAINER}
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,7 +231,7 @@ class Inference:
             lambda version_id, runtime: self._batchers.pop((version_id, runtime), None)
         )
         self._resolved: dict[str, _Resolved] = {}
-        self._shares: dict[tuple[uuid.UUID, uuid.UUID], tuple[str | None, float]] = {}
+        self._grants: dict[tuple[uuid.UUID, uuid.UUID], tuple[access.Grant, float]] = {}
         self._listener: asyncio.Task[None] | None = None
         self._on_prediction = on_prediction
         self._on_batch = on_batch
@@ -261,7 +262,7 @@ class Inference:
             except Exception as exc:
                 log.warning("registry event stream interrupted (%s); caches flushed", exc)
                 self._resolved.clear()
-                self._shares.clear()
+                self._grants.clear()
                 await asyncio.sleep(1.0)
 
     async def warm_up(self, *, alias: str = DEFAULT_ALIAS) -> int:
@@ -283,7 +284,7 @@ class Inference:
     def clear_caches(self) -> None:
         """Forget every resolution, share level, batcher and loaded model of this process."""
         self._resolved.clear()
-        self._shares.clear()
+        self._grants.clear()
         self._batchers.clear()
         self.cache.drop(
             set(self._version_model) | {m.version_id for m in self.cache.cached_versions()}
@@ -293,8 +294,8 @@ class Inference:
     def forget_model(self, model_id: uuid.UUID, event: dict[str, Any] | None = None) -> None:
         for key in [k for k, hit in self._resolved.items() if hit.target.model_id == model_id]:
             del self._resolved[key]
-        for key in [k for k in self._shares if k[0] == model_id]:
-            del self._shares[key]
+        for key in [k for k in self._grants if k[0] == model_id]:
+            del self._grants[key]
         kind = (event or {}).get("kind")
         if kind == "MODEL_DELETED":
             versions = {v for v, m in self._version_model.items() if m == model_id}
@@ -385,27 +386,26 @@ class Inference:
         hidden_as: str = "Model",
     ) -> None:
         """Raises NotFound, worded as for a missing ``hidden_as``, for a model the caller
-        may not see, and Forbidden for one it may see but not predict with."""
-        if caller.is_admin or owner_id == caller.user_id:
-            return
-        key = (model_id, caller.user_id)
-        now = time.monotonic()
-        cached = self._shares.get(key)
-        if cached is None or cached[1] < now:
-            share = await self._flights.do(
-                ("share", key),
-                lambda: tables.Share.get_or_none(model_id=model_id, user_id=caller.user_id),
-            )
-            cached = (str(share.level) if share else None, now + RESOLVE_TTL_S)
-            if len(self._shares) > MAX_CACHED_RESOLUTIONS:
-                self._shares.clear()
-            self._shares[key] = cached
-        level = cached[0]
-        if level is None:
-            # Indistinguishable from a reference to nothing.
-            raise NotFound(hidden_as)
-        if tables.ShareLevel(level) not in PREDICTOR_LEVELS:
-            raise Forbidden("You need predictor access to this model.")
+        may not see, and Forbidden for one it may see but not predict with.
+
+        The caller's grant is cached (share events drop it at once); the rule is ``access``'s.
+        """
+        grant = access.NO_GRANT
+        if not caller.is_admin and owner_id != caller.user_id:
+            key = (model_id, caller.user_id)
+            now = time.monotonic()
+            cached = self._grants.get(key)
+            if cached is None or cached[1] < now:
+                grants = await self._flights.do(
+                    ("grant", key), lambda: access.grants_for(caller, [model_id])
+                )
+                cached = (grants.get(model_id, access.NO_GRANT), now + RESOLVE_TTL_S)
+                if len(self._grants) > MAX_CACHED_RESOLUTIONS:
+                    self._grants.clear()
+                self._grants[key] = cached
+            grant = cached[0]
+        level = access.decide(caller, model_id=model_id, owner_id=owner_id, grant=grant)
+        access.check(level, Access.PREDICTOR, hidden_as=hidden_as)
 
     # -- prediction ----------------------------------------------------------------------
 

@@ -41,12 +41,12 @@ from domain.errors import (
     Unavailable,
     ValidationFailed,
 )
+from domain.registry import access
+from domain.registry.access import Access
 from domain.registry.intake import IntakeResult, claims, inspect_artifact
 from domain.registry.intake.sandbox import WORKDIR_PREFIX
 from domain.registry.rules import (
     ALIAS_RE,
-    SHARE_ACCESS,
-    Access,
     ModelNameTaken,
     VersionNotReady,
     check_model_fields,
@@ -134,66 +134,17 @@ class Registry:
         # Each intake costs a process and ~2 CPU-seconds: a burst of uploads queues here.
         self._intake_slots = asyncio.Semaphore(max(1, os.cpu_count() or 1))
 
-    # -- visibility ---------------------------------------------------------------------
-
-    async def access_to(self, *, caller: Caller, model: tables.Model) -> Access | None:
-        if model.deleted_at is not None:
-            return None
-        if caller.is_admin or model.owner_id == caller.user_id:
-            return Access.OWNER
-        share = await tables.Share.get_or_none(model_id=model.id, user_id=caller.user_id)
-        return SHARE_ACCESS[tables.ShareLevel(share.level)] if share else None
-
-    async def access_levels(
-        self, *, caller: Caller, models: list[tables.Model]
-    ) -> list[Access | None]:
-        """``access_to`` for many models with one query."""
-        shared = {
-            s.model_id: SHARE_ACCESS[tables.ShareLevel(s.level)]
-            for s in await tables.Share.filter(
-                user_id=caller.user_id, model_id__in=[m.id for m in models]
-            )
-        }
-        levels: list[Access | None] = []
-        for model in models:
-            if model.deleted_at is not None:
-                levels.append(None)
-            elif caller.is_admin or model.owner_id == caller.user_id:
-                levels.append(Access.OWNER)
-            else:
-                levels.append(shared.get(model.id))
-        return levels
-
-    async def _require(self, caller: Caller, model_id: uuid.UUID, needed: Access) -> tables.Model:
-        """The model when the caller has ``needed`` access; NotFound when it cannot even see it."""
-        model = await tables.Model.get_or_none(id=model_id, deleted_at=None)
-        access = await self.access_to(caller=caller, model=model) if model else None
-        if model is None or access is None:
-            raise NotFound("Model")
-        if access < needed:
-            raise Forbidden(f"You need {needed.name.lower()} access to this model.")
-        return model
-
-    def _visible(self, caller: Caller) -> Q:
-        if caller.is_admin:
-            return Q(deleted_at=None)
-        return Q(deleted_at=None) & (Q(owner_id=caller.user_id) | Q(shares__user_id=caller.user_id))
+    # -- visibility (the rule itself is in ``access``) ------------------------------------
 
     async def get_model(self, *, caller: Caller, model_id: uuid.UUID) -> tables.Model | None:
-        model = await tables.Model.get_or_none(id=model_id, deleted_at=None)
-        if model is None or await self.access_to(caller=caller, model=model) is None:
-            return None
-        return model
+        found = await access.find_model(caller, model_id=model_id)
+        return found.model if found else None
 
     async def get_model_by_name(
         self, *, caller: Caller, owner: str, name: str
     ) -> tables.Model | None:
-        model = await tables.Model.get_or_none(
-            owner__username=owner.strip().lower(), name=name, deleted_at=None
-        )
-        if model is None or await self.access_to(caller=caller, model=model) is None:
-            return None
-        return model
+        found = await access.find_model(caller, owner=owner, name=name)
+        return found.model if found else None
 
     async def list_models(
         self,
@@ -204,7 +155,7 @@ class Registry:
         after: tuple[datetime, uuid.UUID] | None,
     ) -> list[tables.Model]:
         """Visible models, newest first, keyset-paginated."""
-        query = tables.Model.filter(self._visible(caller))
+        query = tables.Model.filter(access.visible(caller))
         if filter.name_contains:
             query = query.filter(name__icontains=filter.name_contains)
         if filter.owner:
@@ -220,7 +171,7 @@ class Registry:
         version = await tables.ModelVersion.get_or_none(id=version_id).select_related("model")
         if version is None:
             return None
-        if await self.access_to(caller=caller, model=version.model) is None:
+        if await access.access_to(caller, version.model) is None:
             return None
         return version
 
@@ -286,7 +237,7 @@ class Registry:
         prediction_cache_ttl_s: int | None = None,
         clear_prediction_cache: bool = False,
     ) -> tables.Model:
-        model = await self._require(caller, model_id, Access.MAINTAINER)
+        model, level = await access.require_model(caller, model_id, needed=Access.MAINTAINER)
         errors = check_model_fields(name=name, description=description, tags=tags)
         if prediction_cache_ttl_s is not None and not 1 <= prediction_cache_ttl_s <= 86400:
             errors.append(
@@ -306,7 +257,7 @@ class Registry:
             )
             serving_changed = True
         if name is not None and name != model.name:
-            if model.owner_id != caller.user_id and not caller.is_admin:
+            if level < Access.OWNER:
                 raise Forbidden("Only the owner can rename a model.")
             if await tables.Model.exists(owner_id=model.owner_id, name=name):
                 raise ModelNameTaken(name)
@@ -322,9 +273,7 @@ class Registry:
 
     async def delete_model(self, *, caller: Caller, model_id: uuid.UUID) -> None:
         """Soft delete: the model disappears at once; its artifacts go with ``purge_deleted``."""
-        model = await self._require(caller, model_id, Access.OWNER)
-        if model.owner_id != caller.user_id and not caller.is_admin:
-            raise Forbidden("Only the owner can delete a model.")
+        model, _ = await access.require_model(caller, model_id, needed=Access.OWNER)
         # Free the name for reuse: a deleted model keeps a name no one can type.
         model.name = f"{model.name[:27]}~deleted~{uuid.uuid4().hex}"
         model.deleted_at = _now()
@@ -396,7 +345,7 @@ class Registry:
         username: str,
         level: tables.ShareLevel,
     ) -> tables.Share:
-        model = await self._require(caller, model_id, Access.MAINTAINER)
+        model = (await access.require_model(caller, model_id, needed=Access.MAINTAINER)).model
         user = await tables.User.get_or_none(username=username.strip().lower(), is_active=True)
         if user is None:
             raise NotFound("User")
@@ -413,7 +362,7 @@ class Registry:
         return share
 
     async def unshare_model(self, *, caller: Caller, model_id: uuid.UUID, username: str) -> bool:
-        model = await self._require(caller, model_id, Access.MAINTAINER)
+        model = (await access.require_model(caller, model_id, needed=Access.MAINTAINER)).model
         deleted = await tables.Share.filter(
             model_id=model.id, user__username=username.strip().lower()
         ).delete()
@@ -445,7 +394,7 @@ class Registry:
         """
         tags = tags or []
         metrics = metrics or {}
-        model = await self._require(caller, model_id, Access.MAINTAINER)
+        model = (await access.require_model(caller, model_id, needed=Access.MAINTAINER)).model
         errors = check_upload_fields(
             description=description,
             tags=tags,
@@ -692,10 +641,9 @@ class Registry:
         version = await tables.ModelVersion.get_or_none(id=version_id)
         if version is None:
             raise NotFound("Model version")
-        try:
-            await self._require(caller, version.model_id, needed)
-        except NotFound:
-            raise NotFound("Model version") from None
+        await access.require_model(
+            caller, version.model_id, needed=needed, hidden_as="Model version"
+        )
         return version
 
     async def archive_version(
@@ -789,7 +737,7 @@ class Registry:
         reason: str = "",
     ) -> tables.Alias:
         """Point ``alias`` at a ready version of the model (promote or roll back)."""
-        model = await self._require(caller, model_id, Access.MAINTAINER)
+        model = (await access.require_model(caller, model_id, needed=Access.MAINTAINER)).model
         errors: list[FieldError] = []
         if not ALIAS_RE.match(alias):
             errors.append(
@@ -844,7 +792,7 @@ class Registry:
     async def remove_alias(
         self, *, caller: Caller, model_id: uuid.UUID, alias: str, reason: str = ""
     ) -> bool:
-        model = await self._require(caller, model_id, Access.MAINTAINER)
+        model = (await access.require_model(caller, model_id, needed=Access.MAINTAINER)).model
         current = await tables.Alias.get_or_none(model_id=model.id, name=alias)
         if current is None:
             return False
