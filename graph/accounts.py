@@ -10,7 +10,8 @@ from typing import Annotated
 
 import strawberry
 
-from domain.accounts import TokenPair, account_channel
+from domain import events
+from domain.accounts import TokenPair
 from domain.errors import InvalidCredentials, NotFound, ValidationFailed
 from graph.context import Info, IsAdmin, IsAuthenticated
 from graph.errors import Error, NotFoundError, ValidationError
@@ -152,16 +153,12 @@ class UpdateUserInput:
     )
 
 
-@strawberry.enum(description="Something that happened to your account.")
-class AccountEventKind(Enum):
-    LOGIN = "LOGIN"
-    SESSION_REVOKED = "SESSION_REVOKED"
-    PASSWORD_CHANGED = "PASSWORD_CHANGED"  # noqa: S105 - an event name
+strawberry.enum(events.AccountEventKind, description="Something that happened to your account.")
 
 
 @strawberry.type(description="A security-relevant event on your account.")
 class AccountEvent:
-    kind: AccountEventKind
+    kind: events.AccountEventKind
     at: datetime
     ip: str | None = None
     user_agent: str | None = None
@@ -314,11 +311,12 @@ class AccountsSubscription:
     )
     async def account_events(self, info: Info) -> AsyncGenerator[AccountEvent, None]:
         caller = await info.context.require_caller()
-        async for message in guarded(info, account_channel(caller.user_id)):
+        async for message in guarded(info, events.account_channel(caller.user_id)):
+            event = events.AccountEvent.from_message(message)
             yield AccountEvent(
-                kind=AccountEventKind(message["kind"]),
-                at=datetime.fromisoformat(message["at"]),
-                ip=message.get("ip"),
-                user_agent=message.get("userAgent"),
-                reason=message.get("reason"),
+                kind=event.kind,
+                at=event.at,
+                ip=event.ip,
+                user_agent=event.user_agent,
+                reason=event.reason,
             )

@@ -11,11 +11,11 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.scalars import JSON
 
+from domain import events
 from domain.accounts import Caller
 from domain.predictions import predictions_channel
 from domain.registry import access
 from domain.registry.access import Access
-from domain.registry.service import model_channel
 from graph.context import Info, IsAuthenticated
 from graph.live import Check, guarded
 from graph.registry import parse_id
@@ -79,6 +79,8 @@ class PredictionEvent:
 
 @strawberry.enum(description="What happened to a model.")
 class ModelEventKind(Enum):
+    """The kinds subscribers see: who a model is shared with is for its maintainers only."""
+
     VERSION_CREATED = "VERSION_CREATED"
     VERSION_ARCHIVED = "VERSION_ARCHIVED"
     VERSION_RESTORED = "VERSION_RESTORED"
@@ -86,6 +88,9 @@ class ModelEventKind(Enum):
     ALIAS_MOVED = "ALIAS_MOVED"
     MODEL_UPDATED = "MODEL_UPDATED"
     MODEL_DELETED = "MODEL_DELETED"
+
+
+_SHOWN = {kind.value for kind in ModelEventKind}
 
 
 @strawberry.type(description="A change to a model: a new version, an alias move, an archival.")
@@ -104,17 +109,21 @@ class ModelEvent:
     )
 
     @classmethod
-    def from_event(cls, event: dict[str, Any]) -> ModelEvent:
+    def from_domain(cls, event: events.ModelEvent) -> ModelEvent:
         return cls(
-            kind=ModelEventKind(event["kind"]),
-            at=datetime.fromisoformat(event["at"]),
-            model_id=strawberry.ID(event["modelId"]),
-            version_id=event.get("versionId"),
-            version_number=event.get("number"),
-            alias=event.get("alias"),
-            from_version_id=event.get("fromVersionId"),
-            to_version_id=event.get("toVersionId"),
+            kind=ModelEventKind(event.kind.value),
+            at=event.at,
+            model_id=strawberry.ID(str(event.model_id)),
+            version_id=_gid(event.version_id),
+            version_number=event.number,
+            alias=event.alias,
+            from_version_id=_gid(event.from_version_id),
+            to_version_id=_gid(event.to_version_id),
         )
+
+
+def _gid(value: uuid.UUID | None) -> strawberry.ID | None:
+    return strawberry.ID(str(value)) if value is not None else None
 
 
 _MODEL_ARG = strawberry.argument(description="A model id or `owner/name`.")
@@ -147,9 +156,11 @@ class StreamsSubscription:
         self, info: Info, model: Annotated[str, _MODEL_ARG]
     ) -> AsyncGenerator[ModelEvent, None]:
         model_id = await _model_for(info, model, Access.VIEWER)
-        async for event in guarded(
-            info, model_channel(model_id), _access_check(model_id, Access.VIEWER)
+        async for message in guarded(
+            info, events.model_channel(model_id), _access_check(model_id, Access.VIEWER)
         ):
-            yield ModelEvent.from_event(event)
-            if event.get("kind") == "MODEL_DELETED":
+            change = events.ModelEvent.from_message(message)
+            if change.kind.value in _SHOWN:
+                yield ModelEvent.from_domain(change)
+            if change.kind is events.ModelEventKind.MODEL_DELETED:
                 return

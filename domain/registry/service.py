@@ -41,6 +41,7 @@ from domain.errors import (
     Unavailable,
     ValidationFailed,
 )
+from domain.events import Emitter, ModelEvent, ModelEventKind
 from domain.registry import access
 from domain.registry.access import Access
 from domain.registry.intake import IntakeResult, claims, inspect_artifact
@@ -67,8 +68,6 @@ log = logging.getLogger("modelserve.registry")
 CHUNK = 1 << 20
 SPOOL_PREFIX = "upload-"
 
-Publish = Callable[[str, dict[str, Any]], Awaitable[None]]
-REGISTRY_CHANNEL = "registry"
 # (serving bytes, intake result, example rows) -> (ONNX bytes, max abs diff) or a reason string
 Compile = Callable[[bytes, IntakeResult, list[Any] | None], Awaitable[tuple[bytes, float] | str]]
 
@@ -103,10 +102,6 @@ class ModelFilter:
     owner: str | None = None
 
 
-def model_channel(model_id: uuid.UUID) -> str:
-    return f"model:{model_id}"
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -120,17 +115,14 @@ class Registry:
         store: ArtifactStore,
         spool_dir: Path,
         limits: IntakeLimits,
-        publish: Publish,
+        emitter: Emitter,
         compile: Compile | None = None,
     ) -> None:
         self.store = store
         self._compile = compile
-        # Called synchronously with (model id, event) on every change made in this process, so
-        # local caches never serve a stale answer; other replicas hear it over pub/sub.
-        self.listeners: list[Callable[[uuid.UUID, dict[str, Any]], None]] = []
         self.spool_dir = spool_dir
         self.limits = limits
-        self._publish = publish
+        self._emitter = emitter
         # Each intake costs a process and ~2 CPU-seconds: a burst of uploads queues here.
         self._intake_slots = asyncio.Semaphore(max(1, os.cpu_count() or 1))
 
@@ -268,7 +260,7 @@ class Registry:
             model.tags = tags
         await model.save()
         if serving_changed:
-            await self._event(model.id, "MODEL_UPDATED")
+            await self._event(ModelEvent(ModelEventKind.MODEL_UPDATED, model.id, caller.user_id))
         return model
 
     async def delete_model(self, *, caller: Caller, model_id: uuid.UUID) -> None:
@@ -278,7 +270,7 @@ class Registry:
         model.name = f"{model.name[:27]}~deleted~{uuid.uuid4().hex}"
         model.deleted_at = _now()
         await model.save(update_fields=["name", "deleted_at", "updated_at"])
-        await self._event(model.id, "MODEL_DELETED")
+        await self._event(ModelEvent(ModelEventKind.MODEL_DELETED, model.id, caller.user_id))
 
     async def purge_deleted(self) -> int:
         """Remove artifacts of deleted models that no live version still references."""
@@ -359,14 +351,31 @@ class Registry:
         if not created and share.level != level:
             share.level = level
             await share.save(update_fields=["level"])
+        elif not created:
+            return share
+        await self._event(
+            ModelEvent(
+                ModelEventKind.MODEL_SHARED,
+                model.id,
+                caller.user_id,
+                user_id=user.id,
+                level=str(level),
+            )
+        )
         return share
 
     async def unshare_model(self, *, caller: Caller, model_id: uuid.UUID, username: str) -> bool:
+        """Take a user's share away; every replica stops honouring it at once."""
         model = (await access.require_model(caller, model_id, needed=Access.MAINTAINER)).model
-        deleted = await tables.Share.filter(
-            model_id=model.id, user__username=username.strip().lower()
-        ).delete()
-        return deleted > 0
+        user = await tables.User.get_or_none(username=username.strip().lower())
+        if user is None:
+            return False
+        if not await tables.Share.filter(model_id=model.id, user_id=user.id).delete():
+            return False
+        await self._event(
+            ModelEvent(ModelEventKind.MODEL_UNSHARED, model.id, caller.user_id, user_id=user.id)
+        )
+        return True
 
     # -- versions -------------------------------------------------------------------------
 
@@ -454,7 +463,13 @@ class Registry:
             await _unlink(spool)
             claims.release(claim)
         await self._event(
-            model.id, "VERSION_CREATED", versionId=str(version.id), number=version.number
+            ModelEvent(
+                ModelEventKind.VERSION_CREATED,
+                model.id,
+                caller.user_id,
+                version_id=version.id,
+                number=version.number,
+            )
         )
         return UploadOutcome(version, deduplicated=False)
 
@@ -666,7 +681,14 @@ class Registry:
                 await alias.delete()
             version.status = tables.VersionStatus.ARCHIVED
             await version.save(update_fields=["status"])
-        await self._event(version.model_id, "VERSION_ARCHIVED", versionId=str(version.id))
+        await self._event(
+            ModelEvent(
+                ModelEventKind.VERSION_ARCHIVED,
+                version.model_id,
+                caller.user_id,
+                version_id=version.id,
+            )
+        )
         return version
 
     async def restore_version(
@@ -676,7 +698,14 @@ class Registry:
         if version.status == tables.VersionStatus.ARCHIVED:
             version.status = tables.VersionStatus.READY
             await version.save(update_fields=["status"])
-            await self._event(version.model_id, "VERSION_RESTORED", versionId=str(version.id))
+            await self._event(
+                ModelEvent(
+                    ModelEventKind.VERSION_RESTORED,
+                    version.model_id,
+                    caller.user_id,
+                    version_id=version.id,
+                )
+            )
         return version
 
     async def set_version_runtime(
@@ -721,7 +750,12 @@ class Registry:
         if changed:
             await version.save(update_fields=changed)
             await self._event(
-                version.model_id, "VERSION_RUNTIME_CHANGED", versionId=str(version.id)
+                ModelEvent(
+                    ModelEventKind.VERSION_RUNTIME_CHANGED,
+                    version.model_id,
+                    caller.user_id,
+                    version_id=version.id,
+                )
             )
         return version
 
@@ -781,11 +815,14 @@ class Registry:
                 )
         if previous != version.id:
             await self._event(
-                model.id,
-                "ALIAS_MOVED",
-                alias=alias,
-                fromVersionId=str(previous) if previous else None,
-                toVersionId=str(version.id),
+                ModelEvent(
+                    ModelEventKind.ALIAS_MOVED,
+                    model.id,
+                    caller.user_id,
+                    alias=alias,
+                    from_version_id=previous,
+                    to_version_id=version.id,
+                )
             )
         return current
 
@@ -807,11 +844,13 @@ class Registry:
             )
             await current.delete()
         await self._event(
-            model.id,
-            "ALIAS_MOVED",
-            alias=alias,
-            fromVersionId=str(current.version_id),
-            toVersionId=None,
+            ModelEvent(
+                ModelEventKind.ALIAS_MOVED,
+                model.id,
+                caller.user_id,
+                alias=alias,
+                from_version_id=current.version_id,
+            )
         )
         return True
 
@@ -824,17 +863,9 @@ class Registry:
         version = await self._version_of(caller, version_id, Access.MAINTAINER)
         return version, await self.store.open_stream(version.artifact_key)
 
-    async def _event(self, model_id: uuid.UUID, kind: str, **detail: Any) -> None:
-        """Tell subscribers of this model, and every replica's caches (``registry``)."""
-        event = {"kind": kind, "modelId": str(model_id), "at": _now().isoformat(), **detail}
-        for listener in self.listeners:
-            listener(model_id, event)
-        for channel in (model_channel(model_id), REGISTRY_CHANNEL):
-            try:
-                await self._publish(channel, event)
-            except Exception:
-                log.warning("could not publish model event %s", kind, exc_info=True)
-                return
+    async def _event(self, event: ModelEvent) -> None:
+        """Tell this process's caches, every replica's, and the model's subscribers."""
+        await self._emitter.emit(event)
 
 
 async def _grouped(table: Any, model_ids: list[uuid.UUID], order: str) -> list[list[Any]]:
