@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any, TypeVar
@@ -24,10 +24,10 @@ from domain.errors import (
 from domain.registry import access
 from domain.registry.access import Access
 from domain.registry.rules import ModelNameTaken, VersionNotReady
-from domain.registry.service import ModelFilter, UploadOutcome
+from domain.registry.service import ModelFilter
 from graph.accounts import UserProfile
 from graph.context import Info, IsAuthenticated
-from graph.errors import Error, NotFoundError, ValidationError
+from graph.errors import Error, Maps, NotFoundError, ValidationError
 from graph.loaders import forget
 from graph.pagination import Connection, Edge, PageInfo, decode_cursor, encode_cursor, page_size
 from storage import tables
@@ -475,49 +475,29 @@ ShareModelResult = Annotated[
 DoneResult = Annotated[DoneSuccess | NotFoundError | ForbiddenError, strawberry.union("DoneResult")]
 
 
-def expected_error(exc: Exception) -> Any:
-    """Map an expected domain failure to its union member (see ``graph/errors.py``)."""
-    match exc:
-        case ValidationFailed():
-            return ValidationError.from_errors(exc.errors)
-        case NotFound():
-            return NotFoundError(message=exc.message)
-        case Forbidden():
-            return ForbiddenError(message=exc.message)
-        case ModelNameTaken():
-            return ModelNameTakenError(message=exc.message)
-        case VersionNotReady():
-            return VersionNotReadyError(message=exc.message, status=VersionStatus(exc.status))
-        case ModelRejected():
-            return ModelRejectedError(message=exc.message, reason=exc.reason)
-        case PayloadTooLarge():
-            return PayloadTooLargeError(message=exc.message, limit_bytes=exc.limit_bytes)
-        case IdempotencyKeyReused():
-            return IdempotencyKeyReusedError(message=exc.message)
-    raise exc
-
-
-async def attempt(call: Callable[[], Awaitable[T]], then: Callable[[T], Any] | None = None) -> Any:
-    """Run a domain call; an expected failure becomes its union member (see ``expected_error``).
-
-    ``call`` is a thunk so that argument parsing (``parse_id``) fails inside, as a member too.
-    """
-    try:
-        value = await call()
-    except EXPECTED as exc:
-        return expected_error(exc)
-    return then(value) if then is not None else value
-
-
-EXPECTED = (
-    ValidationFailed,
-    NotFound,
-    Forbidden,
-    ModelNameTaken,
-    VersionNotReady,
-    ModelRejected,
-    PayloadTooLarge,
-    IdempotencyKeyReused,
+HANDLERS: tuple[Maps[Any], ...] = (
+    Maps(Forbidden, ForbiddenError, lambda e: ForbiddenError(message=e.message)),
+    Maps(ModelNameTaken, ModelNameTakenError, lambda e: ModelNameTakenError(message=e.message)),
+    Maps(
+        VersionNotReady,
+        VersionNotReadyError,
+        lambda e: VersionNotReadyError(message=e.message, status=VersionStatus(e.status)),
+    ),
+    Maps(
+        ModelRejected,
+        ModelRejectedError,
+        lambda e: ModelRejectedError(message=e.message, reason=e.reason),
+    ),
+    Maps(
+        PayloadTooLarge,
+        PayloadTooLargeError,
+        lambda e: PayloadTooLargeError(message=e.message, limit_bytes=e.limit_bytes),
+    ),
+    Maps(
+        IdempotencyKeyReused,
+        IdempotencyKeyReusedError,
+        lambda e: IdempotencyKeyReusedError(message=e.message),
+    ),
 )
 
 
@@ -694,16 +674,13 @@ class RegistryQuery:
 class RegistryMutation:
     @strawberry.mutation(description="Create an empty model.", permission_classes=[IsAuthenticated])
     async def create_model(self, info: Info, input: CreateModelInput) -> CreateModelResult:
-        caller = await info.context.require_caller()
-        return await attempt(
-            lambda: info.context.services.registry.create_model(
-                caller=caller,
-                name=input.name,
-                description=input.description,
-                tags=input.tags,
-            ),
-            lambda model: ModelSuccess(model=Model.from_table(model, Access.OWNER)),
+        model = await info.context.services.registry.create_model(
+            caller=await info.context.require_caller(),
+            name=input.name,
+            description=input.description,
+            tags=input.tags,
         )
+        return ModelSuccess(model=Model.from_table(model, Access.OWNER))
 
     @strawberry.mutation(
         description="Rename (owner only), describe or tag a model.",
@@ -711,21 +688,16 @@ class RegistryMutation:
     )
     async def update_model(self, info: Info, input: UpdateModelInput) -> UpdateModelResult:
         caller = await info.context.require_caller()
-        registry = info.context.services.registry
-        model = await attempt(
-            lambda: registry.update_model(
-                caller=caller,
-                model_id=parse_id(input.id, "Model"),
-                name=input.name,
-                description=input.description,
-                tags=input.tags,
-                log_policy=tables.LogPolicy(input.log_policy.value) if input.log_policy else None,
-                prediction_cache_ttl_s=input.prediction_cache_ttl_s or None,
-                clear_prediction_cache=input.prediction_cache_ttl_s == 0,
-            )
+        model = await info.context.services.registry.update_model(
+            caller=caller,
+            model_id=parse_id(input.id, "Model"),
+            name=input.name,
+            description=input.description,
+            tags=input.tags,
+            log_policy=tables.LogPolicy(input.log_policy.value) if input.log_policy else None,
+            prediction_cache_ttl_s=input.prediction_cache_ttl_s or None,
+            clear_prediction_cache=input.prediction_cache_ttl_s == 0,
         )
-        if isinstance(model, Error):
-            return model
         level = await access.access_to(caller, model)
         return ModelSuccess(model=Model.from_table(model, level or Access.VIEWER))
 
@@ -740,40 +712,32 @@ class RegistryMutation:
         caller = await info.context.require_caller()
         metrics = input.metrics if input.metrics is not None else {}
         if not isinstance(metrics, dict):
-            return ValidationError.from_errors(
+            raise ValidationFailed(
                 [FieldError(("input", "metrics"), "Must be an object.", "invalid")]
             )
-
         example = input.input_example
         if input.input_example_records is not None:
             records = input.input_example_records
             if example is not None or not isinstance(records, list) or not records:
                 message = "Give a non-empty list of records, and no `inputExample` with it."
-                return ValidationError.from_errors(
+                raise ValidationFailed(
                     [FieldError(("input", "inputExampleRecords"), message, "invalid")]
                 )
             example = records
-
-        def uploaded(outcome: UploadOutcome) -> UploadModelVersionSuccess:
-            forget(info.context.loaders.versions_by_model_id, outcome.version.model_id)
-            return UploadModelVersionSuccess(
-                version=ModelVersion.from_table(outcome.version),
-                deduplicated=outcome.deduplicated,
-            )
-
-        return await attempt(
-            lambda: info.context.services.registry.upload_version(
-                caller=caller,
-                model_id=parse_id(input.model_id, "Model"),
-                chunks=_upload_chunks(input.file),
-                filename=getattr(input.file, "filename", None),
-                description=input.description,
-                tags=input.tags,
-                metrics=metrics,
-                input_example=example,
-                idempotency_key=input.idempotency_key,
-            ),
-            uploaded,
+        outcome = await info.context.services.registry.upload_version(
+            caller=caller,
+            model_id=parse_id(input.model_id, "Model"),
+            chunks=_upload_chunks(input.file),
+            filename=getattr(input.file, "filename", None),
+            description=input.description,
+            tags=input.tags,
+            metrics=metrics,
+            input_example=example,
+            idempotency_key=input.idempotency_key,
+        )
+        forget(info.context.loaders.versions_by_model_id, outcome.version.model_id)
+        return UploadModelVersionSuccess(
+            version=ModelVersion.from_table(outcome.version), deduplicated=outcome.deduplicated
         )
 
     @strawberry.mutation(
@@ -781,60 +745,46 @@ class RegistryMutation:
         permission_classes=[IsAuthenticated],
     )
     async def set_alias(self, info: Info, input: SetAliasInput) -> SetAliasResult:
-        caller = await info.context.require_caller()
-        return await attempt(
-            lambda: info.context.services.registry.set_alias(
-                caller=caller,
-                model_id=parse_id(input.model_id, "Model"),
-                alias=input.alias,
-                version_id=parse_id(input.version_id, "Model version"),
-                reason=input.reason,
-            ),
-            lambda alias: SetAliasSuccess(
-                alias=Alias(
-                    name=alias.name, updated_at=alias.updated_at, version_id=alias.version_id
-                )
-            ),
+        alias = await info.context.services.registry.set_alias(
+            caller=await info.context.require_caller(),
+            model_id=parse_id(input.model_id, "Model"),
+            alias=input.alias,
+            version_id=parse_id(input.version_id, "Model version"),
+            reason=input.reason,
+        )
+        return SetAliasSuccess(
+            alias=Alias(name=alias.name, updated_at=alias.updated_at, version_id=alias.version_id)
         )
 
     @strawberry.mutation(description="Remove an alias.", permission_classes=[IsAuthenticated])
     async def remove_alias(self, info: Info, input: RemoveAliasInput) -> DoneResult:
-        caller = await info.context.require_caller()
-        return await attempt(
-            lambda: info.context.services.registry.remove_alias(
-                caller=caller,
-                model_id=parse_id(input.model_id, "Model"),
-                alias=input.alias,
-                reason=input.reason,
-            ),
-            lambda changed: DoneSuccess(changed=changed),
+        changed = await info.context.services.registry.remove_alias(
+            caller=await info.context.require_caller(),
+            model_id=parse_id(input.model_id, "Model"),
+            alias=input.alias,
+            reason=input.reason,
         )
+        return DoneSuccess(changed=changed)
 
     @strawberry.mutation(
         description="Archive a version: it keeps its number, loses its aliases, serves no more.",
         permission_classes=[IsAuthenticated],
     )
     async def archive_version(self, info: Info, id: strawberry.ID) -> VersionResult:
-        caller = await info.context.require_caller()
-        return await attempt(
-            lambda: info.context.services.registry.archive_version(
-                caller=caller, version_id=parse_id(id, "Model version")
-            ),
-            _version_success,
+        version = await info.context.services.registry.archive_version(
+            caller=await info.context.require_caller(), version_id=parse_id(id, "Model version")
         )
+        return VersionSuccess(version=ModelVersion.from_table(version))
 
     @strawberry.mutation(
         description="Bring an archived version back to ready.",
         permission_classes=[IsAuthenticated],
     )
     async def restore_version(self, info: Info, id: strawberry.ID) -> VersionResult:
-        caller = await info.context.require_caller()
-        return await attempt(
-            lambda: info.context.services.registry.restore_version(
-                caller=caller, version_id=parse_id(id, "Model version")
-            ),
-            _version_success,
+        version = await info.context.services.registry.restore_version(
+            caller=await info.context.require_caller(), version_id=parse_id(id, "Model version")
         )
+        return VersionSuccess(version=ModelVersion.from_table(version))
 
     @strawberry.mutation(
         description="Delete a model (owner only). It disappears at once; its files are "
@@ -842,55 +792,38 @@ class RegistryMutation:
         permission_classes=[IsAuthenticated],
     )
     async def delete_model(self, info: Info, id: strawberry.ID) -> DoneResult:
-        caller = await info.context.require_caller()
-        return await attempt(
-            lambda: info.context.services.registry.delete_model(
-                caller=caller, model_id=parse_id(id, "Model")
-            ),
-            lambda _: DoneSuccess(changed=True),
+        await info.context.services.registry.delete_model(
+            caller=await info.context.require_caller(), model_id=parse_id(id, "Model")
         )
+        return DoneSuccess(changed=True)
 
     @strawberry.mutation(
         description="Give a user access to a model, or change their level.",
         permission_classes=[IsAuthenticated],
     )
     async def share_model(self, info: Info, input: ShareModelInput) -> ShareModelResult:
-        caller = await info.context.require_caller()
-
-        def shared(share: tables.Share) -> ShareSuccess:
-            forget(info.context.loaders.shares_by_model_id, share.model_id)
-            return ShareSuccess(
-                share=Share(
-                    level=tables.ShareLevel(share.level),
-                    created_at=share.created_at,
-                    user_id=share.user_id,
-                )
+        share = await info.context.services.registry.share_model(
+            caller=await info.context.require_caller(),
+            model_id=parse_id(input.model_id, "Model"),
+            username=input.username,
+            level=input.level,
+        )
+        forget(info.context.loaders.shares_by_model_id, share.model_id)
+        return ShareSuccess(
+            share=Share(
+                level=tables.ShareLevel(share.level),
+                created_at=share.created_at,
+                user_id=share.user_id,
             )
-
-        return await attempt(
-            lambda: info.context.services.registry.share_model(
-                caller=caller,
-                model_id=parse_id(input.model_id, "Model"),
-                username=input.username,
-                level=input.level,
-            ),
-            shared,
         )
 
     @strawberry.mutation(
         description="Take a user's access away.", permission_classes=[IsAuthenticated]
     )
     async def unshare_model(self, info: Info, input: UnshareModelInput) -> DoneResult:
-        caller = await info.context.require_caller()
-        return await attempt(
-            lambda: info.context.services.registry.unshare_model(
-                caller=caller,
-                model_id=parse_id(input.model_id, "Model"),
-                username=input.username,
-            ),
-            lambda changed: DoneSuccess(changed=changed),
+        changed = await info.context.services.registry.unshare_model(
+            caller=await info.context.require_caller(),
+            model_id=parse_id(input.model_id, "Model"),
+            username=input.username,
         )
-
-
-def _version_success(version: tables.ModelVersion) -> VersionSuccess:
-    return VersionSuccess(version=ModelVersion.from_table(version))
+        return DoneSuccess(changed=changed)

@@ -10,6 +10,7 @@ from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from graph import accounts, errors, registry
 from graph.accounts import AccountsMutation, AccountsQuery, AccountsSubscription
 from graph.analytics import AnalyticsQuery
 from graph.errors import OperationGuard, Schema
@@ -26,6 +27,8 @@ Query = merge_types(
 Mutation = merge_types("Mutation", (AccountsMutation, RegistryMutation, InferenceMutation))
 SCALARS = {FeatureMatrix: FEATURE_MATRIX}
 Subscription = merge_types("Subscription", (AccountsSubscription, StreamsSubscription))
+# Each area's domain-error → union-member handlers (inference and analytics reuse these).
+EXCEPTION_HANDLERS = (*errors.HANDLERS, *accounts.HANDLERS, *registry.HANDLERS)
 
 
 def build_schema(settings: Settings) -> Schema:
@@ -51,6 +54,7 @@ def build_schema(settings: Settings) -> Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
+        exception_handlers=EXCEPTION_HANDLERS,
         # "Did you mean ...?" hints would spell the schema out where introspection is off.
         config=StrawberryConfig(
             scalar_map=SCALARS, disable_field_suggestions=not settings.introspection_enabled
@@ -66,6 +70,7 @@ def export_sdl() -> str:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
+        exception_handlers=EXCEPTION_HANDLERS,
         config=StrawberryConfig(scalar_map=SCALARS),
     )
     return str(schema) + "\n"
