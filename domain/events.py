@@ -218,9 +218,8 @@ class Emitter:
 
     def __init__(self, pubsub: PubSub) -> None:
         self.pubsub = pubsub
-        self._handlers: dict[type, list[Callable[[Any], Awaitable[None] | None]]] = defaultdict(
-            list
-        )
+        # (handler, whether it also takes other replicas' events)
+        self._handlers: dict[type, list[tuple[Callable[[Any], Any], bool]]] = defaultdict(list)
         self._on_gap: list[Callable[[], None]] = []
         # Our own messages come back over pub/sub; their local handlers already ran.
         self._origin = uuid.uuid4().hex
@@ -228,16 +227,18 @@ class Emitter:
         self._tasks: list[asyncio.Task[None]] = []
         self.ready = asyncio.Event()
 
-    def on(self, event_type: type[E], handler: Handler[E]) -> None:
-        """Call ``handler`` with every ``event_type`` event, local or from another replica."""
-        self._handlers[event_type].append(handler)
+    def on(self, event_type: type[E], handler: Handler[E], *, remote: bool = True) -> None:
+        """Call ``handler`` with every ``event_type`` event emitted here and, unless ``remote``
+        is False, every one another replica emitted (a cache wants both; a durable record such
+        as an audit row wants only its own replica's, so that each change is written once)."""
+        self._handlers[event_type].append((handler, remote))
 
     def on_gap(self, handler: Callable[[], None]) -> None:
         """Call ``handler`` when other replicas' events may have been missed (stream broke)."""
         self._on_gap.append(handler)
 
     async def emit(self, event: Event) -> None:
-        await self._dispatch(event)
+        await self._dispatch(event, remote=False)
         message = {**event.to_message(), "origin": self._origin}
         for channel in event.channels:
             try:
@@ -246,8 +247,10 @@ class Emitter:
                 log.warning("could not publish %s", type(event).__name__, exc_info=True)
                 return
 
-    async def _dispatch(self, event: Event) -> None:
-        for handler in self._handlers.get(type(event), ()):
+    async def _dispatch(self, event: Event, *, remote: bool) -> None:
+        for handler, takes_remote in self._handlers.get(type(event), ()):
+            if remote and not takes_remote:
+                continue
             try:
                 outcome = handler(event)
                 if inspect.isawaitable(outcome):
@@ -285,7 +288,7 @@ class Emitter:
                     except (KeyError, TypeError, ValueError):
                         log.warning("ignoring a malformed event on %s", channel)
                         continue
-                    await self._dispatch(event)
+                    await self._dispatch(event, remote=True)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

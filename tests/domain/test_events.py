@@ -82,6 +82,8 @@ async def test_other_replicas_events_reach_the_handlers_and_ours_do_not_twice():
 
     here.on(ModelEvent, recorder("here"))
     there.on(ModelEvent, recorder("there"))
+    own: list[ModelEventKind] = []
+    there.on(ModelEvent, lambda e: own.append(e.kind), remote=False)
     here.start()
     there.start()
     try:
@@ -98,6 +100,7 @@ async def test_other_replicas_events_reach_the_handlers_and_ours_do_not_twice():
         # Then each handler saw each event once, its own included
         both = [ModelEventKind.MODEL_UNSHARED, ModelEventKind.MODEL_UPDATED]
         assert seen == {"here": both, "there": both}
+        assert own == [ModelEventKind.MODEL_UPDATED]  # a local-only handler: its replica's own
     finally:
         await here.close()
         await there.close()
