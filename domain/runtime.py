@@ -15,6 +15,7 @@ from typing import Any
 from domain.accounts import Accounts, LoginRates, PasswordHashing, TokenCodec
 from domain.accounts.throttle import ThrottlePolicy
 from domain.audit.log import AuditLog
+from domain.events import Emitter, ModelEvent, SessionsChanged
 from domain.inference.cache import ModelCache
 from domain.inference.compile import NotCompiled, compile_version
 from domain.inference.prediction_cache import PredictionCache
@@ -37,6 +38,7 @@ COMPILE_TIMEOUT_S = 120.0
 class Services:
     settings: Settings
     pubsub: PubSub
+    emitter: Emitter
     limiter: RateLimiter
     hashing: PasswordHashing
     accounts: Accounts
@@ -47,7 +49,6 @@ class Services:
     redis_circuit: RedisCircuit
     _maintenance: asyncio.Task[None] | None = None
     _warm_up: asyncio.Task[int] | None = None
-    _revocations: asyncio.Task[None] | None = None
 
     @classmethod
     def build(
@@ -96,8 +97,9 @@ class Services:
             ),
             register_per_ip=Rate(settings.register_per_ip_per_hour, 3600),
         )
+        emitter = Emitter(pubsub)
         accounts = Accounts(
-            hashing=hashing, tokens=tokens, limiter=limiter, rates=rates, publish=pubsub.publish
+            hashing=hashing, tokens=tokens, limiter=limiter, rates=rates, emitter=emitter
         )
         store = artifact_store_from_url(settings.artifact_store_url)
         compile_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="compile")
@@ -135,7 +137,7 @@ class Services:
                 memory_limit_mb=settings.intake_memory_mb,
                 max_upload_bytes=settings.max_upload_bytes,
             ),
-            publish=pubsub.publish,
+            emitter=emitter,
             compile=compile_hook,
         )
         cache = ModelCache(
@@ -161,28 +163,38 @@ class Services:
                 batch_size=settings.prediction_log_batch,
                 publish=pubsub.publish,
             ),
-            pubsub=pubsub,
             prediction_cache=PredictionCache(redis=redis),
             on_prediction=on_prediction,
             on_batch=on_batch,
         )
-        registry.listeners.append(inference.forget_model)
+        # Local handlers first, for changes made here and (over pub/sub) on other replicas.
+        emitter.on(ModelEvent, inference.forget_model)
+        emitter.on(SessionsChanged, accounts.forget)
+        emitter.on_gap(inference.forget_resolutions)
+        emitter.on_gap(accounts.clear_cache)
         return cls(
-            settings, pubsub, limiter, hashing, accounts, store, registry, inference, redis, circuit
+            settings,
+            pubsub,
+            emitter,
+            limiter,
+            hashing,
+            accounts,
+            store,
+            registry,
+            inference,
+            redis,
+            circuit,
         )
 
     @cached_property
     def audit(self) -> AuditLog:
         """Reading the audit log (entries are written by the services that make the changes)."""
-        return AuditLog(registry=self.registry)
+        return AuditLog()
 
     def start(self) -> None:
         """Start background work; call inside the running event loop, after the database."""
+        self.emitter.start()
         self.inference.start()
-        if self._revocations is None:
-            self._revocations = asyncio.create_task(
-                self.accounts.listen_for_revocations(self.pubsub.subscribe), name="revocations"
-            )
         if self.settings.warm_up_production:
             self._warm_up = asyncio.create_task(self.inference.warm_up(), name="warm-up")
         if self._maintenance is None:
@@ -204,11 +216,13 @@ class Services:
 
     async def close(self) -> None:
         """Flush the prediction log and release connections; call before the database closes."""
-        for task in (self._maintenance, self._revocations, self._warm_up):
+        for task in (self._maintenance, self._warm_up):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(BaseException):
                     await task
+        with contextlib.suppress(Exception):
+            await self.emitter.close()
         with contextlib.suppress(Exception):
             await self.inference.close()
         with contextlib.suppress(Exception):

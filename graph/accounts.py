@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from datetime import datetime
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
-from domain.accounts import TokenPair, account_channel
-from domain.errors import InvalidCredentials, NotFound, ValidationFailed
+from domain import events
+from domain.accounts import TokenPair
+from domain.errors import InvalidCredentials, NotFound
 from graph.context import Info, IsAdmin, IsAuthenticated
-from graph.errors import Error, NotFoundError, ValidationError, parse_id
+from graph.errors import Error, Maps, NotFoundError, ValidationError, parse_id
 from graph.live import guarded
 from graph.pagination import Connection, Edge, PageInfo, decode_cursor, encode_cursor, page_size
 from storage import tables
@@ -108,6 +109,14 @@ class UpdateUserSuccess:
     user: User
 
 
+HANDLERS: tuple[Maps[Any], ...] = (
+    Maps(
+        InvalidCredentials,
+        InvalidCredentialsError,
+        lambda e: InvalidCredentialsError(message=e.message),
+    ),
+)
+
 RegisterResult = Annotated[RegisterSuccess | ValidationError, strawberry.union("RegisterResult")]
 LoginResult = Annotated[
     AuthPayload | InvalidCredentialsError | ValidationError, strawberry.union("LoginResult")
@@ -151,18 +160,12 @@ class UpdateUserInput:
     )
 
 
-@strawberry.enum(description="Something that happened to your account.")
-class AccountEventKind(Enum):
-    LOGIN = "LOGIN"
-    SESSION_REVOKED = "SESSION_REVOKED"
-    PASSWORD_CHANGED = "PASSWORD_CHANGED"  # noqa: S105 - an event name
-    API_KEY_CREATED = "API_KEY_CREATED"
-    API_KEY_REVOKED = "API_KEY_REVOKED"
+strawberry.enum(events.AccountEventKind, description="Something that happened to your account.")
 
 
 @strawberry.type(description="A security-relevant event on your account.")
 class AccountEvent:
-    kind: AccountEventKind
+    kind: events.AccountEventKind
     at: datetime
     ip: str | None = None
     user_agent: str | None = None
@@ -230,28 +233,22 @@ class AccountsMutation:
         "email was already registered."
     )
     async def register(self, info: Info, input: RegisterInput) -> RegisterResult:
-        try:
-            email = await info.context.services.accounts.register(
-                email=input.email,
-                password=input.password,
-                username=input.username,
-                ip=info.context.client_ip,
-            )
-        except ValidationFailed as exc:
-            return ValidationError.from_errors(exc.errors)
+        email = await info.context.services.accounts.register(
+            email=input.email,
+            password=input.password,
+            username=input.username,
+            ip=info.context.client_ip,
+        )
         return RegisterSuccess(email=email, message="Registration received; you can now log in.")
 
     @strawberry.mutation(description="Exchange email and password for tokens.")
     async def login(self, info: Info, input: LoginInput) -> LoginResult:
-        try:
-            pair = await info.context.services.accounts.login(
-                email=input.email,
-                password=input.password,
-                ip=info.context.client_ip,
-                user_agent=info.context.user_agent,
-            )
-        except InvalidCredentials as exc:
-            return InvalidCredentialsError(message=exc.message)
+        pair = await info.context.services.accounts.login(
+            email=input.email,
+            password=input.password,
+            ip=info.context.client_ip,
+            user_agent=info.context.user_agent,
+        )
         return AuthPayload.from_pair(pair)
 
     @strawberry.mutation(
@@ -275,15 +272,12 @@ class AccountsMutation:
         permission_classes=[IsAuthenticated],
     )
     async def change_password(self, info: Info, input: ChangePasswordInput) -> ChangePasswordResult:
-        try:
-            revoked = await info.context.services.accounts.change_password(
-                caller=await info.context.require_caller(),
-                current_password=input.current_password,
-                new_password=input.new_password,
-                ip=info.context.client_ip,
-            )
-        except ValidationFailed as exc:
-            return ValidationError.from_errors(exc.errors)
+        revoked = await info.context.services.accounts.change_password(
+            caller=await info.context.require_caller(),
+            current_password=input.current_password,
+            new_password=input.new_password,
+            ip=info.context.client_ip,
+        )
         return ChangePasswordSuccess(revoked_sessions=revoked)
 
     @strawberry.mutation(
@@ -291,17 +285,12 @@ class AccountsMutation:
         permission_classes=[IsAdmin],
     )
     async def update_user(self, info: Info, input: UpdateUserInput) -> UpdateUserResult:
-        try:
-            user = await info.context.services.accounts.update_user(
-                caller=await info.context.require_caller(),
-                user_id=parse_id(input.id, "User"),
-                role=tables.Role(input.role.value) if input.role else None,
-                is_active=input.is_active,
-            )
-        except ValidationFailed as exc:
-            return ValidationError.from_errors(exc.errors)
-        except NotFound as exc:
-            return NotFoundError(message=exc.message)
+        user = await info.context.services.accounts.update_user(
+            caller=await info.context.require_caller(),
+            user_id=parse_id(input.id, "User"),
+            role=tables.Role(input.role.value) if input.role else None,
+            is_active=input.is_active,
+        )
         info.context.loaders.user_by_id.prime(user.id, user, force=True)
         return UpdateUserSuccess(user=User.from_table(user))
 
@@ -315,11 +304,12 @@ class AccountsSubscription:
     )
     async def account_events(self, info: Info) -> AsyncGenerator[AccountEvent, None]:
         caller = await info.context.require_caller()
-        async for message in guarded(info, account_channel(caller.user_id)):
+        async for message in guarded(info, events.account_channel(caller.user_id)):
+            event = events.AccountEvent.from_message(message)
             yield AccountEvent(
-                kind=AccountEventKind(message["kind"]),
-                at=datetime.fromisoformat(message["at"]),
-                ip=message.get("ip"),
-                user_agent=message.get("userAgent"),
-                reason=message.get("reason"),
+                kind=event.kind,
+                at=event.at,
+                ip=event.ip,
+                user_agent=event.user_agent,
+                reason=event.reason,
             )

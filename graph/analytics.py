@@ -341,7 +341,6 @@ class AnalyticsQuery:
     ) -> ModelAnalytics | None:
         try:
             result = await analytics.model_analytics(
-                registry=info.context.services.registry,
                 caller=await info.context.require_caller(),
                 model_id=parse_id(model_id, "Model"),
                 version_id=parse_id(version_id, "Model version") if version_id else None,
@@ -379,7 +378,6 @@ class AnalyticsQuery:
         size = page_size(first)
         try:
             rows = await analytics.list_prediction_log(
-                registry=info.context.services.registry,
                 caller=await info.context.require_caller(),
                 model_id=parse_id(model_id, "Model"),
                 filter=filter.to_domain() if filter else None,

@@ -10,7 +10,7 @@ from strawberry.scalars import JSON
 from domain.inference.service import Prediction
 from graph.context import Info, IsAdmin, IsAuthenticated
 from graph.errors import NotFoundError, ValidationError
-from graph.registry import ForbiddenError, ModelVersion, attempt, parse_id
+from graph.registry import ForbiddenError, ModelVersion, parse_id
 
 
 def _identity(value: Any) -> Any:
@@ -247,14 +247,11 @@ class InferenceMutation:
     async def set_version_runtime(
         self, info: Info, input: SetVersionRuntimeInput
     ) -> SetVersionRuntimeResult:
-        caller = await info.context.require_caller()
-        return await attempt(
-            lambda: info.context.services.registry.set_version_runtime(
-                caller=caller,
-                version_id=parse_id(input.version_id, "Model version"),
-                use_compiled=input.use_compiled,
-                batch_max_rows=input.batch_max_rows,
-                batch_max_wait_ms=input.batch_max_wait_ms,
-            ),
-            lambda version: SetVersionRuntimeSuccess(version=ModelVersion.from_table(version)),
+        version = await info.context.services.registry.set_version_runtime(
+            caller=await info.context.require_caller(),
+            version_id=parse_id(input.version_id, "Model version"),
+            use_compiled=input.use_compiled,
+            batch_max_rows=input.batch_max_rows,
+            batch_max_wait_ms=input.batch_max_wait_ms,
         )
+        return SetVersionRuntimeSuccess(version=ModelVersion.from_table(version))

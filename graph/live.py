@@ -17,11 +17,14 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.accounts import SESSIONS_CHANNEL, Caller
+from domain.accounts import Caller
+from domain.events import SESSIONS_CHANNEL, AccountEventKind, ModelEventKind, SessionsChanged
 from graph.context import Info
 from storage.pubsub import PubSubUnavailable, SubscriberTooSlow
 
 RECHECK_S = 1.0
+# Events after which the caller's right to the stream is checked again without waiting.
+RECHECK_AT_ONCE = frozenset({AccountEventKind.SESSION_REVOKED, ModelEventKind.MODEL_UNSHARED})
 
 Check = Callable[[Caller], Awaitable[bool]]
 
@@ -42,13 +45,11 @@ async def guarded(
     checked = time.monotonic()
     try:
         async for message in stream:
-            if message.get("kind") == "MODEL_DELETED":
+            if message.get("kind") == ModelEventKind.MODEL_DELETED:
                 # The last word on this model: deliver it, then end this stream only.
                 yield message
                 return
-            if time.monotonic() - checked >= RECHECK_S or message.get("kind") in {
-                "SESSION_REVOKED",
-            }:
+            if time.monotonic() - checked >= RECHECK_S or message.get("kind") in RECHECK_AT_ONCE:
                 checked = time.monotonic()
                 if not await services.accounts.is_live(caller):
                     await context.close_connection(4403, "Session ended")
@@ -76,15 +77,13 @@ async def _close_at_expiry(info: Info, seconds: float) -> None:
 
 async def _close_on_revocation(info: Info, caller: Caller) -> None:
     """End the stream as soon as its session or key is revoked or its user deactivated."""
-    user = str(caller.user_id)
-    session = str(caller.session_id) if caller.session_id else None
-    key = str(caller.key_id) if caller.key_id else None
     with contextlib.suppress(PubSubUnavailable, SubscriberTooSlow):
         async for message in info.context.services.pubsub.subscribe(SESSIONS_CHANNEL):
+            changed = SessionsChanged.from_message(message)
             if (
-                (session is not None and session in message.get("sessions", ()))
-                or (key is not None and key in message.get("keys", ()))
-                or message.get("user") == user
+                (caller.session_id is not None and caller.session_id in changed.session_ids)
+                or (caller.key_id is not None and caller.key_id in changed.key_ids)
+                or changed.user_id == caller.user_id
             ):
                 await info.context.close_connection(4403, "Session ended")
                 return

@@ -10,6 +10,7 @@ from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from graph import accounts, errors, registry
 from graph.accounts import AccountsMutation, AccountsQuery, AccountsSubscription
 from graph.admin import AdminMutation
 from graph.analytics import AnalyticsQuery
@@ -42,6 +43,8 @@ Mutation = merge_types(
 )
 SCALARS = {FeatureMatrix: FEATURE_MATRIX}
 Subscription = merge_types("Subscription", (AccountsSubscription, StreamsSubscription))
+# Each area's domain-error → union-member handlers (inference and analytics reuse these).
+EXCEPTION_HANDLERS = (*errors.HANDLERS, *accounts.HANDLERS, *registry.HANDLERS)
 
 
 def build_schema(settings: Settings) -> Schema:
@@ -69,6 +72,7 @@ def build_schema(settings: Settings) -> Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
+        exception_handlers=EXCEPTION_HANDLERS,
         # "Did you mean ...?" hints would spell the schema out where introspection is off.
         config=StrawberryConfig(
             scalar_map=SCALARS, disable_field_suggestions=not settings.introspection_enabled
@@ -84,6 +88,7 @@ def export_sdl() -> str:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
+        exception_handlers=EXCEPTION_HANDLERS,
         config=StrawberryConfig(scalar_map=SCALARS),
     )
     return str(schema) + "\n"

@@ -11,11 +11,11 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.scalars import JSON
 
+from domain import events
 from domain.accounts import Caller
-from domain.errors import Forbidden, NotFound
 from domain.predictions import predictions_channel
-from domain.registry.rules import Access
-from domain.registry.service import model_channel
+from domain.registry import access
+from domain.registry.access import Access
 from graph.context import Info, IsAuthenticated
 from graph.live import Check, guarded
 from graph.registry import parse_id
@@ -23,33 +23,21 @@ from graph.registry import parse_id
 
 async def _model_for(info: Info, model: str, needed: Access) -> uuid.UUID:
     """The model's id when the caller has ``needed`` access; NOT_FOUND otherwise."""
-    context = info.context
-    caller = await context.require_caller()
-    registry = context.services.registry
+    caller = await info.context.require_caller()
     if "/" in model:
         owner, _, name = model.partition("/")
-        found = await registry.get_model_by_name(caller=caller, owner=owner, name=name)
+        found = await access.find_model(caller, owner=owner, name=name)
     else:
-        found = await registry.get_model(caller=caller, model_id=parse_id(model, "Model"))
-    if found is None:
-        raise NotFound("Model")
-    [access] = await registry.access_levels(caller=caller, models=[found])
-    if access is None:
-        raise NotFound("Model")
-    if access < needed:
-        raise Forbidden(f"You need {needed.name.lower()} access to this model.")
-    return found.id
+        found = await access.find_model(caller, model_id=parse_id(model, "Model"))
+    access.check(found.access if found else None, needed)
+    assert found is not None
+    return found.model.id
 
 
-def _access_check(info: Info, model_id: uuid.UUID, needed: Access) -> Check:
-    registry = info.context.services.registry
-
+def _access_check(model_id: uuid.UUID, needed: Access) -> Check:
     async def check(caller: Caller) -> bool:
-        found = await registry.get_model(caller=caller, model_id=model_id)
-        if found is None:
-            return False
-        [access] = await registry.access_levels(caller=caller, models=[found])
-        return access is not None and access >= needed
+        found = await access.find_model(caller, model_id=model_id)
+        return found is not None and found.access >= needed
 
     return check
 
@@ -91,6 +79,8 @@ class PredictionEvent:
 
 @strawberry.enum(description="What happened to a model.")
 class ModelEventKind(Enum):
+    """The kinds subscribers see: who a model is shared with is for its maintainers only."""
+
     VERSION_CREATED = "VERSION_CREATED"
     VERSION_ARCHIVED = "VERSION_ARCHIVED"
     VERSION_RESTORED = "VERSION_RESTORED"
@@ -98,6 +88,9 @@ class ModelEventKind(Enum):
     ALIAS_MOVED = "ALIAS_MOVED"
     MODEL_UPDATED = "MODEL_UPDATED"
     MODEL_DELETED = "MODEL_DELETED"
+
+
+_SHOWN = {kind.value for kind in ModelEventKind}
 
 
 @strawberry.type(description="A change to a model: a new version, an alias move, an archival.")
@@ -116,17 +109,21 @@ class ModelEvent:
     )
 
     @classmethod
-    def from_event(cls, event: dict[str, Any]) -> ModelEvent:
+    def from_domain(cls, event: events.ModelEvent) -> ModelEvent:
         return cls(
-            kind=ModelEventKind(event["kind"]),
-            at=datetime.fromisoformat(event["at"]),
-            model_id=strawberry.ID(event["modelId"]),
-            version_id=event.get("versionId"),
-            version_number=event.get("number"),
-            alias=event.get("alias"),
-            from_version_id=event.get("fromVersionId"),
-            to_version_id=event.get("toVersionId"),
+            kind=ModelEventKind(event.kind.value),
+            at=event.at,
+            model_id=strawberry.ID(str(event.model_id)),
+            version_id=_gid(event.version_id),
+            version_number=event.number,
+            alias=event.alias,
+            from_version_id=_gid(event.from_version_id),
+            to_version_id=_gid(event.to_version_id),
         )
+
+
+def _gid(value: uuid.UUID | None) -> strawberry.ID | None:
+    return strawberry.ID(str(value)) if value is not None else None
 
 
 _MODEL_ARG = strawberry.argument(description="A model id or `owner/name`.")
@@ -146,7 +143,7 @@ class StreamsSubscription:
         async for event in guarded(
             info,
             predictions_channel(model_id),
-            _access_check(info, model_id, Access.MAINTAINER),
+            _access_check(model_id, Access.MAINTAINER),
         ):
             yield PredictionEvent.from_event(event)
 
@@ -159,9 +156,11 @@ class StreamsSubscription:
         self, info: Info, model: Annotated[str, _MODEL_ARG]
     ) -> AsyncGenerator[ModelEvent, None]:
         model_id = await _model_for(info, model, Access.VIEWER)
-        async for event in guarded(
-            info, model_channel(model_id), _access_check(info, model_id, Access.VIEWER)
+        async for message in guarded(
+            info, events.model_channel(model_id), _access_check(model_id, Access.VIEWER)
         ):
-            yield ModelEvent.from_event(event)
-            if event.get("kind") == "MODEL_DELETED":
+            change = events.ModelEvent.from_message(message)
+            if change.kind.value in _SHOWN:
+                yield ModelEvent.from_domain(change)
+            if change.kind is events.ModelEventKind.MODEL_DELETED:
                 return

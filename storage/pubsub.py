@@ -38,7 +38,12 @@ class PubSubUnavailable(Exception):
 
 class PubSub(Protocol):
     async def publish(self, channel: str, message: dict[str, Any]) -> None: ...
-    def subscribe(self, channel: str) -> AsyncIterator[dict[str, Any]]: ...
+    def subscribe(
+        self, channel: str, *, subscribed: asyncio.Event | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Messages of ``channel``; ``subscribed`` is set once none published later is missed."""
+        ...
+
     async def ping(self) -> None: ...
     async def close(self) -> None: ...
     @property
@@ -139,8 +144,12 @@ class InProcessPubSub:
         # Round-trip through JSON so both backends hand subscribers the same shapes.
         self._fanout.deliver(channel, orjson.loads(orjson.dumps(message, default=str)))
 
-    async def subscribe(self, channel: str) -> AsyncIterator[dict[str, Any]]:
+    async def subscribe(
+        self, channel: str, *, subscribed: asyncio.Event | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
         sub = self._fanout.add(channel)
+        if subscribed is not None:
+            subscribed.set()
         try:
             async for message in _drain(sub):
                 yield message
@@ -204,13 +213,17 @@ class RedisPubSub:
                 self._quiet.clear()
             self._quiet[channel] = time.monotonic() + QUIET_S
 
-    async def subscribe(self, channel: str) -> AsyncIterator[dict[str, Any]]:
+    async def subscribe(
+        self, channel: str, *, subscribed: asyncio.Event | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
         sub = self._fanout.add(channel)
         try:
             await self._ensure_listening(channel)
         except Exception as exc:
             self._fanout.remove(channel, sub)
             raise PubSubUnavailable("event stream unavailable") from exc
+        if subscribed is not None:
+            subscribed.set()
         try:
             async for message in _drain(sub):
                 yield message

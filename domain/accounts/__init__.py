@@ -2,20 +2,13 @@
 
 from domain.accounts.caller import ALL_SCOPES, AuthMethod, Caller, Scope
 from domain.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, PasswordHashing
-from domain.accounts.service import (
-    SESSIONS_CHANNEL,
-    Accounts,
-    LoginRates,
-    TokenPair,
-    account_channel,
-)
+from domain.accounts.service import Accounts, LoginRates, TokenPair
 from domain.accounts.tokens import TokenCodec
 
 __all__ = [
     "ALL_SCOPES",
     "MAX_PASSWORD_LENGTH",
     "MIN_PASSWORD_LENGTH",
-    "SESSIONS_CHANNEL",
     "Accounts",
     "AuthMethod",
     "Caller",
@@ -24,5 +17,4 @@ __all__ = [
     "Scope",
     "TokenCodec",
     "TokenPair",
-    "account_channel",
 ]

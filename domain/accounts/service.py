@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import logging
@@ -10,7 +9,6 @@ import re
 import time
 import unicodedata
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +31,7 @@ from domain.errors import (
     Unauthenticated,
     ValidationFailed,
 )
+from domain.events import AccountEvent, AccountEventKind, Emitter, SessionsChanged
 from domain.ratelimit import Rate, RateLimiter
 from domain.singleflight import SingleFlight
 from storage import tables
@@ -44,8 +43,6 @@ USERNAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,37}[a-z0-9])?$")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 MAX_EMAIL_LENGTH = 320
 
-Publish = Callable[[str, dict[str, Any]], Awaitable[None]]
-SESSIONS_CHANNEL = "sessions"
 CALLER_TTL_S = 1.0
 MAX_CACHED_CALLERS = 100_000
 
@@ -63,10 +60,6 @@ class TokenPair:
 class LoginRates:
     guessing: ThrottlePolicy
     register_per_ip: Rate
-
-
-def account_channel(user_id: uuid.UUID) -> str:
-    return f"account:{user_id}"
 
 
 def normalise_email(raw: str) -> str:
@@ -122,7 +115,7 @@ class Accounts:
         tokens: TokenCodec,
         limiter: RateLimiter,
         rates: LoginRates,
-        publish: Publish,
+        emitter: Emitter,
     ) -> None:
         self.hashing = hashing
         self.tokens = tokens
@@ -131,20 +124,10 @@ class Accounts:
         # Logins are keyed on the email as typed; password changes on the account.
         self.login_throttle = GuessThrottle(limiter, rates.guessing, "login")
         self.password_throttle = GuessThrottle(limiter, rates.guessing, "password")
-        self._publish = publish
+        self._emitter = emitter
         self.keys = ApiKeys(secret=tokens.secret)
         self._callers: dict[str, tuple[Caller, float]] = {}
         self._flights = SingleFlight()
-
-    async def _event(self, user_id: uuid.UUID, kind: str, **detail: Any) -> None:
-        try:
-            await self._publish(
-                account_channel(user_id),
-                {"kind": kind, "at": _now().isoformat(), **detail},
-            )
-        except Exception:
-            # An event stream outage must never fail the account action itself.
-            log.warning("could not publish account event %s", kind, exc_info=True)
 
     async def register(
         self, *, email: str, password: str, username: str | None, ip: str | None
@@ -222,7 +205,9 @@ class Accounts:
         user.last_login_at = _now()
         await user.save(update_fields=["last_login_at"])
         pair = await self._start_session(user, ip=ip, user_agent=user_agent)
-        await self._event(user.id, "LOGIN", ip=ip, userAgent=user_agent)
+        await self._emitter.emit(
+            AccountEvent(AccountEventKind.LOGIN, user.id, user.id, ip=ip, user_agent=user_agent)
+        )
         return pair
 
     async def _audit_failed_login(
@@ -278,7 +263,9 @@ class Accounts:
             raise Unauthenticated("Invalid token.")
         if spent == 0:
             if await tables.RefreshToken.exists(id=claims.token_id):
-                await self._revoke_sessions(session.user_id, [session.id], "refresh_reuse")
+                await self._revoke_sessions(
+                    session.user_id, [session.id], "refresh_reuse", actor_id=None
+                )
                 await AuditTrail.record(
                     AuditAction.SESSIONS_REVOKED,
                     actor=None,
@@ -364,7 +351,9 @@ class Accounts:
         )
 
     async def logout(self, *, caller: Caller) -> None:
-        await self._revoke_sessions(caller.user_id, [caller.session_id], "logout")
+        await self._revoke_sessions(
+            caller.user_id, [caller.session_id], "logout", actor_id=caller.user_id
+        )
         await AuditTrail.record(
             AuditAction.LOGOUT, actor=caller, target=AuditTarget.user_id(caller.user_id)
         )
@@ -379,7 +368,9 @@ class Accounts:
         user = await tables.User.get_or_none(id=user_id)
         if user is None:
             raise NotFound("User")
-        revoked = await self._revoke_sessions(user.id, None, "revoked_by_admin")
+        revoked = await self._revoke_sessions(
+            user.id, None, "revoked_by_admin", actor_id=caller.user_id
+        )
         await AuditTrail.record(
             AuditAction.SESSIONS_REVOKED,
             actor=caller,
@@ -389,35 +380,50 @@ class Accounts:
         return revoked
 
     async def _revoke_sessions(
-        self, user_id: uuid.UUID, session_ids: list[uuid.UUID] | None, reason: str
+        self,
+        user_id: uuid.UUID,
+        session_ids: list[uuid.UUID] | None,
+        reason: str,
+        *,
+        actor_id: uuid.UUID | None,
     ) -> int:
         query = tables.Session.filter(user_id=user_id, revoked_at=None)
         if session_ids is not None:
             query = query.filter(id__in=session_ids)
-        revoked = [str(s) for s in await query.values_list("id", flat=True)]
+        revoked = tuple(await query.values_list("id", flat=True))
         if revoked:
             await tables.Session.filter(id__in=revoked).update(
                 revoked_at=_now(), revoked_reason=reason
             )
-            await self._event(user_id, "SESSION_REVOKED", reason=reason, sessions=revoked)
-            await self._forget_sessions(revoked)
+            await self._emitter.emit(
+                AccountEvent(
+                    AccountEventKind.SESSION_REVOKED,
+                    user_id,
+                    actor_id,
+                    reason=reason,
+                    session_ids=revoked,
+                )
+            )
+            # Cached callers go here (the emitter's handler) and in every other replica.
+            await self._emitter.emit(SessionsChanged(session_ids=revoked, actor_id=actor_id))
         return len(revoked)
 
-    async def _forget_sessions(self, session_ids: list[str]) -> None:
-        """Drop cached callers of these sessions here, and ask other replicas to."""
-        self.forget_sessions(session_ids)
-        try:
-            await self._publish(SESSIONS_CHANNEL, {"sessions": session_ids})
-        except Exception:
-            log.warning("could not tell other replicas about revoked sessions", exc_info=True)
+    def forget(self, event: SessionsChanged) -> None:
+        """Drop cached callers of ``event``'s sessions and user (the emitter's handler)."""
+        if event.session_ids:
+            self.forget_sessions(event.session_ids)
+        if event.key_ids:
+            self.forget_keys(event.key_ids)
+        if event.user_id is not None:
+            self.forget_user(event.user_id)
 
-    def forget_sessions(self, session_ids: list[str]) -> None:
-        gone = {uuid.UUID(s) for s in session_ids}
+    def forget_sessions(self, session_ids: tuple[uuid.UUID, ...]) -> None:
+        gone = set(session_ids)
         for key in [k for k, (c, _) in self._callers.items() if c.session_id in gone]:
             del self._callers[key]
 
-    def forget_keys(self, key_ids: list[str]) -> None:
-        gone = {uuid.UUID(k) for k in key_ids}
+    def forget_keys(self, key_ids: tuple[uuid.UUID, ...]) -> None:
+        gone = set(key_ids)
         for key in [k for k, (c, _) in self._callers.items() if c.key_id in gone]:
             del self._callers[key]
 
@@ -427,24 +433,6 @@ class Accounts:
     def forget_user(self, user_id: uuid.UUID) -> None:
         for key in [k for k, (p, _) in self._callers.items() if p.user_id == user_id]:
             del self._callers[key]
-
-    async def listen_for_revocations(self, subscribe: Callable[[str], Any]) -> None:
-        """Keep this replica's caller cache in step with revocations made elsewhere."""
-        while True:
-            try:
-                async for message in subscribe(SESSIONS_CHANNEL):
-                    if "sessions" in message:
-                        self.forget_sessions(message["sessions"])
-                    if "keys" in message:
-                        self.forget_keys(message["keys"])
-                    if "user" in message:
-                        self.forget_user(uuid.UUID(message["user"]))
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("revocation stream interrupted (%s); caller cache flushed", exc)
-                self._callers.clear()
-                await asyncio.sleep(1.0)
 
     async def change_password(
         self,
@@ -484,8 +472,12 @@ class Accounts:
             .exclude(id=caller.session_id)
             .values_list("id", flat=True)
         )
-        revoked = await self._revoke_sessions(user.id, list(others), "password_changed")
-        await self._event(user.id, "PASSWORD_CHANGED")
+        revoked = await self._revoke_sessions(
+            user.id, list(others), "password_changed", actor_id=caller.user_id
+        )
+        await self._emitter.emit(
+            AccountEvent(AccountEventKind.PASSWORD_CHANGED, user.id, caller.user_id)
+        )
         return revoked
 
     # -- API keys ---------------------------------------------------------------------------
@@ -513,7 +505,9 @@ class Accounts:
                     "expiresAt": created.key.expires_at,
                 },
             )
-        await self._event(caller.user_id, "API_KEY_CREATED", key=str(created.key.id))
+        await self._emitter.emit(
+            AccountEvent(AccountEventKind.API_KEY_CREATED, caller.user_id, caller.user_id)
+        )
         return created
 
     async def list_api_keys(
@@ -559,13 +553,10 @@ class Accounts:
         return len(revoked)
 
     async def _key_revoked(self, user_id: uuid.UUID, key_ids: list[uuid.UUID]) -> None:
-        ids = [str(k) for k in key_ids]
-        self.forget_keys(ids)
-        await self._event(user_id, "API_KEY_REVOKED", keys=ids)
-        try:
-            await self._publish(SESSIONS_CHANNEL, {"keys": ids})
-        except Exception:
-            log.warning("could not tell other replicas about revoked keys", exc_info=True)
+        await self._emitter.emit(AccountEvent(AccountEventKind.API_KEY_REVOKED, user_id, None))
+        # Cached callers go here (the emitter's handler) and in every other replica, and
+        # open streams of these keys close.
+        await self._emitter.emit(SessionsChanged(key_ids=tuple(key_ids)))
 
     async def get_user(self, *, user_id: uuid.UUID) -> tables.User | None:
         return await tables.User.get_or_none(id=user_id)
@@ -638,12 +629,8 @@ class Accounts:
                     action, actor=caller, target=AuditTarget.user(user), detail=detail
                 )
         if is_active is False:
-            await self._revoke_sessions(user.id, None, "deactivated")
-        self.forget_user(user.id)
-        try:
-            await self._publish(SESSIONS_CHANNEL, {"user": str(user.id)})
-        except Exception:
-            log.warning("could not tell other replicas about a changed user", exc_info=True)
+            await self._revoke_sessions(user.id, None, "deactivated", actor_id=caller.user_id)
+        await self._emitter.emit(SessionsChanged(user_id=user.id, actor_id=caller.user_id))
         return user
 
     async def create_admin(self, *, email: str, password: str) -> tables.User:

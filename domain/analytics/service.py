@@ -37,8 +37,7 @@ from tortoise.expressions import Q
 
 from domain.accounts import Caller
 from domain.errors import FieldError, Forbidden, NotFound, ValidationFailed
-from domain.registry.rules import Access
-from domain.registry.service import Registry
+from domain.registry.access import Access, require_model
 from storage import tables
 
 SQLITE = "sqlite"
@@ -187,7 +186,6 @@ class LogFilter:
 
 async def model_analytics(
     *,
-    registry: Registry,
     caller: Caller,
     model_id: uuid.UUID,
     version_id: uuid.UUID | None = None,
@@ -204,7 +202,7 @@ async def model_analytics(
     """
     since, until = _utc(since), _utc(until)
     _check_range(since, until, bucket)
-    model, access = await _visible_model(registry, caller, model_id)
+    model, access = await require_model(caller, model_id)
     if version_id is not None and not await tables.ModelVersion.exists(
         id=version_id, model_id=model.id
     ):
@@ -251,7 +249,6 @@ async def model_analytics(
 
 async def list_prediction_log(
     *,
-    registry: Registry,
     caller: Caller,
     model_id: uuid.UUID,
     filter: LogFilter | None = None,
@@ -272,7 +269,7 @@ async def list_prediction_log(
         raise ValidationFailed(
             [FieldError(("filter", "until"), "Must be after `since`.", "invalid_range")]
         )
-    model, access = await _visible_model(registry, caller, model_id)
+    model, access = await require_model(caller, model_id)
     if access < Access.MAINTAINER:
         raise Forbidden("Only maintainers can read a model's prediction log.")
     query = tables.PredictionLog.filter(model_id=model.id)
@@ -341,16 +338,6 @@ def _fill(
         buckets.append(ThroughputBucket(start=start, count=count, errors=errors))
         start += bucket.step
     return buckets
-
-
-async def _visible_model(
-    registry: Registry, caller: Caller, model_id: uuid.UUID
-) -> tuple[tables.Model, Access]:
-    model = await registry.get_model(caller=caller, model_id=model_id)
-    access = await registry.access_to(caller=caller, model=model) if model else None
-    if model is None or access is None:
-        raise NotFound("Model")
-    return model, access
 
 
 # -- SQL ----------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
@@ -13,11 +12,9 @@ from tortoise.queryset import QuerySet
 from domain.accounts.caller import Caller
 from domain.audit.trail import AuditAction, TargetType
 from domain.errors import Forbidden, NotFound
-from domain.registry.rules import Access
+from domain.registry import access
+from domain.registry.access import Access
 from storage import tables
-
-if TYPE_CHECKING:
-    from domain.registry.service import Registry
 
 Cursor = tuple[datetime, uuid.UUID]
 
@@ -36,10 +33,7 @@ class AuditFilter:
 
 
 class AuditLog:
-    """Queries over the log; who may read a model's entries is the registry's answer."""
-
-    def __init__(self, *, registry: Registry) -> None:
-        self._registry = registry
+    """Queries over the log; who may read a model's entries is the access rule's answer."""
 
     async def list_entries(
         self, *, caller: Caller, filter: AuditFilter, limit: int, after: Cursor | None
@@ -106,11 +100,10 @@ class AuditLog:
         return caller.is_admin or entry.actor_id == caller.user_id
 
     async def _require_manager(self, caller: Caller, model_id: uuid.UUID) -> None:
-        model = await self._registry.get_model(caller=caller, model_id=model_id)
-        access = await self._registry.access_to(caller=caller, model=model) if model else None
-        if access is None or not caller.may_reach(model_id):
+        found = await access.find_model(caller, model_id=model_id)
+        if found is None:
             raise NotFound("Model")
-        if access < Access.MAINTAINER:
+        if found.access < Access.MAINTAINER:
             raise Forbidden("Only the owner and maintainers can read a model's audit log.")
 
 

@@ -1,14 +1,13 @@
 """Predictions: resolve a reference, check the caller and the rows, run the model, log it.
 
-The hot path touches the database only on a cold reference: resolutions and share levels are
-kept for ``RESOLVE_TTL_S`` and dropped at once when a registry event says the model changed
-(an alias moved, a version was archived, the model was deleted), on every replica.
+The hot path touches the database only on a cold reference: resolutions and the callers' grants
+(shares) are kept for ``RESOLVE_TTL_S`` and dropped at once when a model event says the model
+changed (an alias moved, a version was archived, a share was given or taken, the model was
+deleted), here and on every replica (``forget_model`` is the emitter's handler).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import json
 import logging
@@ -23,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from domain.accounts import Caller
-from domain.errors import Conflict, DomainError, FieldError, Forbidden, NotFound, ValidationFailed
+from domain.errors import Conflict, DomainError, FieldError, NotFound, ValidationFailed
+from domain.events import ModelEvent, ModelEventKind
 from domain.inference.batching import BatchOutput, MicroBatcher
 from domain.inference.cache import ArtifactRef, LoadedModel, ModelCache
 from domain.inference.frames import with_model_input
@@ -38,10 +38,10 @@ from domain.inference.validation import (
     typed_columns,
 )
 from domain.predictions.log import PredictionLogWriter, PredictionRecord
-from domain.registry.service import REGISTRY_CHANNEL
+from domain.registry import access
+from domain.registry.access import Access
 from domain.singleflight import SingleFlight
 from storage import tables
-from storage.pubsub import PubSub
 
 log = logging.getLogger("modelserve.inference")
 
@@ -52,7 +52,6 @@ warnings.filterwarnings("ignore", message="X does not have valid feature names")
 RESOLVE_TTL_S = 1.0
 MAX_EXECUTOR_REPLACEMENTS = 16
 MAX_CACHED_RESOLUTIONS = 10_000
-PREDICTOR_LEVELS = {tables.ShareLevel.PREDICTOR, tables.ShareLevel.MAINTAINER}
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +207,6 @@ class Inference:
         config: InferenceConfig,
         cache: ModelCache,
         log_writer: PredictionLogWriter,
-        pubsub: PubSub,
         prediction_cache: PredictionCache | None = None,
         on_prediction: Callable[[Target, str, int, float], None] | None = None,
         on_batch: Callable[[int, int], None] | None = None,
@@ -216,7 +214,6 @@ class Inference:
         self.config = config
         self.cache = cache
         self.log_writer = log_writer
-        self.pubsub = pubsub
         self.prediction_cache = prediction_cache or PredictionCache()
         self._executor: Executor = ThreadPoolExecutor(
             max_workers=config.workers, thread_name_prefix="predict"
@@ -230,8 +227,7 @@ class Inference:
             lambda version_id, runtime: self._batchers.pop((version_id, runtime), None)
         )
         self._resolved: dict[str, _Resolved] = {}
-        self._shares: dict[tuple[uuid.UUID, uuid.UUID], tuple[str | None, float]] = {}
-        self._listener: asyncio.Task[None] | None = None
+        self._grants: dict[tuple[uuid.UUID, uuid.UUID], tuple[access.Grant, float]] = {}
         self._on_prediction = on_prediction
         self._on_batch = on_batch
 
@@ -239,30 +235,10 @@ class Inference:
 
     def start(self) -> None:
         self.log_writer.start()
-        if self._listener is None:
-            self._listener = asyncio.create_task(self._listen(), name="registry-events")
 
     async def close(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(BaseException):
-                await self._listener
         await self.log_writer.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
-
-    async def _listen(self) -> None:
-        """Drop cached resolutions and models when the registry says a model changed."""
-        while True:
-            try:
-                async for event in self.pubsub.subscribe(REGISTRY_CHANNEL):
-                    self.forget_model(uuid.UUID(event["modelId"]), event)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("registry event stream interrupted (%s); caches flushed", exc)
-                self._resolved.clear()
-                self._shares.clear()
-                await asyncio.sleep(1.0)
 
     async def warm_up(self, *, alias: str = DEFAULT_ALIAS) -> int:
         """Load every model's ``alias`` version into the cache; returns how many loaded."""
@@ -283,23 +259,28 @@ class Inference:
     def clear_caches(self) -> None:
         """Forget every resolution, share level, batcher and loaded model of this process."""
         self._resolved.clear()
-        self._shares.clear()
+        self._grants.clear()
         self._batchers.clear()
         self.cache.drop(
             set(self._version_model) | {m.version_id for m in self.cache.cached_versions()}
         )
         self._version_model.clear()
 
-    def forget_model(self, model_id: uuid.UUID, event: dict[str, Any] | None = None) -> None:
+    def forget_model(self, event: ModelEvent) -> None:
+        """Drop what ``event`` makes stale: resolutions and grants of its model, and the
+        loaded copies and batchers of a version that stopped serving as it was."""
+        model_id = event.model_id
         for key in [k for k, hit in self._resolved.items() if hit.target.model_id == model_id]:
             del self._resolved[key]
-        for key in [k for k in self._shares if k[0] == model_id]:
-            del self._shares[key]
-        kind = (event or {}).get("kind")
-        if kind == "MODEL_DELETED":
+        for key in [k for k in self._grants if k[0] == model_id]:
+            del self._grants[key]
+        if event.kind is ModelEventKind.MODEL_DELETED:
             versions = {v for v, m in self._version_model.items() if m == model_id}
-        elif kind in {"VERSION_ARCHIVED", "VERSION_RUNTIME_CHANGED"} and event:
-            versions = {uuid.UUID(event["versionId"])}
+        elif event.version_id is not None and event.kind in {
+            ModelEventKind.VERSION_ARCHIVED,
+            ModelEventKind.VERSION_RUNTIME_CHANGED,
+        }:
+            versions = {event.version_id}
         else:
             return
         self.cache.drop(versions)
@@ -307,6 +288,11 @@ class Inference:
             del self._batchers[key]
         for version_id in versions:
             self._version_model.pop(version_id, None)
+
+    def forget_resolutions(self) -> None:
+        """Forget every resolution and grant: events from other replicas may have been missed."""
+        self._resolved.clear()
+        self._grants.clear()
 
     # -- resolution ----------------------------------------------------------------------
 
@@ -385,29 +371,26 @@ class Inference:
         hidden_as: str = "Model",
     ) -> None:
         """Raises NotFound, worded as for a missing ``hidden_as``, for a model the caller
-        may not see, and Forbidden for one it may see but not predict with."""
-        if not caller.may_reach(model_id):
-            raise NotFound(hidden_as)
-        if caller.is_admin or owner_id == caller.user_id:
-            return
-        key = (model_id, caller.user_id)
-        now = time.monotonic()
-        cached = self._shares.get(key)
-        if cached is None or cached[1] < now:
-            share = await self._flights.do(
-                ("share", key),
-                lambda: tables.Share.get_or_none(model_id=model_id, user_id=caller.user_id),
-            )
-            cached = (str(share.level) if share else None, now + RESOLVE_TTL_S)
-            if len(self._shares) > MAX_CACHED_RESOLUTIONS:
-                self._shares.clear()
-            self._shares[key] = cached
-        level = cached[0]
-        if level is None:
-            # Indistinguishable from a reference to nothing.
-            raise NotFound(hidden_as)
-        if tables.ShareLevel(level) not in PREDICTOR_LEVELS:
-            raise Forbidden("You need predictor access to this model.")
+        may not see, and Forbidden for one it may see but not predict with.
+
+        The caller's grant is cached (share events drop it at once); the rule is ``access``'s.
+        """
+        grant = access.NO_GRANT
+        if not caller.is_admin and owner_id != caller.user_id:
+            key = (model_id, caller.user_id)
+            now = time.monotonic()
+            cached = self._grants.get(key)
+            if cached is None or cached[1] < now:
+                grants = await self._flights.do(
+                    ("grant", key), lambda: access.grants_for(caller, [model_id])
+                )
+                cached = (grants.get(model_id, access.NO_GRANT), now + RESOLVE_TTL_S)
+                if len(self._grants) > MAX_CACHED_RESOLUTIONS:
+                    self._grants.clear()
+                self._grants[key] = cached
+            grant = cached[0]
+        level = access.decide(caller, model_id=model_id, owner_id=owner_id, grant=grant)
+        access.check(level, Access.PREDICTOR, hidden_as=hidden_as)
 
     # -- prediction ----------------------------------------------------------------------
 

@@ -1,13 +1,11 @@
-"""The registry's rules: names, limits, access levels and the checks on user input."""
+"""The registry's rules: names, limits and the checks on user input (access is in ``access``)."""
 
 from __future__ import annotations
 
 import re
-from enum import IntEnum
 from typing import Any
 
 from domain.errors import Conflict, FieldError
-from storage import tables
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 ALIAS_RE = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
@@ -17,22 +15,6 @@ MAX_TAG_LENGTH = 64
 MAX_DESCRIPTION = 10_000
 MAX_METRICS = 50
 MAX_EXAMPLE_ROWS = 100
-
-
-class Access(IntEnum):
-    """What a caller may do with a model; each level includes the ones below it."""
-
-    VIEWER = 1
-    PREDICTOR = 2
-    MAINTAINER = 3
-    OWNER = 4
-
-
-SHARE_ACCESS = {
-    tables.ShareLevel.VIEWER: Access.VIEWER,
-    tables.ShareLevel.PREDICTOR: Access.PREDICTOR,
-    tables.ShareLevel.MAINTAINER: Access.MAINTAINER,
-}
 
 
 class VersionNotReady(Conflict):

@@ -61,3 +61,11 @@ mutation Share($model: ID!, $user: String!, $level: ShareLevel!) {
     ... on NotFoundError { message }
   }
 }"""
+
+UNSHARE = """
+mutation Unshare($model: ID!, $user: String!) {
+  unshareModel(input: {modelId: $model, username: $user}) {
+    __typename
+    ... on DoneSuccess { changed }
+  }
+}"""

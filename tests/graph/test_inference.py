@@ -7,6 +7,7 @@ import time
 import uuid
 from typing import Any
 
+import httpx
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,11 +15,14 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 
 import domain.inference.service as inference_service
+from domain.events import ModelEvent, ModelEventKind
 from domain.inference.batching import BatchOutput
+from graph.app import create_app
 from settings import BATCH_WIDTH_FEATURES
 from storage import tables
 from tests import factories
-from tests.graph.queries import CREATE_MODEL, SET_ALIAS, SHARE
+from tests.conftest import TEST_REDIS_URL, make_settings
+from tests.graph.queries import CREATE_MODEL, SET_ALIAS, SHARE, UNSHARE
 from tests.graph.test_accounts import codes
 
 PREDICT = """
@@ -114,13 +118,75 @@ async def test_access_levels(gql, published, signup):
     assert codes(stranger) == codes(missing) == ["NOT_FOUND"]
     assert stranger["errors"][0]["message"] == missing["errors"][0]["message"]
 
+    # Share events drop the cached grant at once: no waiting for it to expire.
     await gql(SHARE, {"model": model["id"], "user": "bob", "level": "VIEWER"}, token=token)
-    await asyncio.sleep(1.1)  # share levels are cached for at most a second
     assert codes(await gql(PREDICT, row, token=bob)) == ["FORBIDDEN"]
     await gql(SHARE, {"model": model["id"], "user": "bob", "level": "PREDICTOR"}, token=token)
-    await asyncio.sleep(1.1)
     assert "errors" not in await gql(PREDICT, row, token=bob)
     assert codes(await gql(PREDICT, row)) == ["UNAUTHENTICATED"]
+
+
+async def test_a_revoked_share_stops_predicting_at_once(gql, published, signup):
+    # Given bob predicting with a share (his grant now cached)
+    token, model, _, _ = await published()
+    bob = (await signup("bob@example.com"))["accessToken"]
+    row = {"model": "ada/iris", "rows": [[0.0, 0.0, 0.0, 0.0]]}
+    await gql(SHARE, {"model": model["id"], "user": "bob", "level": "PREDICTOR"}, token=token)
+    assert "errors" not in await gql(PREDICT, row, token=bob)
+
+    # When ada lowers it, then takes it away
+    await gql(SHARE, {"model": model["id"], "user": "bob", "level": "VIEWER"}, token=token)
+    lowered = await gql(PREDICT, row, token=bob)
+    unshared = await gql(UNSHARE, {"model": model["id"], "user": "bob"}, token=token)
+
+    # Then the very next predictions are refused, the last as for a model that does not exist
+    assert codes(lowered) == ["FORBIDDEN"]
+    assert unshared["data"]["unshareModel"] == {"__typename": "DoneSuccess", "changed": True}
+    assert codes(await gql(PREDICT, row, token=bob)) == ["NOT_FOUND"]
+
+
+# Replicas share events through Redis; the embedded default has one process.
+if TEST_REDIS_URL:
+
+    async def test_a_share_revoked_on_one_replica_stops_predicting_on_another(
+        settings, gql, published, signup
+    ):
+        # Given bob predicting through replica B, which caches his grant
+        token, model, _, _ = await published()
+        bob = (await signup("bob@example.com"))["accessToken"]
+        await gql(SHARE, {"model": model["id"], "user": "bob", "level": "PREDICTOR"}, token=token)
+        replica_b = create_app(
+            make_settings(
+                settings.data_dir,
+                settings.database_url,
+                artifact_store_url=settings.artifact_store_url,
+            )
+        )
+        services_b = replica_b.state.services
+        services_b.start()
+        heard = asyncio.Event()
+        services_b.emitter.on(
+            ModelEvent, lambda e: heard.set() if e.kind is ModelEventKind.MODEL_UNSHARED else None
+        )
+        body = {"query": PREDICT, "variables": {"model": "ada/iris", "rows": [[0.0] * 4]}}
+        headers = {"Authorization": f"Bearer {bob}"}
+        try:
+            await asyncio.wait_for(services_b.emitter.ready.wait(), 10)
+            transport = httpx.ASGITransport(app=replica_b, client=("127.0.0.2", 40000))
+            async with httpx.AsyncClient(transport=transport, base_url="http://b") as http:
+                assert (
+                    "errors" not in (await http.post("/graphql", json=body, headers=headers)).json()
+                )
+
+                # When ada unshares through replica A
+                await gql(UNSHARE, {"model": model["id"], "user": "bob"}, token=token)
+                await asyncio.wait_for(heard.wait(), 10)
+
+                # Then B refuses bob's very next prediction
+                after = (await http.post("/graphql", json=body, headers=headers)).json()
+            assert codes(after) == ["NOT_FOUND"]
+        finally:
+            await services_b.close()
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import pytest
 from graph.app import create_app
 from tests import factories
 from tests.conftest import TEST_REDIS_URL, make_settings
-from tests.graph.queries import CREATE_MODEL, SET_ALIAS, SHARE
+from tests.graph.queries import CREATE_MODEL, SET_ALIAS, SHARE, UNSHARE
 from tests.graph.test_websocket import authenticated, closed_with, receive, send
 
 PREDICT = """query($rows: FeatureMatrix!) {
@@ -155,6 +155,26 @@ async def test_unsharing_ends_the_stream(live_server, gql, signup, iris):
     await asyncio.sleep(1.1)  # access is re-checked at most once a second, on events
     await gql(PREDICT, {"rows": [[0.0] * 4]}, token=iris["token"])
     assert await closed_with(ws) == 4403
+
+
+async def test_unsharing_ends_a_model_events_stream_at_once(live_server, gql, signup, iris):
+    # Given bob, a viewer, watching the model (an alias move shows the stream is live)
+    bob = (await signup("bob@example.com"))["accessToken"]
+    model_id = iris["model"]["id"]
+    await gql(SHARE, {"model": model_id, "user": "bob", "level": "VIEWER"}, token=iris["token"])
+    ws = await subscribe(live_server, bob, MODEL_EVENTS, "ada/iris")
+    try:
+        moved = {"model": model_id, "alias": "production", "version": iris["version"]["id"]}
+        await gql(SET_ALIAS, moved, token=iris["token"])
+        assert (await receive(ws))["payload"]["data"]["modelEvents"]["kind"] == "ALIAS_MOVED"
+
+        # When ada takes his share away
+        await gql(UNSHARE, {"model": model_id, "user": "bob"}, token=iris["token"])
+
+        # Then the stream closes on that event, with nothing said of the share
+        assert await closed_with(ws) == 4403
+    finally:
+        await ws.close()
 
 
 # Replicas share events through Redis; the embedded default has one process, so this test

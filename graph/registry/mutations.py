@@ -1,0 +1,204 @@
+"""The registry's mutations: each is call, map, return (errors map through ``HANDLERS``)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import strawberry
+from strawberry.file_uploads import Upload
+
+from domain.errors import FieldError, ValidationFailed
+from domain.registry import access
+from domain.registry.access import Access
+from graph.context import Info, IsAuthenticated
+from graph.loaders import forget
+from graph.registry.inputs import (
+    CreateModelInput,
+    RemoveAliasInput,
+    SetAliasInput,
+    ShareModelInput,
+    UnshareModelInput,
+    UpdateModelInput,
+    UploadModelVersionInput,
+)
+from graph.registry.results import (
+    CreateModelResult,
+    DoneResult,
+    DoneSuccess,
+    ModelSuccess,
+    SetAliasResult,
+    SetAliasSuccess,
+    ShareModelResult,
+    ShareSuccess,
+    UpdateModelResult,
+    UploadModelVersionResult,
+    UploadModelVersionSuccess,
+    VersionResult,
+    VersionSuccess,
+)
+from graph.registry.types import Alias, Model, ModelVersion, Share, parse_id
+from storage import tables
+
+
+async def _upload_chunks(upload: Upload) -> AsyncIterator[bytes]:
+    while chunk := await upload.read(1 << 20):
+        yield chunk
+
+
+@strawberry.type
+class RegistryMutation:
+    @strawberry.mutation(description="Create an empty model.", permission_classes=[IsAuthenticated])
+    async def create_model(self, info: Info, input: CreateModelInput) -> CreateModelResult:
+        model = await info.context.services.registry.create_model(
+            caller=await info.context.require_caller(),
+            name=input.name,
+            description=input.description,
+            tags=input.tags,
+        )
+        return ModelSuccess(model=Model.from_table(model, Access.OWNER))
+
+    @strawberry.mutation(
+        description="Rename (owner only), describe or tag a model.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def update_model(self, info: Info, input: UpdateModelInput) -> UpdateModelResult:
+        caller = await info.context.require_caller()
+        model = await info.context.services.registry.update_model(
+            caller=caller,
+            model_id=parse_id(input.id, "Model"),
+            name=input.name,
+            description=input.description,
+            tags=input.tags,
+            log_policy=tables.LogPolicy(input.log_policy.value) if input.log_policy else None,
+            prediction_cache_ttl_s=input.prediction_cache_ttl_s or None,
+            clear_prediction_cache=input.prediction_cache_ttl_s == 0,
+        )
+        level = await access.access_to(caller, model)
+        return ModelSuccess(model=Model.from_table(model, level or Access.VIEWER))
+
+    @strawberry.mutation(
+        description="Upload a new version (GraphQL multipart request). The file is checked "
+        "without being executed, then loaded once in an isolated process to read its signature.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def upload_model_version(
+        self, info: Info, input: UploadModelVersionInput
+    ) -> UploadModelVersionResult:
+        caller = await info.context.require_caller()
+        metrics = input.metrics if input.metrics is not None else {}
+        if not isinstance(metrics, dict):
+            raise ValidationFailed(
+                [FieldError(("input", "metrics"), "Must be an object.", "invalid")]
+            )
+        example = input.input_example
+        if input.input_example_records is not None:
+            records = input.input_example_records
+            if example is not None or not isinstance(records, list) or not records:
+                message = "Give a non-empty list of records, and no `inputExample` with it."
+                raise ValidationFailed(
+                    [FieldError(("input", "inputExampleRecords"), message, "invalid")]
+                )
+            example = records
+        outcome = await info.context.services.registry.upload_version(
+            caller=caller,
+            model_id=parse_id(input.model_id, "Model"),
+            chunks=_upload_chunks(input.file),
+            filename=getattr(input.file, "filename", None),
+            description=input.description,
+            tags=input.tags,
+            metrics=metrics,
+            input_example=example,
+            idempotency_key=input.idempotency_key,
+        )
+        forget(info.context.loaders.versions_by_model_id, outcome.version.model_id)
+        return UploadModelVersionSuccess(
+            version=ModelVersion.from_table(outcome.version), deduplicated=outcome.deduplicated
+        )
+
+    @strawberry.mutation(
+        description="Point an alias at a ready version: promote, or roll back.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def set_alias(self, info: Info, input: SetAliasInput) -> SetAliasResult:
+        alias = await info.context.services.registry.set_alias(
+            caller=await info.context.require_caller(),
+            model_id=parse_id(input.model_id, "Model"),
+            alias=input.alias,
+            version_id=parse_id(input.version_id, "Model version"),
+            reason=input.reason,
+        )
+        return SetAliasSuccess(
+            alias=Alias(name=alias.name, updated_at=alias.updated_at, version_id=alias.version_id)
+        )
+
+    @strawberry.mutation(description="Remove an alias.", permission_classes=[IsAuthenticated])
+    async def remove_alias(self, info: Info, input: RemoveAliasInput) -> DoneResult:
+        changed = await info.context.services.registry.remove_alias(
+            caller=await info.context.require_caller(),
+            model_id=parse_id(input.model_id, "Model"),
+            alias=input.alias,
+            reason=input.reason,
+        )
+        return DoneSuccess(changed=changed)
+
+    @strawberry.mutation(
+        description="Archive a version: it keeps its number, loses its aliases, serves no more.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def archive_version(self, info: Info, id: strawberry.ID) -> VersionResult:
+        version = await info.context.services.registry.archive_version(
+            caller=await info.context.require_caller(), version_id=parse_id(id, "Model version")
+        )
+        return VersionSuccess(version=ModelVersion.from_table(version))
+
+    @strawberry.mutation(
+        description="Bring an archived version back to ready.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def restore_version(self, info: Info, id: strawberry.ID) -> VersionResult:
+        version = await info.context.services.registry.restore_version(
+            caller=await info.context.require_caller(), version_id=parse_id(id, "Model version")
+        )
+        return VersionSuccess(version=ModelVersion.from_table(version))
+
+    @strawberry.mutation(
+        description="Delete a model (owner only). It disappears at once; its files are "
+        "removed by a background cleanup.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def delete_model(self, info: Info, id: strawberry.ID) -> DoneResult:
+        await info.context.services.registry.delete_model(
+            caller=await info.context.require_caller(), model_id=parse_id(id, "Model")
+        )
+        return DoneSuccess(changed=True)
+
+    @strawberry.mutation(
+        description="Give a user access to a model, or change their level.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def share_model(self, info: Info, input: ShareModelInput) -> ShareModelResult:
+        share = await info.context.services.registry.share_model(
+            caller=await info.context.require_caller(),
+            model_id=parse_id(input.model_id, "Model"),
+            username=input.username,
+            level=input.level,
+        )
+        forget(info.context.loaders.shares_by_model_id, share.model_id)
+        return ShareSuccess(
+            share=Share(
+                level=tables.ShareLevel(share.level),
+                created_at=share.created_at,
+                user_id=share.user_id,
+            )
+        )
+
+    @strawberry.mutation(
+        description="Take a user's access away.", permission_classes=[IsAuthenticated]
+    )
+    async def unshare_model(self, info: Info, input: UnshareModelInput) -> DoneResult:
+        changed = await info.context.services.registry.unshare_model(
+            caller=await info.context.require_caller(),
+            model_id=parse_id(input.model_id, "Model"),
+            username=input.username,
+        )
+        return DoneSuccess(changed=changed)

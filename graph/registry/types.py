@@ -1,0 +1,366 @@
+"""The registry's object types: models, versions, aliases, shares, and the enums they show."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+from strawberry.scalars import JSON
+
+from domain.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from domain.registry.access import Access
+from graph.accounts import UserProfile
+from graph.audit import model_audit_log
+from graph.context import Info
+from graph.pagination import Connection, Edge, PageInfo, page_size
+from storage import tables
+
+# The domain's enums, as the schema shows them (names and values unchanged for clients).
+strawberry.enum(Access, name="AccessLevel", description="What you may do with a model.")
+strawberry.enum(
+    tables.ShareLevel,
+    name="ShareLevel",
+    description="A share's level: viewers read, predictors predict, maintainers manage.",
+)
+
+
+@strawberry.enum(description="How much of each prediction the log and live stream keep.")
+class LogPolicy(Enum):
+    FULL = "full"
+    HASH = "hash"
+    NONE = "none"
+
+
+@strawberry.enum
+class VersionStatus(Enum):
+    PENDING = "pending"
+    READY = "ready"
+    FAILED = "failed"
+    ARCHIVED = "archived"
+
+
+@strawberry.type(description="One input column of a model, as read from its input example.")
+class InputColumn:
+    name: str | None = strawberry.field(description="The feature name, when it has one.")
+    type: str = strawberry.field(description="number, string or boolean.")
+    nullable: bool = strawberry.field(description="Whether null (missing) is accepted.")
+
+
+@strawberry.type(description="What a version expects and returns, read when it was uploaded.")
+class Signature:
+    n_features_in: int | None = strawberry.field(description="Number of input columns.")
+    feature_names: list[str] | None = strawberry.field(
+        description="Column names, when the model was fit on named columns."
+    )
+    classes: JSON | None = strawberry.field(description="Class labels of a classifier.")
+    has_predict_proba: bool
+    output_shape: JSON | None
+    task: str = strawberry.field(description="classification, regression or unknown.")
+    input_dtype: str | None
+    allows_missing: bool = strawberry.field(description="Whether NaN inputs are accepted.")
+    columns: list[InputColumn] | None = strawberry.field(
+        description="Each input column, in feature order (not known for ONNX models)."
+    )
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Signature:
+        columns = data.get("columns")
+        return cls(
+            columns=None if columns is None else [InputColumn(**column) for column in columns],
+            n_features_in=data.get("n_features_in"),
+            feature_names=data.get("feature_names"),
+            classes=data.get("classes"),
+            has_predict_proba=bool(data.get("has_predict_proba")),
+            output_shape=data.get("output_shape"),
+            task=data.get("task") or "unknown",
+            input_dtype=data.get("input_dtype"),
+            allows_missing=bool(data.get("allows_missing")),
+        )
+
+
+@strawberry.type(description="One uploaded artifact of a model, numbered from 1.")
+class ModelVersion:
+    id: strawberry.ID
+    number: int
+    status: VersionStatus
+    sha256: str
+    size: int = strawberry.field(description="Bytes of the uploaded file.")
+    source_format: str = strawberry.field(description="pickle, joblib, skops or onnx.")
+    serving_format: str = strawberry.field(
+        description="What predictions load: skops (re-saved from pickle/joblib) or onnx."
+    )
+    safe_format: bool = strawberry.field(
+        description="True when the upload itself was a safe format (skops, ONNX)."
+    )
+    framework: str
+    framework_version: str | None
+    python_version: str | None
+    estimator_class: str
+    saved_with: JSON = strawberry.field(description="Library versions recorded in the artifact.")
+    signature: Signature
+    input_example: JSON | None
+    warnings: list[str]
+    description: str
+    metrics: JSON
+    tags: list[str]
+    original_filename: str = strawberry.field(description="As uploaded; for display only.")
+    compiled_available: bool = strawberry.field(
+        description="Whether an ONNX conversion agreed with the original and can serve it."
+    )
+    compiled_max_abs_diff: float | None = strawberry.field(
+        description="Largest difference between the original and the compiled copy when checked."
+    )
+    runtime: str = strawberry.field(
+        description="What serves predictions now: sklearn (the original) or onnx."
+    )
+    batch_max_rows: int | None = strawberry.field(
+        description="This version's micro-batch size; null means the server's setting."
+    )
+    batch_max_wait_ms: float | None = strawberry.field(
+        description="This version's micro-batch wait; null means the server's setting."
+    )
+    created_at: datetime
+    model_id: strawberry.Private[uuid.UUID]
+    created_by_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field(description="Who uploaded it.")
+    async def created_by(self, info: Info) -> UserProfile | None:
+        if self.created_by_id is None:
+            return None
+        user = await info.context.loaders.user_by_id.load(self.created_by_id)
+        return UserProfile.from_table(user) if user else None
+
+    @classmethod
+    def from_table(cls, version: tables.ModelVersion) -> ModelVersion:
+        return cls(
+            id=strawberry.ID(str(version.id)),
+            number=version.number,
+            status=VersionStatus(version.status),
+            sha256=version.sha256,
+            size=version.size,
+            source_format=version.source_format,
+            serving_format=version.serving_format,
+            safe_format=version.source_format in {"skops", "onnx"},
+            framework=version.framework,
+            framework_version=version.framework_version,
+            python_version=version.python_version,
+            estimator_class=version.estimator_class,
+            saved_with=version.saved_with,
+            signature=Signature.from_dict(version.signature or {}),
+            input_example=version.input_example,
+            warnings=list(version.warnings or []),
+            description=version.description,
+            metrics=version.metrics,
+            tags=list(version.tags or []),
+            original_filename=version.original_filename,
+            compiled_available=version.compiled_key is not None,
+            compiled_max_abs_diff=version.compiled_max_abs_diff,
+            runtime=(
+                "onnx"
+                if version.serving_format == "onnx"
+                or (version.compiled_key is not None and version.use_compiled)
+                else "sklearn"
+            ),
+            batch_max_rows=version.batch_max_rows,
+            batch_max_wait_ms=version.batch_max_wait_ms,
+            created_at=version.created_at,
+            model_id=version.model_id,
+            created_by_id=version.created_by_id,
+        )
+
+
+@strawberry.type(description="A name (production, staging, …) pointing at one version.")
+class Alias:
+    name: str
+    updated_at: datetime
+    version_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field
+    async def version(self, info: Info) -> ModelVersion:
+        version = await info.context.loaders.version_by_id.load(self.version_id)
+        assert version is not None, "an alias always points at a version"
+        return ModelVersion.from_table(version)
+
+
+@strawberry.type(description="One move of an alias: from which version to which, by whom, why.")
+class AliasEvent:
+    alias: str
+    reason: str
+    created_at: datetime
+    from_version_id: strawberry.Private[uuid.UUID | None]
+    to_version_id: strawberry.Private[uuid.UUID | None]
+    actor_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field(description="Null when the alias was created.")
+    async def from_version(self, info: Info) -> ModelVersion | None:
+        return await _version_or_none(info, self.from_version_id)
+
+    @strawberry.field(description="Null when the alias was removed.")
+    async def to_version(self, info: Info) -> ModelVersion | None:
+        return await _version_or_none(info, self.to_version_id)
+
+    @strawberry.field
+    async def actor(self, info: Info) -> UserProfile | None:
+        if self.actor_id is None:
+            return None
+        user = await info.context.loaders.user_by_id.load(self.actor_id)
+        return UserProfile.from_table(user) if user else None
+
+
+@strawberry.type(description="Access to a model granted to another user.")
+class Share:
+    level: tables.ShareLevel
+    created_at: datetime
+    user_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field
+    async def user(self, info: Info) -> UserProfile:
+        user = await info.context.loaders.user_by_id.load(self.user_id)
+        assert user is not None, "a share always names a user"
+        return UserProfile.from_table(user)
+
+
+async def _version_or_none(info: Info, version_id: uuid.UUID | None) -> ModelVersion | None:
+    if version_id is None:
+        return None
+    version = await info.context.loaders.version_by_id.load(version_id)
+    return ModelVersion.from_table(version) if version else None
+
+
+@strawberry.type(description="A published model: a name, its versions and its aliases.")
+class Model:
+    id: strawberry.ID
+    name: str
+    description: str
+    tags: list[str]
+    created_at: datetime
+    updated_at: datetime
+    my_access: Access = strawberry.field(description="What you may do with it.")
+    log_policy: LogPolicy = strawberry.field(description="What the prediction log keeps.")
+    prediction_cache_ttl_s: int | None = strawberry.field(
+        description="Seconds identical rows' predictions are cached; null when off."
+    )
+    owner_id: strawberry.Private[uuid.UUID]
+    model_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field
+    async def owner(self, info: Info) -> UserProfile:
+        user = await info.context.loaders.user_by_id.load(self.owner_id)
+        assert user is not None, "a model always has an owner"
+        return UserProfile.from_table(user)
+
+    @strawberry.field(description="`owner/name`, the reference predictions use.")
+    async def full_name(self, info: Info) -> str:
+        user = await info.context.loaders.user_by_id.load(self.owner_id)
+        return f"{user.username if user else '?'}/{self.name}"
+
+    @strawberry.field(description="Versions, newest first.")
+    async def versions(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description="1..100, default 20.")] = None,
+        after: str | None = None,
+    ) -> Connection[ModelVersion]:
+        size = page_size(first)
+        versions = await info.context.loaders.versions_by_model_id.load(self.model_id)
+        start = _after_number(after)
+        remaining = [v for v in versions if start is None or v.number < start]
+        page = remaining[:size]
+        edges = [
+            Edge(cursor=_number_cursor(v.number), node=ModelVersion.from_table(v)) for v in page
+        ]
+        return Connection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=len(remaining) > size,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
+
+    @strawberry.field(description="The newest version that is ready, if any.")
+    async def latest_version(self, info: Info) -> ModelVersion | None:
+        versions = await info.context.loaders.versions_by_model_id.load(self.model_id)
+        ready = [v for v in versions if v.status == tables.VersionStatus.READY]
+        return ModelVersion.from_table(ready[0]) if ready else None
+
+    @strawberry.field
+    async def aliases(self, info: Info) -> list[Alias]:
+        aliases = await info.context.loaders.aliases_by_model_id.load(self.model_id)
+        return [
+            Alias(name=a.name, updated_at=a.updated_at, version_id=a.version_id) for a in aliases
+        ]
+
+    @strawberry.field(description="Every alias move, newest first (at most 100 per page).")
+    async def alias_history(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description="1..100, default 20.")] = None,
+    ) -> list[AliasEvent]:
+        size = page_size(first)
+        events = await info.context.loaders.alias_events_by_model_id.load(self.model_id)
+        return [
+            AliasEvent(
+                alias=e.alias,
+                reason=e.reason,
+                created_at=e.created_at,
+                from_version_id=e.from_version_id,
+                to_version_id=e.to_version_id,
+                actor_id=e.actor_id,
+            )
+            for e in events[:size]
+        ]
+
+    @strawberry.field(description="Who else has access (maintainers and the owner only).")
+    async def shares(self, info: Info) -> list[Share]:
+        if self.my_access < Access.MAINTAINER:
+            raise Forbidden("Only maintainers can see who a model is shared with.")
+        shares = await info.context.loaders.shares_by_model_id.load(self.model_id)
+        return [
+            Share(level=tables.ShareLevel(s.level), created_at=s.created_at, user_id=s.user_id)
+            for s in shares
+        ]
+
+    audit_log = strawberry.field(
+        resolver=model_audit_log,
+        description="Security-relevant changes to this model, newest first (owner, maintainers).",
+    )
+
+    @classmethod
+    def from_table(cls, model: tables.Model, access: Access) -> Model:
+        return cls(
+            id=strawberry.ID(str(model.id)),
+            name=model.name,
+            description=model.description,
+            tags=list(model.tags or []),
+            created_at=model.created_at,
+            updated_at=model.updated_at,
+            my_access=access,
+            log_policy=LogPolicy(model.log_policy),
+            prediction_cache_ttl_s=model.prediction_cache_ttl_s,
+            owner_id=model.owner_id,
+            model_id=model.id,
+        )
+
+
+def _number_cursor(number: int) -> str:
+    return f"v{number}"
+
+
+def _after_number(after: str | None) -> int | None:
+    if after is None:
+        return None
+    if not after.startswith("v") or not after[1:].isdigit():
+        raise ValidationFailed(
+            [FieldError(("after",), "Not a cursor from this API.", "invalid_cursor")]
+        )
+    return int(after[1:])
+
+
+def parse_id(raw: str, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise NotFound(what) from None
