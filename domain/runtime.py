@@ -18,6 +18,7 @@ from domain.inference.compile import NotCompiled, compile_version
 from domain.inference.prediction_cache import PredictionCache
 from domain.inference.service import Inference, InferenceConfig, Target
 from domain.predictions.log import PredictionLogWriter, purge_older_than
+from domain.quotas import QuotaPolicy, Quotas
 from domain.ratelimit import Rate, RateLimiter
 from domain.registry.intake import IntakeResult, load_serving_model
 from domain.registry.service import IntakeLimits, Registry
@@ -43,6 +44,7 @@ class Services:
     inference: Inference
     redis: Any | None
     redis_circuit: RedisCircuit
+    quotas: Quotas
     _maintenance: asyncio.Task[None] | None = None
     _warm_up: asyncio.Task[int] | None = None
     _revocations: asyncio.Task[None] | None = None
@@ -136,6 +138,15 @@ class Services:
             publish=pubsub.publish,
             compile=compile_hook,
         )
+        quotas = Quotas(
+            limiter=limiter,
+            policy=QuotaPolicy(
+                prediction_units_per_minute=settings.prediction_units_per_minute,
+                prediction_rows_per_unit=settings.prediction_rows_per_unit,
+                uploads_per_hour=settings.uploads_per_hour,
+            ),
+            access_to=registry.access_to,
+        )
         cache = ModelCache(
             store=store,
             load=lambda data, fmt: load_serving_model(data=data, serving_format=fmt),
@@ -163,10 +174,21 @@ class Services:
             prediction_cache=PredictionCache(redis=redis),
             on_prediction=on_prediction,
             on_batch=on_batch,
+            quotas=quotas,
         )
         registry.listeners.append(inference.forget_model)
         return cls(
-            settings, pubsub, limiter, hashing, accounts, store, registry, inference, redis, circuit
+            settings,
+            pubsub,
+            limiter,
+            hashing,
+            accounts,
+            store,
+            registry,
+            inference,
+            redis,
+            circuit,
+            quotas,
         )
 
     def start(self) -> None:

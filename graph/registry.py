@@ -6,7 +6,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from enum import Enum
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
 from strawberry.file_uploads import Upload
@@ -29,6 +29,9 @@ from graph.errors import Error, NotFoundError, ValidationError
 from graph.loaders import forget
 from graph.pagination import Connection, Edge, PageInfo, decode_cursor, encode_cursor, page_size
 from storage import tables
+
+if TYPE_CHECKING:
+    from graph.usage import ModelQuota
 
 T = TypeVar("T")
 
@@ -338,6 +341,14 @@ class Model:
             Share(level=ShareLevel(s.level), created_at=s.created_at, user_id=s.user_id)
             for s in shares
         ]
+
+    @strawberry.field(description="The prediction quota every caller shares; null when none.")
+    async def quota(
+        self, info: Info
+    ) -> Annotated[ModelQuota, strawberry.lazy("graph.usage")] | None:
+        from graph.usage import model_quota
+
+        return await model_quota(info, self.model_id)
 
     @classmethod
     def from_table(cls, model: tables.Model, access: Access) -> Model:
@@ -748,6 +759,7 @@ class RegistryMutation:
         self, info: Info, input: UploadModelVersionInput
     ) -> UploadModelVersionResult:
         caller = await info.context.require_caller()
+        await info.context.services.quotas.charge_upload(caller=caller)
         metrics = input.metrics if input.metrics is not None else {}
         if not isinstance(metrics, dict):
             return ValidationError.from_errors(

@@ -17,13 +17,17 @@ from graph.inference import FEATURE_MATRIX, FeatureMatrix, InferenceMutation, In
 from graph.observability import ObservabilityQuery
 from graph.registry import RegistryMutation, RegistryQuery
 from graph.streams import StreamsSubscription
+from graph.usage import PredictionBudget, UsageMutation, UsageQuery
 from graph.validation import SensitiveMutationsAlone, alias_count_rule, operation_depth_rule
 from settings import Settings
 
 Query = merge_types(
-    "Query", (AccountsQuery, RegistryQuery, InferenceQuery, AnalyticsQuery, ObservabilityQuery)
+    "Query",
+    (AccountsQuery, RegistryQuery, InferenceQuery, AnalyticsQuery, ObservabilityQuery, UsageQuery),
 )
-Mutation = merge_types("Mutation", (AccountsMutation, RegistryMutation, InferenceMutation))
+Mutation = merge_types(
+    "Mutation", (AccountsMutation, RegistryMutation, InferenceMutation, UsageMutation)
+)
 SCALARS = {FeatureMatrix: FEATURE_MATRIX}
 Subscription = merge_types("Subscription", (AccountsSubscription, StreamsSubscription))
 
@@ -45,6 +49,7 @@ def build_schema(settings: Settings) -> Schema:
         ),
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
+        PredictionBudget,
     ]
     schema = Schema(
         query=Query,

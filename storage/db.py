@@ -10,6 +10,7 @@ MODEL_MODULES = [
     "storage.tables.accounts",
     "storage.tables.registry",
     "storage.tables.predictions",
+    "storage.tables.quotas",
 ]
 MIGRATIONS_ROOT = Path(__file__).resolve().parent.parent / "migrations"
 

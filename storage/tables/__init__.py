@@ -2,6 +2,7 @@
 
 from storage.tables.accounts import RefreshToken, Role, Session, User
 from storage.tables.predictions import PredictionLog, PredictionStatus
+from storage.tables.quotas import ModelQuota, UserLimits
 from storage.tables.registry import (
     Alias,
     AliasEvent,
@@ -20,6 +21,7 @@ __all__ = [
     "IdempotencyKey",
     "LogPolicy",
     "Model",
+    "ModelQuota",
     "ModelVersion",
     "PredictionLog",
     "PredictionStatus",
@@ -29,5 +31,6 @@ __all__ = [
     "Share",
     "ShareLevel",
     "User",
+    "UserLimits",
     "VersionStatus",
 ]
