@@ -94,6 +94,20 @@ class RateLimiter:
             self.fallbacks += 1
         return await getattr(self._memory, method)(*args, **kwargs)
 
+    async def probe(self) -> bool:
+        """Whether the shared storage answers now; ``degraded`` follows (for readiness)."""
+        if self._shared is None:
+            return True
+        storage = self._shared.storage
+        try:
+            ok = bool(await self._circuit.call(storage.check))
+        except Exception:
+            ok = False
+        if ok and self.degraded:
+            log.info("rate limiter storage recovered")
+        self.degraded = not ok
+        return ok
+
     @property
     def backend(self) -> str:
         return "redis" if self._shared is not None else "in-process"

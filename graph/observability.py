@@ -302,9 +302,12 @@ async def readiness(services: Services) -> Health:
         dropped=writer.stats.dropped,
     )
     limiter = services.limiter
+    try:
+        await asyncio.wait_for(limiter.probe(), timeout=PROBE_TIMEOUT_S)
+    except TimeoutError:
+        limiter.degraded = True
     rate_limiter = RateLimiterHealth(
-        # Redis failing its probe means the next limit check falls back too.
-        status=HealthStatus.DEGRADED if limiter.degraded or not redis_ok else HealthStatus.OK,
+        status=HealthStatus.DEGRADED if limiter.degraded else HealthStatus.OK,
         backend=limiter.backend,
         fallbacks=limiter.fallbacks,
     )

@@ -9,9 +9,8 @@ from tortoise.models import Model as Table
 class ModelQuota(Table):
     """Prediction units every caller of one model may spend together; a null bound is unbounded."""
 
-    model = fields.OneToOneField(
-        "models.Model", related_name="quota", on_delete=fields.CASCADE, primary_key=True
-    )
+    id = fields.UUIDField(primary_key=True)
+    model = fields.OneToOneField("models.Model", related_name="quota", on_delete=fields.CASCADE)
     per_minute = fields.IntField(null=True)
     per_day = fields.IntField(null=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -26,9 +25,8 @@ class ModelQuota(Table):
 class UserLimits(Table):
     """An administrator's override of one user's rate limits; a null limit is the default."""
 
-    user = fields.OneToOneField(
-        "models.User", related_name="limits", on_delete=fields.CASCADE, primary_key=True
-    )
+    id = fields.UUIDField(primary_key=True)
+    user = fields.OneToOneField("models.User", related_name="limits", on_delete=fields.CASCADE)
     prediction_units_per_minute = fields.IntField(null=True)
     uploads_per_hour = fields.IntField(null=True)
     updated_at = fields.DatetimeField(auto_now=True)

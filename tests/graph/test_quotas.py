@@ -407,7 +407,12 @@ async def test_readyz_reports_the_rate_limiter(client, app, monkeypatch):
         "backend": limiter.backend,
         "fallbacks": limiter.fallbacks,
     }
-    monkeypatch.setattr(limiter, "degraded", True)
+
+    async def failing_probe() -> bool:
+        limiter.degraded = True
+        return False
+
+    monkeypatch.setattr(limiter, "probe", failing_probe)
     degraded = await client.get("/readyz")
     assert degraded.status_code == 200
     assert degraded.json()["status"] == "degraded"
