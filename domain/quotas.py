@@ -256,16 +256,12 @@ class Quotas:
         ]
         if errors:
             raise ValidationFailed(errors)
-        if per_minute is None and per_day is None:
-            await tables.ModelQuota.filter(model_id=model_id).delete()
-        else:
-            await _upsert(
-                tables.ModelQuota,
-                {"model_id": model_id},
-                per_minute=per_minute,
-                per_day=per_day,
-                updated_by_id=caller.user_id,
-            )
+        await _store(
+            tables.ModelQuota,
+            {"model_id": model_id},
+            {"per_minute": per_minute, "per_day": per_day},
+            by=caller.user_id,
+        )
         self._model_quotas.drop(model_id)
         return model, access
 
@@ -298,16 +294,15 @@ class Quotas:
         ]
         if errors:
             raise ValidationFailed(errors)
-        if prediction_units_per_minute is None and uploads_per_hour is None:
-            await tables.UserLimits.filter(user_id=user_id).delete()
-        else:
-            await _upsert(
-                tables.UserLimits,
-                {"user_id": user_id},
-                prediction_units_per_minute=prediction_units_per_minute,
-                uploads_per_hour=uploads_per_hour,
-                updated_by_id=caller.user_id,
-            )
+        await _store(
+            tables.UserLimits,
+            {"user_id": user_id},
+            {
+                "prediction_units_per_minute": prediction_units_per_minute,
+                "uploads_per_hour": uploads_per_hour,
+            },
+            by=caller.user_id,
+        )
         self._user_limits.drop(user_id)
         limits = await self.get_user_limits(user_id=user_id)
         if limits is None:  # deleted meanwhile
@@ -356,9 +351,17 @@ class Quotas:
         return quota
 
 
-async def _upsert(table: Any, key: dict[str, uuid.UUID], **values: Any) -> None:
-    """Update the row at ``key``, else create it (a concurrent creation turns into an update)."""
-    values["updated_at"] = datetime.now(UTC)
+async def _store(
+    table: Any, key: dict[str, uuid.UUID], limits: dict[str, int | None], *, by: uuid.UUID
+) -> None:
+    """Write the row at ``key``; with every limit None, delete it (back to the defaults).
+
+    An update, else a creation; a concurrent creation turns into an update.
+    """
+    if all(value is None for value in limits.values()):
+        await table.filter(**key).delete()
+        return
+    values = {**limits, "updated_by_id": by, "updated_at": datetime.now(UTC)}
     if await table.filter(**key).update(**values):
         return
     try:
