@@ -79,6 +79,18 @@ class Settings(BaseSettings):
     )
     login_attempts_per_ip_per_minute: int = Field(default=30, ge=1)
     register_per_ip_per_hour: int = Field(default=20, ge=1)
+    prediction_units_per_minute: int = Field(
+        default=600,
+        ge=1,
+        le=100_000,
+        description="Prediction units one API key (or one user's sessions) may spend a minute.",
+    )
+    prediction_rows_per_unit: int = Field(
+        default=100, ge=1, le=100_000, description="A prediction costs 1 + rows // this units."
+    )
+    uploads_per_hour: int = Field(
+        default=30, ge=1, le=10_000, description="Uploads one API key (or user) may make an hour."
+    )
 
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     graphiql: bool | None = Field(default=None, description="Default: on in development only.")

@@ -115,9 +115,21 @@ class IdempotencyKeyReused(Conflict):
 class RateLimited(DomainError):
     code = ErrorCode.RATE_LIMITED
 
-    def __init__(self, retry_after: int, message: str = "Too many requests.") -> None:
-        super().__init__(f"{message} Retry after {retry_after} s.")
+    def __init__(
+        self,
+        retry_after: int,
+        message: str = "Too many requests.",
+        *,
+        limit: int | None = None,
+        remaining: int | None = None,
+        limited_by: str | None = None,
+    ) -> None:
+        super().__init__(f"{message} Retry after {max(1, int(retry_after))} s.")
         self.retry_after = max(1, int(retry_after))
+        # The window's figures, when the limit is the caller's to know (not for login guessing).
+        self.limit = limit
+        self.remaining = remaining
+        self.limited_by = limited_by
 
 
 class PayloadTooLarge(DomainError):

@@ -3,6 +3,10 @@
 The moving-window strategy counts every hit in the trailing window exactly, so a burst that
 straddles a window edge is still held to N, with no 2N burst as a fixed window allows. When the
 Redis storage fails, limits fall back to a per-process memory storage: degraded, never unlimited.
+
+A ``Rate`` made with ``keyed_by_amount=False`` keeps its count when its amount changes (a quota
+raised or lowered mid-window): its storage key names the window, not the limit. ``charge`` spends
+a weighted cost and reports the window (``Window``) when it refuses; ``window`` reads one.
 """
 
 from __future__ import annotations
@@ -23,15 +27,40 @@ from storage.redis_guard import RedisCircuit
 log = logging.getLogger("modelserve.ratelimit")
 
 
+class _CountAcrossAmounts(RateLimitItemPerSecond):
+    """A limit whose storage key leaves out the amount: changing the amount keeps the count."""
+
+    def key_for(self, *identifiers: str | int | float | bytes) -> str:
+        parts = [self.namespace, *(str(i) for i in identifiers), str(self.multiples), "second"]
+        return "/".join(parts)
+
+
 @dataclass(frozen=True, slots=True)
 class Rate:
     """``amount`` hits per ``seconds``."""
 
     amount: int
     seconds: int
+    keyed_by_amount: bool = True
 
     def item(self) -> RateLimitItem:
-        return RateLimitItemPerSecond(self.amount, self.seconds)
+        if self.keyed_by_amount:
+            return RateLimitItemPerSecond(self.amount, self.seconds)
+        return _CountAcrossAmounts(self.amount, self.seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """One limit's trailing window as the storage holds it now."""
+
+    limit: int
+    used: int
+    seconds: int
+    resets_in_s: int  # until the oldest counted hit leaves the window; 0 when none is counted
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.used)
 
 
 class RateLimiter:
@@ -39,6 +68,8 @@ class RateLimiter:
         self._memory = MovingWindowRateLimiter(MemoryStorage())
         self._shared: MovingWindowRateLimiter | None = None
         self.degraded = False
+        # Calls the memory storage answered because the shared storage failed (or was skipped).
+        self.fallbacks = 0
         # One limit check makes several Redis calls: the circuit bounds them to one timeout.
         self._circuit = circuit or RedisCircuit(timeout_s=1.0, retry_s=1.0)
         if redis_url:
@@ -60,7 +91,26 @@ class RateLimiter:
                 if not self.degraded:
                     log.warning("rate limiter storage failed, using process memory: %s", exc)
                 self.degraded = True
+            self.fallbacks += 1
         return await getattr(self._memory, method)(*args, **kwargs)
+
+    async def probe(self) -> bool:
+        """Whether the shared storage answers now; ``degraded`` follows (for readiness)."""
+        if self._shared is None:
+            return True
+        storage = self._shared.storage
+        try:
+            ok = bool(await self._circuit.call(storage.check))
+        except Exception:
+            ok = False
+        if ok and self.degraded:
+            log.info("rate limiter storage recovered")
+        self.degraded = not ok
+        return ok
+
+    @property
+    def backend(self) -> str:
+        return "redis" if self._shared is not None else "in-process"
 
     async def hit(self, rate: Rate, *key: str, cost: int = 1) -> None:
         """Count ``cost`` hits; raise ``RateLimited`` when the window is already full."""
@@ -80,6 +130,32 @@ class RateLimiter:
     async def retry_after(self, rate: Rate, *key: str) -> int:
         stats = await self._call("get_window_stats", rate.item(), *key)
         return max(1, math.ceil(stats.reset_time - time.time()))
+
+    async def charge(self, rate: Rate, *key: str, cost: int = 1, name: str = "") -> int:
+        """Spend ``cost`` of ``rate`` (a cost over the whole limit spends the whole limit).
+
+        Returns the cost spent. Raises ``RateLimited`` with the window's figures when the
+        window has no room for it; ``name`` says which limit in the error.
+        """
+        cost = max(1, min(cost, rate.amount))
+        if await self._call("hit", rate.item(), *key, cost=cost):
+            return cost
+        window = await self.window(rate, *key)
+        raise RateLimited(
+            max(1, window.resets_in_s),
+            f"Rate limit reached ({name or 'requests'}: {rate.amount} per {rate.seconds} s).",
+            limit=rate.amount,
+            remaining=window.remaining,
+            limited_by=name or None,
+        )
+
+    async def window(self, rate: Rate, *key: str) -> Window:
+        """The trailing window of ``rate`` for ``key``, without counting a hit."""
+        stats = await self._call("get_window_stats", rate.item(), *key)
+        remaining = max(0, min(rate.amount, stats.remaining))
+        used = rate.amount - remaining
+        resets_in = max(1, math.ceil(stats.reset_time - time.time())) if used else 0
+        return Window(limit=rate.amount, used=used, seconds=rate.seconds, resets_in_s=resets_in)
 
     async def clear(self, rate: Rate, *key: str) -> None:
         await self._call("clear", rate.item(), *key)

@@ -21,6 +21,7 @@ from domain.inference.compile import NotCompiled, compile_version
 from domain.inference.prediction_cache import PredictionCache
 from domain.inference.service import Inference, InferenceConfig, Target
 from domain.predictions.log import PredictionLogWriter, purge_older_than
+from domain.quotas import QuotaPolicy, Quotas
 from domain.ratelimit import Rate, RateLimiter
 from domain.registry.intake import IntakeResult, load_serving_model
 from domain.registry.service import IntakeLimits, Registry
@@ -47,6 +48,7 @@ class Services:
     inference: Inference
     redis: Any | None
     redis_circuit: RedisCircuit
+    quotas: Quotas
     _maintenance: asyncio.Task[None] | None = None
     _warm_up: asyncio.Task[int] | None = None
 
@@ -140,6 +142,14 @@ class Services:
             emitter=emitter,
             compile=compile_hook,
         )
+        quotas = Quotas(
+            limiter=limiter,
+            policy=QuotaPolicy(
+                prediction_units_per_minute=settings.prediction_units_per_minute,
+                prediction_rows_per_unit=settings.prediction_rows_per_unit,
+                uploads_per_hour=settings.uploads_per_hour,
+            ),
+        )
         cache = ModelCache(
             store=store,
             load=lambda data, fmt: load_serving_model(data=data, serving_format=fmt),
@@ -166,6 +176,7 @@ class Services:
             prediction_cache=PredictionCache(redis=redis),
             on_prediction=on_prediction,
             on_batch=on_batch,
+            quotas=quotas,
         )
         # Local handlers first, for changes made here and (over pub/sub) on other replicas.
         emitter.on(ModelEvent, inference.forget_model)
@@ -184,6 +195,7 @@ class Services:
             inference,
             redis,
             circuit,
+            quotas,
         )
 
     @cached_property

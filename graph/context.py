@@ -135,6 +135,13 @@ class Context:
                 retry = (error.extensions or {}).get("retryAfter")
                 if retry is not None:
                     self.response.headers["Retry-After"] = str(retry)
+                    window = (error.extensions or {}).get("rateLimit")
+                    if window:
+                        # The figures of extensions.rateLimit, as the RateLimit header draft.
+                        headers = self.response.headers
+                        headers["RateLimit-Limit"] = str(window["limit"])
+                        headers["RateLimit-Remaining"] = str(window["remaining"])
+                        headers["RateLimit-Reset"] = str(retry)
                     break
 
 

@@ -170,6 +170,12 @@ def format_error(error: GraphQLError, request_id: str) -> GraphQLError:
         extensions: dict[str, Any] = {"code": original.code.value}
         if isinstance(original, RateLimited | Unavailable):
             extensions["retryAfter"] = original.retry_after
+        if isinstance(original, RateLimited) and original.limit is not None:
+            extensions["rateLimit"] = {
+                "limit": original.limit,
+                "remaining": original.remaining,
+                "limitedBy": original.limited_by,
+            }
         fields = getattr(original, "errors", None)
         if fields:
             extensions["fields"] = [

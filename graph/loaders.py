@@ -10,6 +10,7 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
+from domain.quotas import ModelQuota
 from domain.runtime import Services
 from storage import tables
 
@@ -54,6 +55,10 @@ class Loaders:
     @cached_property
     def shares_by_model_id(self) -> DataLoader[uuid.UUID, list[tables.Share]]:
         return self._loader(self._services.registry.get_shares_by_model_ids, "model_ids")
+
+    @cached_property
+    def quota_by_model_id(self) -> DataLoader[uuid.UUID, ModelQuota | None]:
+        return self._loader(self._services.quotas.get_model_quotas_by_ids, "ids")
 
 
 def forget(loader: DataLoader, key: object) -> None:

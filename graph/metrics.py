@@ -123,6 +123,11 @@ RATE_LIMITER_DEGRADED = Gauge(
     multiprocess_mode="livemax",
 )
 
+RATE_LIMITER_FALLBACKS = Counter(
+    "modelserve_rate_limiter_fallbacks",
+    "Limit checks process memory answered because the shared storage (Redis) failed.",
+)
+
 _operation_names: set[str] = set()
 
 
@@ -171,6 +176,7 @@ class Sampler:
         self._services = services
         self._seen = dict.fromkeys(LOG_TOTALS, 0)
         self._seen_dropped = dict.fromkeys(DROP_REASONS, 0)
+        self._seen_fallbacks = 0
         self._task: asyncio.Task[None] | None = None
 
     def sample(self) -> None:
@@ -190,6 +196,10 @@ class Sampler:
             self._seen_dropped[reason] = total
         SUBSCRIBERS.set(self._services.pubsub.subscriber_count)
         RATE_LIMITER_DEGRADED.set(int(self._services.limiter.degraded))
+        fallbacks = self._services.limiter.fallbacks
+        if fallbacks > self._seen_fallbacks:
+            RATE_LIMITER_FALLBACKS.inc(fallbacks - self._seen_fallbacks)
+        self._seen_fallbacks = fallbacks
 
     def start(self) -> None:
         """In multi-process mode, keep this worker's figures fresh for whichever one scrapes."""

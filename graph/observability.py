@@ -210,6 +210,17 @@ class PredictionLogHealth:
     dropped: int = strawberry.field(description="Records dropped since the server started.")
 
 
+@strawberry.type(description="The rate limiter of the server answering.")
+class RateLimiterHealth:
+    status: HealthStatus = strawberry.field(
+        description="Degraded while Redis fails: limits then hold per process, never lifted."
+    )
+    backend: str = strawberry.field(description="`redis` or `in-process`.")
+    fallbacks: int = strawberry.field(
+        description="Limit checks process memory answered because Redis failed, since start."
+    )
+
+
 @strawberry.type(description="Readiness of the server answering, part by part (as /readyz).")
 class Health:
     status: HealthStatus = strawberry.field(
@@ -219,6 +230,7 @@ class Health:
     model_cache: ModelCacheHealth = strawberry.field(description="Loaded models.")
     pubsub: PubSubHealth = strawberry.field(description="Live events.")
     prediction_log: PredictionLogHealth = strawberry.field(description="The log writer.")
+    rate_limiter: RateLimiterHealth = strawberry.field(description="Rate limits and quotas.")
 
     def to_json(self) -> dict[str, Any]:
         """The ``/readyz`` body."""
@@ -241,6 +253,11 @@ class Health:
                 "status": self.prediction_log.status.value,
                 "depth": self.prediction_log.depth,
                 "dropped": self.prediction_log.dropped,
+            },
+            "rate_limiter": {
+                "status": self.rate_limiter.status.value,
+                "backend": self.rate_limiter.backend,
+                "fallbacks": self.rate_limiter.fallbacks,
             },
         }
 
@@ -284,9 +301,20 @@ async def readiness(services: Services) -> Health:
         depth=writer.depth,
         dropped=writer.stats.dropped,
     )
+    limiter = services.limiter
+    try:
+        await asyncio.wait_for(limiter.probe(), timeout=PROBE_TIMEOUT_S)
+    except TimeoutError:
+        limiter.degraded = True
+    rate_limiter = RateLimiterHealth(
+        status=HealthStatus.DEGRADED if limiter.degraded else HealthStatus.OK,
+        backend=limiter.backend,
+        fallbacks=limiter.fallbacks,
+    )
+    parts = (model_cache, pubsub, prediction_log, rate_limiter)
     if not all(check.ok for check in checks if check.name == "database"):
         status = HealthStatus.UNAVAILABLE
-    elif any(part.status is not HealthStatus.OK for part in (model_cache, pubsub, prediction_log)):
+    elif any(part.status is not HealthStatus.OK for part in parts):
         status = HealthStatus.DEGRADED
     else:
         status = HealthStatus.OK
@@ -296,6 +324,7 @@ async def readiness(services: Services) -> Health:
         model_cache=model_cache,
         pubsub=pubsub,
         prediction_log=prediction_log,
+        rate_limiter=rate_limiter,
     )
 
 

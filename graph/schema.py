@@ -22,6 +22,7 @@ from graph.observability import ObservabilityQuery
 from graph.registry import RegistryMutation, RegistryQuery
 from graph.scopes import ScopeGuard
 from graph.streams import StreamsSubscription
+from graph.usage import PredictionBudget, UsageMutation, UsageQuery
 from graph.validation import SensitiveMutationsAlone, alias_count_rule, operation_depth_rule
 from settings import Settings
 
@@ -35,11 +36,19 @@ Query = merge_types(
         AnalyticsQuery,
         ObservabilityQuery,
         AuditQuery,
+        UsageQuery,
     ),
 )
 Mutation = merge_types(
     "Mutation",
-    (AccountsMutation, KeysMutation, RegistryMutation, InferenceMutation, AdminMutation),
+    (
+        AccountsMutation,
+        KeysMutation,
+        RegistryMutation,
+        InferenceMutation,
+        AdminMutation,
+        UsageMutation,
+    ),
 )
 SCALARS = {FeatureMatrix: FEATURE_MATRIX}
 Subscription = merge_types("Subscription", (AccountsSubscription, StreamsSubscription))
@@ -66,6 +75,7 @@ def build_schema(settings: Settings) -> Schema:
         lambda: ValidationCache(maxsize=512),
         ScopeGuard,
         RecordOrigin,
+        PredictionBudget,
     ]
     schema = Schema(
         query=Query,

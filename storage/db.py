@@ -11,6 +11,7 @@ MODEL_MODULES = [
     "storage.tables.registry",
     "storage.tables.predictions",
     "storage.tables.audit",
+    "storage.tables.quotas",
 ]
 MIGRATIONS_ROOT = Path(__file__).resolve().parent.parent / "migrations"
 

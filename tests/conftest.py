@@ -160,6 +160,7 @@ async def clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     await truncate_all_models()
     application.state.services.inference.clear_caches()
     application.state.services.accounts.clear_cache()
+    application.state.services.quotas.clear_cache()
     await reset_rate_limits(application)
     settings: Settings = application.state.settings
     store = application.state.services.store

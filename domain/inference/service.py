@@ -38,6 +38,7 @@ from domain.inference.validation import (
     typed_columns,
 )
 from domain.predictions.log import PredictionLogWriter, PredictionRecord
+from domain.quotas import Quotas
 from domain.registry import access
 from domain.registry.access import Access
 from domain.singleflight import SingleFlight
@@ -210,8 +211,10 @@ class Inference:
         prediction_cache: PredictionCache | None = None,
         on_prediction: Callable[[Target, str, int, float], None] | None = None,
         on_batch: Callable[[int, int], None] | None = None,
+        quotas: Quotas | None = None,
     ) -> None:
         self.config = config
+        self.quotas = quotas
         self.cache = cache
         self.log_writer = log_writer
         self.prediction_cache = prediction_cache or PredictionCache()
@@ -405,7 +408,13 @@ class Inference:
         request_id: str,
     ) -> Prediction:
         started = time.perf_counter()
+        # Limits first, so that a refused request costs no lookup, validation or model run.
+        n_rows = min(_count(rows, records), max_rows)
+        if self.quotas is not None:
+            await self.quotas.charge_caller(caller=caller, rows=n_rows)
         target = await self.resolve(caller=caller, ref=ref)
+        if self.quotas is not None:
+            await self.quotas.charge_model(model_id=target.model_id, rows=n_rows)
         try:
             matrix = self._matrix(target, rows, records, max_rows)
             loaded = await self.cache.get(target.artifact())

@@ -85,6 +85,7 @@ class RegistryMutation:
         self, info: Info, input: UploadModelVersionInput
     ) -> UploadModelVersionResult:
         caller = await info.context.require_caller()
+        await info.context.services.quotas.charge_upload(caller=caller)
         metrics = input.metrics if input.metrics is not None else {}
         if not isinstance(metrics, dict):
             raise ValidationFailed(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.scalars import JSON
@@ -17,6 +17,9 @@ from graph.audit import model_audit_log
 from graph.context import Info
 from graph.pagination import Connection, Edge, PageInfo, page_size
 from storage import tables
+
+if TYPE_CHECKING:
+    from graph.usage import ModelQuota
 
 # The domain's enums, as the schema shows them (names and values unchanged for clients).
 strawberry.enum(Access, name="AccessLevel", description="What you may do with a model.")
@@ -322,6 +325,14 @@ class Model:
             Share(level=tables.ShareLevel(s.level), created_at=s.created_at, user_id=s.user_id)
             for s in shares
         ]
+
+    @strawberry.field(description="The prediction quota every caller shares; null when none.")
+    async def quota(
+        self, info: Info
+    ) -> Annotated[ModelQuota, strawberry.lazy("graph.usage")] | None:
+        from graph.usage import model_quota
+
+        return await model_quota(info, self.model_id)
 
     audit_log = strawberry.field(
         resolver=model_audit_log,

@@ -3,6 +3,7 @@
 from storage.tables.accounts import ApiKey, RefreshToken, Role, Session, User
 from storage.tables.audit import AuditEntry
 from storage.tables.predictions import PredictionLog, PredictionStatus
+from storage.tables.quotas import ModelQuota, UserLimits
 from storage.tables.registry import (
     Alias,
     AliasEvent,
@@ -23,6 +24,7 @@ __all__ = [
     "IdempotencyKey",
     "LogPolicy",
     "Model",
+    "ModelQuota",
     "ModelVersion",
     "PredictionLog",
     "PredictionStatus",
@@ -32,5 +34,6 @@ __all__ = [
     "Share",
     "ShareLevel",
     "User",
+    "UserLimits",
     "VersionStatus",
 ]

@@ -438,6 +438,11 @@ async def test_readyz_reports_the_cache_pubsub_and_log_writer(app, client, gql, 
             "depth": 0,
             "dropped": services.inference.log_writer.stats.dropped,
         },
+        "rate_limiter": {
+            "status": "ok",
+            "backend": "redis" if TEST_REDIS_URL else "in-process",
+            "fallbacks": services.limiter.fallbacks,
+        },
     }
     assert cache.bytes > 0
     assert services.pubsub.subscriber_count >= 1  # the registry listener
