@@ -68,6 +68,8 @@ class ModelEventKind(StrEnum):
     MODEL_DELETED = "MODEL_DELETED"
     MODEL_SHARED = "MODEL_SHARED"  # a user's share was given or changed (``user_id``, ``level``)
     MODEL_UNSHARED = "MODEL_UNSHARED"  # a user's share was taken away (``user_id``)
+    # The owning team's membership changed (``user_id`` joined, left or changed role).
+    TEAM_ACCESS_CHANGED = "TEAM_ACCESS_CHANGED"
 
 
 @dataclass(frozen=True, slots=True)

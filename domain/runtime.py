@@ -25,6 +25,7 @@ from domain.quotas import QuotaPolicy, Quotas
 from domain.ratelimit import Rate, RateLimiter
 from domain.registry.intake import IntakeResult, load_serving_model
 from domain.registry.service import IntakeLimits, Registry
+from domain.teams import Teams
 from settings import Settings
 from storage.artifacts import ArtifactStore, artifact_store_from_url
 from storage.pubsub import PubSub, pubsub_from_url
@@ -49,6 +50,7 @@ class Services:
     redis: Any | None
     redis_circuit: RedisCircuit
     quotas: Quotas
+    teams: Teams
     _maintenance: asyncio.Task[None] | None = None
     _warm_up: asyncio.Task[int] | None = None
 
@@ -196,6 +198,7 @@ class Services:
             redis,
             circuit,
             quotas,
+            Teams(emitter=emitter),
         )
 
     @cached_property

@@ -24,7 +24,13 @@ from storage.pubsub import PubSubUnavailable, SubscriberTooSlow
 
 RECHECK_S = 1.0
 # Events after which the caller's right to the stream is checked again without waiting.
-RECHECK_AT_ONCE = frozenset({AccountEventKind.SESSION_REVOKED, ModelEventKind.MODEL_UNSHARED})
+RECHECK_AT_ONCE = frozenset(
+    {
+        AccountEventKind.SESSION_REVOKED,
+        ModelEventKind.MODEL_UNSHARED,
+        ModelEventKind.TEAM_ACCESS_CHANGED,
+    }
+)
 
 Check = Callable[[Caller], Awaitable[bool]]
 

@@ -10,7 +10,7 @@ from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
-from graph import accounts, errors, registry
+from graph import accounts, errors, registry, teams
 from graph.accounts import AccountsMutation, AccountsQuery, AccountsSubscription
 from graph.admin import AdminMutation
 from graph.analytics import AnalyticsQuery
@@ -37,6 +37,7 @@ Query = merge_types(
         ObservabilityQuery,
         AuditQuery,
         UsageQuery,
+        teams.TeamsQuery,
     ),
 )
 Mutation = merge_types(
@@ -48,12 +49,18 @@ Mutation = merge_types(
         InferenceMutation,
         AdminMutation,
         UsageMutation,
+        teams.TeamsMutation,
     ),
 )
 SCALARS = {FeatureMatrix: FEATURE_MATRIX}
 Subscription = merge_types("Subscription", (AccountsSubscription, StreamsSubscription))
 # Each area's domain-error → union-member handlers (inference and analytics reuse these).
-EXCEPTION_HANDLERS = (*errors.HANDLERS, *accounts.HANDLERS, *registry.HANDLERS)
+EXCEPTION_HANDLERS = (
+    *errors.HANDLERS,
+    *accounts.HANDLERS,
+    *registry.HANDLERS,
+    *teams.HANDLERS,
+)
 
 
 def build_schema(settings: Settings) -> Schema:

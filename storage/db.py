@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 MODEL_MODULES = [
     "storage.tables.accounts",
     "storage.tables.registry",
+    "storage.tables.teams",
     "storage.tables.predictions",
     "storage.tables.audit",
     "storage.tables.quotas",

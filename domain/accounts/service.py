@@ -101,6 +101,10 @@ def _key_target(key: tables.ApiKey) -> AuditTarget:
     return AuditTarget(TargetType.API_KEY, str(key.id), f"{key.name} (msk_{key.public_id})")
 
 
+async def _name_taken(name: str) -> bool:
+    return await tables.User.exists(username=name) or await tables.Team.exists(name=name)
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -148,7 +152,7 @@ class Accounts:
         if errors:
             raise ValidationFailed(errors)
         await self.limiter.hit(self.rates.register_per_ip, "register", ip or "-")
-        if username is not None and await tables.User.exists(username=username):
+        if username is not None and await _name_taken(username):
             raise ValidationFailed(
                 [FieldError(("input", "username"), "That username is taken.", "username_taken")]
             )
@@ -168,9 +172,10 @@ class Accounts:
         return email
 
     async def _free_username(self, base: str) -> str:
+        # Usernames and team names share one namespace: `name/model` names one model.
         taken = set(
             await tables.User.filter(username__startswith=base).values_list("username", flat=True)
-        )
+        ) | set(await tables.Team.filter(name__startswith=base).values_list("name", flat=True))
         if base not in taken:
             return base
         for n in range(2, len(taken) + 3):

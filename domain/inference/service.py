@@ -72,6 +72,7 @@ class Target:
     batch_max_rows: int | None
     batch_max_wait_ms: float | None
     cache_ttl_s: int | None = None
+    team_id: uuid.UUID | None = None  # the owning team, for a team's model
 
     @property
     def runtime(self) -> str:
@@ -89,6 +90,7 @@ class Target:
         return cls(
             model_id=model.id,
             owner_id=model.owner_id,
+            team_id=model.team_id,
             log_policy=str(model.log_policy),
             version_id=version.id,
             number=version.number,
@@ -313,8 +315,9 @@ class Inference:
             self._resolved[key] = hit
             if len(self._resolved) > MAX_CACHED_RESOLUTIONS:
                 self._resolved.clear()
+        target = hit.target
         await self._check_access(
-            caller, hit.target.model_id, hit.target.owner_id, hidden_as=_missing(parsed)
+            caller, target.model_id, target.owner_id, target.team_id, hidden_as=_missing(parsed)
         )
         return hit.target
 
@@ -327,16 +330,15 @@ class Inference:
             )
             if version is None or version.model.deleted_at is not None:
                 raise NotFound("Model version")
+            model = version.model
             await self._check_access(
-                caller, version.model.id, version.model.owner_id, hidden_as="Model version"
+                caller, model.id, model.owner_id, model.team_id, hidden_as="Model version"
             )
             return self._servable(version.model, version)
-        model = await tables.Model.get_or_none(
-            owner__username=ref.owner, name=ref.name, deleted_at=None
-        )
+        model = await tables.Model.get_or_none(namespace=ref.owner, name=ref.name, deleted_at=None)
         if model is None:
             raise NotFound("Model")
-        await self._check_access(caller, model.id, model.owner_id)
+        await self._check_access(caller, model.id, model.owner_id, model.team_id)
         if ref.number is not None:
             version = await tables.ModelVersion.get_or_none(model_id=model.id, number=ref.number)
         else:
@@ -370,29 +372,34 @@ class Inference:
         caller: Caller,
         model_id: uuid.UUID,
         owner_id: uuid.UUID,
+        team_id: uuid.UUID | None,
         *,
         hidden_as: str = "Model",
     ) -> None:
         """Raises NotFound, worded as for a missing ``hidden_as``, for a model the caller
         may not see, and Forbidden for one it may see but not predict with.
 
-        The caller's grant is cached (share events drop it at once); the rule is ``access``'s.
+        The caller's grant is cached (share and team events drop it at once); the rule is
+        ``access``'s.
         """
         grant = access.NO_GRANT
-        if not caller.is_admin and owner_id != caller.user_id:
+        if not caller.is_admin and not access.owns(caller, owner_id=owner_id, team_id=team_id):
             key = (model_id, caller.user_id)
             now = time.monotonic()
             cached = self._grants.get(key)
             if cached is None or cached[1] < now:
                 grants = await self._flights.do(
-                    ("grant", key), lambda: access.grants_for(caller, [model_id])
+                    ("grant", key),
+                    lambda: access.grants_for(caller, [access.ModelKey(model_id, team_id)]),
                 )
                 cached = (grants.get(model_id, access.NO_GRANT), now + RESOLVE_TTL_S)
                 if len(self._grants) > MAX_CACHED_RESOLUTIONS:
                     self._grants.clear()
                 self._grants[key] = cached
             grant = cached[0]
-        level = access.decide(caller, model_id=model_id, owner_id=owner_id, grant=grant)
+        level = access.decide(
+            caller, model_id=model_id, owner_id=owner_id, team_id=team_id, grant=grant
+        )
         access.check(level, Access.PREDICTOR, hidden_as=hidden_as)
 
     # -- prediction ----------------------------------------------------------------------

@@ -3,12 +3,14 @@
 A model the caller may not see is ``NotFound``, exactly like an id that does not exist, and
 listings leave it out. A caller sees a model when it is live, reachable by the caller (an API
 key restricted to other models reaches none of this one) and the caller is an administrator,
-its owner, or holds a grant on it: today a share, whose level gives the access. Everything that
+its owner, or holds a grant on it: a share, or a role in the team that owns it. Everything that
 asks about access (the registry, inference, analytics, live streams) comes here; a cache of
 grants (inference keeps one) caches what ``grants_for`` loads and still decides with ``decide``.
 
-To add a grant kind (team membership: a role on the model's owning team), extend ``Grant``,
-load it in ``grants_for`` and filter it in ``visible``; ``decide`` takes the best grant.
+Grants are shares (a level on one model) and team roles (on every model the team owns); a
+team's model has no personal owner, so its creator keeps only what their role gives them.
+To add a grant kind, extend ``Grant``, load it in ``grants_for`` and filter it in ``visible``;
+``decide`` takes the best grant.
 """
 
 from __future__ import annotations
@@ -40,20 +42,40 @@ SHARE_ACCESS = {
     tables.ShareLevel.PREDICTOR: Access.PREDICTOR,
     tables.ShareLevel.MAINTAINER: Access.MAINTAINER,
 }
+TEAM_ACCESS = {
+    tables.TeamRole.VIEWER: Access.VIEWER,
+    tables.TeamRole.PREDICTOR: Access.PREDICTOR,
+    tables.TeamRole.MAINTAINER: Access.MAINTAINER,
+    tables.TeamRole.ADMIN: Access.OWNER,
+}
 
 
 @dataclass(frozen=True, slots=True)
 class Grant:
-    """What one user was granted on one model besides ownership."""
+    """What one user was granted on one model besides ownership: a share, and a role in the
+    team that owns the model. The better of the two counts."""
 
     share: tables.ShareLevel | None = None
+    team_role: tables.TeamRole | None = None
 
     @property
     def access(self) -> Access | None:
-        return SHARE_ACCESS[self.share] if self.share is not None else None
+        levels = []
+        if self.share is not None:
+            levels.append(SHARE_ACCESS[self.share])
+        if self.team_role is not None:
+            levels.append(TEAM_ACCESS[self.team_role])
+        return max(levels) if levels else None
 
 
 NO_GRANT = Grant()
+
+
+class ModelKey(NamedTuple):
+    """What ``grants_for`` needs of a model (a ``tables.Model`` has both)."""
+
+    id: uuid.UUID
+    team_id: uuid.UUID | None
 
 
 class ModelAccess(NamedTuple):
@@ -61,30 +83,60 @@ class ModelAccess(NamedTuple):
     access: Access
 
 
+def owns(caller: Caller, *, owner_id: uuid.UUID, team_id: uuid.UUID | None) -> bool:
+    """A personal model belongs to its owner; a team's model to no one person (its creator
+    keeps only what their role in the team gives them)."""
+    return team_id is None and owner_id == caller.user_id
+
+
 def decide(
     caller: Caller,
     *,
     model_id: uuid.UUID,
     owner_id: uuid.UUID,
+    team_id: uuid.UUID | None = None,
     grant: Grant,
     deleted: bool = False,
 ) -> Access | None:
     """The caller's access to a model, or None when the model must be invisible to it."""
     if deleted or not caller.may_reach(model_id):
         return None
-    if caller.is_admin or owner_id == caller.user_id:
+    if caller.is_admin or owns(caller, owner_id=owner_id, team_id=team_id):
         return Access.OWNER
     return grant.access
 
 
-async def grants_for(caller: Caller, model_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Grant]:
-    """The caller's grants on these models, with one query; models without one are absent."""
-    if not model_ids:
+async def grants_for(
+    caller: Caller, models: Sequence[tables.Model | ModelKey]
+) -> dict[uuid.UUID, Grant]:
+    """The caller's grants on these models, with at most two queries; models without one are
+    absent."""
+    if not models:
         return {}
-    return {
-        share.model_id: Grant(share=tables.ShareLevel(share.level))
-        for share in await tables.Share.filter(user_id=caller.user_id, model_id__in=model_ids)
+    shares = {
+        share.model_id: tables.ShareLevel(share.level)
+        for share in await tables.Share.filter(
+            user_id=caller.user_id, model_id__in=[m.id for m in models]
+        )
     }
+    team_ids = {m.team_id for m in models if m.team_id is not None}
+    roles: dict[uuid.UUID, tables.TeamRole] = {}
+    if team_ids:
+        roles = {
+            member.team_id: tables.TeamRole(member.role)
+            for member in await tables.TeamMember.filter(
+                user_id=caller.user_id, team_id__in=list(team_ids), joined_at__not_isnull=True
+            )
+        }
+    grants: dict[uuid.UUID, Grant] = {}
+    for model in models:
+        grant = Grant(
+            share=shares.get(model.id),
+            team_role=roles.get(model.team_id) if model.team_id is not None else None,
+        )
+        if grant != NO_GRANT:
+            grants[model.id] = grant
+    return grants
 
 
 async def access_to(caller: Caller, model: tables.Model) -> Access | None:
@@ -96,13 +148,18 @@ async def access_to(caller: Caller, model: tables.Model) -> Access | None:
 async def access_levels(caller: Caller, models: Sequence[tables.Model]) -> list[Access | None]:
     """``access_to`` for many models, with at most one query."""
     # Administrators and owners need no grant: skip the query when no model needs one.
-    ask = [m.id for m in models if not caller.is_admin and m.owner_id != caller.user_id]
+    ask = [
+        m
+        for m in models
+        if not caller.is_admin and not owns(caller, owner_id=m.owner_id, team_id=m.team_id)
+    ]
     grants = await grants_for(caller, ask)
     return [
         decide(
             caller,
             model_id=m.id,
             owner_id=m.owner_id,
+            team_id=m.team_id,
             grant=grants.get(m.id, NO_GRANT),
             deleted=m.deleted_at is not None,
         )
@@ -117,7 +174,8 @@ async def find_model(
     owner: str | None = None,
     name: str | None = None,
 ) -> ModelAccess | None:
-    """A live model by id, or by owner username and name, with the caller's access to it.
+    """A live model by id, or by namespace (owner's username or team name) and name, with
+    the caller's access to it.
 
     None when there is no such model or the caller may not see it.
     """
@@ -125,7 +183,7 @@ async def find_model(
         model = await tables.Model.get_or_none(id=model_id, deleted_at=None)
     elif owner is not None and name is not None:
         model = await tables.Model.get_or_none(
-            owner__username=owner.strip().lower(), name=name, deleted_at=None
+            namespace=owner.strip().lower(), name=name, deleted_at=None
         )
     else:
         raise ValueError("find_model needs model_id, or owner and name")
@@ -168,7 +226,11 @@ def visible(caller: Caller) -> Q:
     """The models a listing may show this caller (use with ``.distinct()``: shares join)."""
     query = Q(deleted_at=None)
     if not caller.is_admin:
-        query &= Q(owner_id=caller.user_id) | Q(shares__user_id=caller.user_id)
+        query &= (
+            Q(owner_id=caller.user_id, team_id=None)
+            | Q(shares__user_id=caller.user_id)
+            | Q(team__members__user_id=caller.user_id, team__members__joined_at__not_isnull=True)
+        )
     if caller.model_ids is not None:
         query &= Q(id__in=list(caller.model_ids))
     return query

@@ -17,6 +17,7 @@ from domain.audit import AuditAction, AuditTarget, AuditTrail
 from domain.errors import (
     FieldError,
     Forbidden,
+    NotFound,
     ValidationFailed,
 )
 from domain.events import ModelEvent, ModelEventKind
@@ -27,6 +28,7 @@ from domain.registry.rules import (
     ModelNameTaken,
     check_model_fields,
 )
+from domain.teams import at_least, role_in_team
 from storage import tables
 
 log = logging.getLogger("modelserve.registry")
@@ -64,7 +66,7 @@ class Catalogue(RegistryBase):
         if filter.name_contains:
             query = query.filter(name__icontains=filter.name_contains)
         if filter.owner:
-            query = query.filter(owner__username=filter.owner.strip().lower())
+            query = query.filter(namespace=filter.owner.strip().lower())
         if after is not None:
             created, last_id = after
             query = query.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=last_id))
@@ -111,16 +113,41 @@ class Catalogue(RegistryBase):
         return [found.get(i) for i in ids]
 
     async def create_model(
-        self, *, caller: Caller, name: str, description: str, tags: list[str]
+        self,
+        *,
+        caller: Caller,
+        name: str,
+        description: str,
+        tags: list[str],
+        team: str | None = None,
     ) -> tables.Model:
+        """A personal model (``username/name``), or a team's (``team/name``) when ``team`` is
+        given: that needs the maintainer role in the team (NotFound for a team the caller is
+        not in, as for one that does not exist)."""
         errors = check_model_fields(name=name, description=description, tags=tags)
         if errors:
             raise ValidationFailed(errors)
-        if await tables.Model.exists(owner_id=caller.user_id, name=name, deleted_at=None):
+        team_id = None
+        if team is not None:
+            found = await tables.Team.get_or_none(name=team.strip().lower())
+            role = await role_in_team(user_id=caller.user_id, team_id=found.id) if found else None
+            if found is None or (role is None and not caller.is_admin):
+                raise NotFound("Team")
+            if not caller.is_admin and not at_least(role, tables.TeamRole.MAINTAINER):
+                raise Forbidden("You need the maintainer role in this team.")
+            namespace, team_id = found.name, found.id
+        else:
+            namespace = (await tables.User.get(id=caller.user_id)).username
+        if await tables.Model.exists(namespace=namespace, name=name, deleted_at=None):
             raise ModelNameTaken(name)
         try:
             return await tables.Model.create(
-                owner_id=caller.user_id, name=name, description=description, tags=tags
+                owner_id=caller.user_id,
+                team_id=team_id,
+                namespace=namespace,
+                name=name,
+                description=description,
+                tags=tags,
             )
         except IntegrityError:
             # A deleted model still holds the name until it is purged, or we lost a race.
@@ -160,7 +187,7 @@ class Catalogue(RegistryBase):
         if name is not None and name != model.name:
             if level < Access.OWNER:
                 raise Forbidden("Only the owner can rename a model.")
-            if await tables.Model.exists(owner_id=model.owner_id, name=name):
+            if await tables.Model.exists(namespace=model.namespace, name=name):
                 raise ModelNameTaken(name)
             model.name = name
         if description is not None:

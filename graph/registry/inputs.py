@@ -21,6 +21,10 @@ class CreateModelInput:
     name: str = strawberry.field(description="1-64 of letters, digits, '.', '_', '-'.")
     description: str = ""
     tags: list[str] = strawberry.field(default_factory=list, description="At most 20.")
+    team: str | None = strawberry.field(
+        default=None,
+        description="Create it for this team (`team/name`); needs the maintainer role there.",
+    )
 
 
 @strawberry.input

@@ -54,8 +54,10 @@ class RegistryMutation:
             name=input.name,
             description=input.description,
             tags=input.tags,
+            team=input.team,
         )
-        return ModelSuccess(model=Model.from_table(model, Access.OWNER))
+        [level] = await access.access_levels(await info.context.require_caller(), [model])
+        return ModelSuccess(model=Model.from_table(model, level or Access.VIEWER))
 
     @strawberry.mutation(
         description="Rename (owner only), describe or tag a model.",

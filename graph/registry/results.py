@@ -85,7 +85,8 @@ class DoneSuccess:
 
 
 CreateModelResult = Annotated[
-    ModelSuccess | ValidationError | ModelNameTakenError, strawberry.union("CreateModelResult")
+    ModelSuccess | ValidationError | ModelNameTakenError | NotFoundError | ForbiddenError,
+    strawberry.union("CreateModelResult"),
 ]
 UpdateModelResult = Annotated[
     ModelSuccess | ValidationError | ModelNameTakenError | NotFoundError | ForbiddenError,

@@ -19,6 +19,7 @@ from graph.pagination import Connection, Edge, PageInfo, page_size
 from storage import tables
 
 if TYPE_CHECKING:
+    from graph.teams import Team
     from graph.usage import ModelQuota
 
 # The domain's enums, as the schema shows them (names and values unchanged for clients).
@@ -246,19 +247,31 @@ class Model:
     prediction_cache_ttl_s: int | None = strawberry.field(
         description="Seconds identical rows' predictions are cached; null when off."
     )
+    namespace: str = strawberry.field(
+        description="The owner's username, or the owning team's name."
+    )
     owner_id: strawberry.Private[uuid.UUID]
+    team_id: strawberry.Private[uuid.UUID | None]
     model_id: strawberry.Private[uuid.UUID]
 
-    @strawberry.field
+    @strawberry.field(description="Who created it; for a personal model, its owner.")
     async def owner(self, info: Info) -> UserProfile:
         user = await info.context.loaders.user_by_id.load(self.owner_id)
         assert user is not None, "a model always has an owner"
         return UserProfile.from_table(user)
 
-    @strawberry.field(description="`owner/name`, the reference predictions use.")
-    async def full_name(self, info: Info) -> str:
-        user = await info.context.loaders.user_by_id.load(self.owner_id)
-        return f"{user.username if user else '?'}/{self.name}"
+    @strawberry.field(description="The team that owns it; null for a personal model.")
+    async def team(self, info: Info) -> Annotated[Team, strawberry.lazy("graph.teams")] | None:
+        if self.team_id is None:
+            return None
+        from graph.teams import Team
+
+        found = await tables.Team.get_or_none(id=self.team_id)
+        return Team.from_table(found) if found else None
+
+    @strawberry.field(description="`owner/name` or `team/name`, the reference predictions use.")
+    def full_name(self) -> str:
+        return f"{self.namespace}/{self.name}"
 
     @strawberry.field(description="Versions, newest first.")
     async def versions(
@@ -351,7 +364,9 @@ class Model:
             my_access=access,
             log_policy=LogPolicy(model.log_policy),
             prediction_cache_ttl_s=model.prediction_cache_ttl_s,
+            namespace=model.namespace,
             owner_id=model.owner_id,
+            team_id=model.team_id,
             model_id=model.id,
         )
 

@@ -15,6 +15,7 @@ from storage.tables.registry import (
     ShareLevel,
     VersionStatus,
 )
+from storage.tables.teams import Team, TeamMember, TeamRole
 
 __all__ = [
     "Alias",
@@ -33,6 +34,9 @@ __all__ = [
     "Session",
     "Share",
     "ShareLevel",
+    "Team",
+    "TeamMember",
+    "TeamRole",
     "User",
     "UserLimits",
     "VersionStatus",

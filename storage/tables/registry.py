@@ -31,7 +31,14 @@ class ShareLevel(StrEnum):
 
 class Model(Table):
     id = fields.UUIDField(primary_key=True)
+    # The user who created it; for a personal model also its owner.
     owner = fields.ForeignKeyField("models.User", related_name="models", on_delete=fields.CASCADE)
+    # The owning team, for a team's model; its members' roles decide access.
+    team = fields.ForeignKeyField(
+        "models.Team", related_name="models", null=True, on_delete=fields.SET_NULL, db_index=True
+    )
+    # The owner's username or the team's name: references are `namespace/name`.
+    namespace = fields.CharField(max_length=39, default="")
     name = fields.CharField(max_length=64)
     description = fields.TextField(default="")
     tags = fields.JSONField(default=list)
@@ -46,7 +53,7 @@ class Model(Table):
 
     class Meta:
         table = "models"
-        unique_together = (("owner", "name"),)
+        unique_together = (("namespace", "name"),)
 
 
 class ModelVersion(Table):

@@ -24,7 +24,7 @@ async def a_model() -> tuple[tables.Model, tables.ModelVersion]:
     user = await tables.User.create(
         email=f"{uuid.uuid4().hex}@example.com", username=uuid.uuid4().hex[:12], password_hash="x"
     )
-    model = await tables.Model.create(owner=user, name="m")
+    model = await tables.Model.create(owner=user, namespace=user.username, name="m")
     version = await tables.ModelVersion.create(
         model=model,
         number=1,

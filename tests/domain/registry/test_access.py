@@ -49,8 +49,8 @@ def caller_of(user: tables.User) -> Caller:
 @pytest.fixture
 async def world(app):
     ada, bob, root = await a_user(), await a_user(), await a_user(tables.Role.ADMIN)
-    iris = await tables.Model.create(owner=ada, name="iris")
-    wine = await tables.Model.create(owner=ada, name="wine")
+    iris = await tables.Model.create(owner=ada, namespace=ada.username, name="iris")
+    wine = await tables.Model.create(owner=ada, namespace=ada.username, name="wine")
     await tables.Share.create(model=iris, user=bob, level=tables.ShareLevel.PREDICTOR)
     return {"ada": ada, "bob": bob, "root": root, "iris": iris, "wine": wine}
 
