@@ -63,7 +63,9 @@ class UploadModelVersionInput:
         "booleans, null) decide each column's type and whether it may be null.",
     )
     idempotency_key: str | None = strawberry.field(
-        default=None, description="Retrying with the same key returns the same version."
+        default=None,
+        description="Retrying with the same key returns the same version (or send an "
+        "`Idempotency-Key` header). Keys are yours alone and kept for good.",
     )
 
 

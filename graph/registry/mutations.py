@@ -111,7 +111,7 @@ class RegistryMutation:
             tags=input.tags,
             metrics=metrics,
             input_example=example,
-            idempotency_key=input.idempotency_key,
+            idempotency_key=_idempotency_key(info, input.idempotency_key),
         )
         forget(info.context.loaders.versions_by_model_id, outcome.version.model_id)
         return UploadModelVersionSuccess(
@@ -205,3 +205,27 @@ class RegistryMutation:
             username=input.username,
         )
         return DoneSuccess(changed=changed)
+
+
+def _idempotency_key(info: Info, argument: str | None) -> str | None:
+    """The ``idempotencyKey`` argument, or the ``Idempotency-Key`` header of an HTTP request;
+    both may be given only when they agree."""
+    context = info.context
+    header = (
+        None
+        if context.connection_params is not None
+        else context.request.headers.get("idempotency-key")
+    )
+    if header is None:
+        return argument
+    if argument is not None and argument != header:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    ("input", "idempotencyKey"),
+                    "Differs from the Idempotency-Key header; give one or make them agree.",
+                    "conflict",
+                )
+            ]
+        )
+    return header

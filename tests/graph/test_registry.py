@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import os
 import re
 
@@ -12,7 +13,7 @@ import pytest
 
 from storage import tables
 from tests import factories
-from tests.graph.queries import CREATE_MODEL, MODEL, SET_ALIAS, SHARE
+from tests.graph.queries import CREATE_MODEL, MODEL, SET_ALIAS, SHARE, UPLOAD
 from tests.graph.test_accounts import codes
 
 
@@ -80,6 +81,46 @@ async def test_idempotency_key_replay_and_reuse(owner, create_model, upload):
     reused = await upload(token, model["id"], v2, idempotencyKey="release-42")
     assert reused["data"]["uploadModelVersion"]["__typename"] == "IdempotencyKeyReusedError"
     assert await tables.ModelVersion.all().count() == 1
+
+
+async def test_idempotency_key_header_and_per_caller_scope(signup, create_model, client):
+    # I1 by header, I4: the same key from another caller is that caller's own fresh request.
+    ada, bob = await signup("ada@example.com"), await signup("bob@example.com")
+    ada_model = await create_model(ada["accessToken"])
+    bob_model = await create_model(bob["accessToken"], name="wine")
+    data = factories.skops_bytes(factories.logistic_regression(seed=3))
+
+    async def send(who: dict, model: dict, **input_fields) -> dict:
+        operations = {
+            "query": UPLOAD,
+            "variables": {"input": {"modelId": model["id"], "file": None, **input_fields}},
+        }
+        response = await client.post(
+            "/graphql",
+            data={
+                "operations": json.dumps(operations),
+                "map": json.dumps({"0": ["variables.input.file"]}),
+            },
+            files={"0": ("model.skops", data, "application/octet-stream")},
+            headers={
+                "Authorization": f"Bearer {who['accessToken']}",
+                "X-ModelServe-CSRF": "1",
+                "Idempotency-Key": "nightly-2026-12-01",
+            },
+        )
+        return response.json()["data"]["uploadModelVersion"]
+
+    sent = [await send(ada, ada_model), await send(ada, ada_model), await send(bob, bob_model)]
+    assert [s["__typename"] for s in sent] == ["UploadModelVersionSuccess"] * 3, sent
+    assert sent[1]["version"]["id"] == sent[0]["version"]["id"]
+    assert sent[2]["version"]["id"] != sent[0]["version"]["id"]
+    assert await tables.IdempotencyKey.all().count() == 2
+    # The header and the argument must agree.
+    clash = await send(ada, ada_model, idempotencyKey="another-key")
+    assert clash == {
+        "__typename": "ValidationError",
+        "fields": [{"path": ["input", "idempotencyKey"], "code": "conflict"}],
+    }
 
 
 async def test_one_idempotency_key_on_two_concurrent_uploads(owner, create_model, upload):
