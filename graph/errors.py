@@ -41,7 +41,7 @@ from domain.errors import (
 )
 from domain.inference import PredictionFailed, PredictionTimeout
 from domain.inference.outputs import UnservableOutput
-from storage.faults import database_outage
+from storage.faults import database_outage, refused_nul
 
 if TYPE_CHECKING:
     from graph.context import Context
@@ -166,6 +166,11 @@ def format_error(error: GraphQLError, request_id: str) -> GraphQLError:
         # Not a bug: the client should retry once the database is back (503, Retry-After).
         log.warning("database unavailable: %r", original, extra={"request_id": request_id})
         original = Unavailable("The database")
+    elif isinstance(original, Exception) and refused_nul(original):
+        original = ValidationFailed(
+            [FieldError((), "Text may not contain NUL (\\u0000) characters.", "nul_character")],
+            "Text may not contain NUL (\\u0000) characters.",
+        )
     if isinstance(original, DomainError):
         extensions: dict[str, Any] = {"code": original.code.value}
         if isinstance(original, RateLimited | Unavailable):

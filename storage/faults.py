@@ -54,3 +54,19 @@ def database_outage(exc: BaseException) -> bool:
         seen.add(id(link))
         link = link.__cause__
     return False
+
+
+def refused_nul(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what it was raised from) is PostgreSQL refusing a NUL character."""
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        text = str(link).lower()
+        # PostgreSQL refuses NUL in text and in JSON values (SQLite stores it).
+        if ("invalid byte sequence" in text and "0x00" in text) or (
+            "unsupported unicode escape sequence" in text
+        ):
+            return True
+        seen.add(id(link))
+        link = link.__cause__ or link.__context__
+    return False

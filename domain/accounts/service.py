@@ -67,7 +67,13 @@ def normalise_email(raw: str) -> str:
 
 
 def check_email(email: str, path: tuple[str, ...]) -> list[FieldError]:
-    if len(email) > MAX_EMAIL_LENGTH or not EMAIL_RE.match(email):
+    # Control and invisible format characters (NUL, zero-width spaces, bidirectional
+    # overrides) would make look-alike accounts of one address.
+    if (
+        len(email) > MAX_EMAIL_LENGTH
+        or not EMAIL_RE.match(email)
+        or any(unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} for ch in email)
+    ):
         return [FieldError(path, "Enter a valid email address.", "invalid_email")]
     return []
 
@@ -188,7 +194,7 @@ class Accounts:
         self, *, email: str, password: str, ip: str | None, user_agent: str | None
     ) -> TokenPair:
         email = normalise_email(email)
-        if len(password) > MAX_PASSWORD_LENGTH or len(email) > MAX_EMAIL_LENGTH:
+        if len(password) > MAX_PASSWORD_LENGTH or len(email) > MAX_EMAIL_LENGTH or "\x00" in email:
             raise InvalidCredentials()
         # Reserved before hashing, whether or not such an account exists (see throttle.py).
         attempt = await self.login_throttle.reserve(account=email, address=ip)

@@ -28,6 +28,7 @@ from graph.validation import SensitiveMutationsAlone, operation_depth_rule
 from settings import body_cap_for
 from storage import tables
 from tests.conftest import DEFAULT_PASSWORD, LOGIN, REGISTER, make_settings
+from tests.graph.test_accounts import codes
 
 ME = "{ me { id } }"
 ADA = {"email": "ada@example.com", "password": DEFAULT_PASSWORD}
@@ -798,3 +799,28 @@ async def test_a_bad_scalar_variable_is_bad_input_not_internal(gql, signup):
     )
     assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"]
     assert "Unexpected error" not in body["errors"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        'mutation($s: String!) { register(input: {email: $s, password: "correct horse battery"})'
+        " { __typename ... on ValidationError { fields { code } } } }",
+        'mutation($s: String!) { login(input: {email: $s, password: "correct horse battery"})'
+        " { __typename } }",
+        'mutation($s: String!) { createModel(input: {name: "m", description: $s}) { __typename } }',
+        "query($s: String!) { team(name: $s) { name } }",
+        'query($s: String!) { model(owner: $s, name: "m") { name } }',
+    ],
+)
+async def test_nul_and_invisible_characters_get_typed_answers(gql, signup, document):
+    user = await signup("ada@example.com")
+    for text in ("a\u0000b@example.com", "ada@example.com\u200b", "\u202eada@example.com"):
+        body = await gql(document, {"s": text}, token=user["accessToken"])
+        assert body["_status"] < 500, body
+        assert "INTERNAL" not in codes(body), body
+        data = body.get("data") or {}
+        if "register" in data:
+            assert data["register"]["__typename"] == "ValidationError", body
+    # No look-alike account was made.
+    assert await tables.User.all().count() == 1
