@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
 from domain.accounts import Scope
-from domain.errors import Forbidden, NotFound, ValidationFailed
+from domain.errors import Forbidden
+from domain.registry import access
 from graph.context import Info, IsAdmin, IsAuthenticated
-from graph.errors import Error, NotFoundError, ValidationError, parse_id
+from graph.errors import Error, Maps, NotFoundError, ValidationError, parse_id
 from storage import tables
 
 
@@ -95,6 +96,10 @@ class RevokeUserApiKeysSuccess:
     revoked: int
 
 
+HANDLERS: tuple[Maps[Any], ...] = (
+    Maps(Forbidden, ForbiddenKeyError, lambda e: ForbiddenKeyError(message=e.message)),
+)
+
 CreateApiKeyResult = Annotated[
     CreateApiKeySuccess | ValidationError | ForbiddenKeyError | NotFoundError,
     strawberry.union("CreateApiKeyResult"),
@@ -154,28 +159,18 @@ class KeysMutation:
         context = info.context
         caller = await context.require_caller()
         model_ids = None
-        try:
-            if input.models is not None:
-                model_ids = [parse_id(m, "Model") for m in input.models]
-                for model_id in model_ids:
-                    if (
-                        await context.services.registry.get_model(caller=caller, model_id=model_id)
-                        is None
-                    ):
-                        raise NotFound("Model")
-            created = await context.services.accounts.create_api_key(
-                caller=caller,
-                name=input.name,
-                scopes=[Scope(s.value) for s in input.scopes],
-                expires_at=input.expires_at,
-                model_ids=model_ids,
-            )
-        except ValidationFailed as exc:
-            return ValidationError.from_errors(exc.errors)
-        except Forbidden as exc:
-            return ForbiddenKeyError(message=exc.message)
-        except NotFound as exc:
-            return NotFoundError(message=exc.message)
+        if input.models is not None:
+            # A key may name only models its user can see; others are as missing.
+            model_ids = [parse_id(m, "Model") for m in input.models]
+            for model_id in model_ids:
+                await access.require_model(caller, model_id)
+        created = await context.services.accounts.create_api_key(
+            caller=caller,
+            name=input.name,
+            scopes=[Scope(s.value) for s in input.scopes],
+            expires_at=input.expires_at,
+            model_ids=model_ids,
+        )
         return CreateApiKeySuccess(key=ApiKey.from_table(created.key), secret=created.plaintext)
 
     @strawberry.mutation(
@@ -184,12 +179,9 @@ class KeysMutation:
         permission_classes=[IsAuthenticated],
     )
     async def revoke_api_key(self, info: Info, id: strawberry.ID) -> RevokeApiKeyResult:
-        try:
-            key = await info.context.services.accounts.revoke_api_key(
-                caller=await info.context.require_caller(), key_id=parse_id(id, "API key")
-            )
-        except NotFound as exc:
-            return NotFoundError(message=exc.message)
+        key = await info.context.services.accounts.revoke_api_key(
+            caller=await info.context.require_caller(), key_id=parse_id(id, "API key")
+        )
         return RevokeApiKeySuccess(key=ApiKey.from_table(key))
 
     @strawberry.mutation(
@@ -199,10 +191,7 @@ class KeysMutation:
     async def revoke_user_api_keys(
         self, info: Info, user_id: strawberry.ID
     ) -> RevokeUserApiKeysResult:
-        try:
-            revoked = await info.context.services.accounts.revoke_user_api_keys(
-                caller=await info.context.require_caller(), user_id=parse_id(user_id, "User")
-            )
-        except NotFound as exc:
-            return NotFoundError(message=exc.message)
+        revoked = await info.context.services.accounts.revoke_user_api_keys(
+            caller=await info.context.require_caller(), user_id=parse_id(user_id, "User")
+        )
         return RevokeUserApiKeysSuccess(revoked=revoked)

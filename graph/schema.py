@@ -10,7 +10,7 @@ from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
-from graph import accounts, errors, registry, teams
+from graph import accounts, errors, keys, registry, teams
 from graph.accounts import AccountsMutation, AccountsQuery, AccountsSubscription
 from graph.admin import AdminMutation
 from graph.analytics import AnalyticsQuery
@@ -60,6 +60,7 @@ EXCEPTION_HANDLERS = (
     *accounts.HANDLERS,
     *registry.HANDLERS,
     *teams.HANDLERS,
+    *keys.HANDLERS,
 )
 
 
