@@ -197,6 +197,45 @@ class Quotas:
             )
         return refused
 
+    async def model_refusals(
+        self, *, predictions: list[tuple[uuid.UUID | None, int]]
+    ) -> list[RateLimited | None]:
+        """Which of several predictions (model id, rows), in order, their models' quotas have
+        no room for now; like ``refusals``, nothing is charged. None ids are not checked."""
+        spent: dict[tuple[uuid.UUID, str], int] = {}
+        windows: dict[uuid.UUID, tuple[ModelQuota, Window | None, Window | None] | None] = {}
+        refused: list[RateLimited | None] = []
+        for model_id, rows in predictions:
+            if model_id is not None and model_id not in windows:
+                quota = await self._model_quota(model_id)
+                windows[model_id] = (
+                    (quota, *await self.model_windows(quota=quota)) if quota else None
+                )
+            found = windows.get(model_id) if model_id is not None else None
+            refusal = None
+            if found is not None and model_id is not None:
+                quota, *bounds = found
+                rates = _model_rates(quota)
+                for name, rate, window in zip(
+                    (MODEL_PER_MINUTE, MODEL_PER_DAY), rates, bounds, strict=True
+                ):
+                    if rate is None or window is None:
+                        continue
+                    total = spent.get((model_id, name), 0) + min(
+                        self.prediction_cost(rows), rate.amount
+                    )
+                    spent[(model_id, name)] = total
+                    if total > window.remaining and refusal is None:
+                        refusal = RateLimited(
+                            max(1, window.resets_in_s or rate.seconds),
+                            f"Rate limit reached ({name}: {rate.amount} per {rate.seconds} s).",
+                            limit=rate.amount,
+                            remaining=window.remaining,
+                            limited_by=name,
+                        )
+            refused.append(refusal)
+        return refused
+
     # -- reading -------------------------------------------------------------------------
 
     async def usage(self, *, caller: Caller) -> Usage:

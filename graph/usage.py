@@ -19,6 +19,7 @@ from graphql import (
     ListValueNode,
     OperationType,
     SelectionSetNode,
+    StringValueNode,
     VariableNode,
 )
 from graphql.utilities import get_operation_ast
@@ -256,8 +257,17 @@ class PredictionBudget(SchemaExtension):
             fields = prediction_fields(document, execution.operation_name, execution.variables)
             caller = await context.caller() if len(fields) > 1 else None
             if caller is not None:
+                quotas = context.services.quotas
                 rows = [count for _, count in fields]
-                refusals = await context.services.quotas.refusals(caller=caller, rows=rows)
+                refusals = await quotas.refusals(caller=caller, rows=rows)
+                models = [
+                    await _model_of(context, caller, node, execution.variables)
+                    for node, _ in fields
+                ]
+                by_model = await quotas.model_refusals(
+                    predictions=list(zip(models, rows, strict=True))
+                )
+                refusals = [mine or theirs for mine, theirs in zip(refusals, by_model, strict=True)]
                 errors = [
                     GraphQLError(
                         refusal.message,
@@ -271,6 +281,27 @@ class PredictionBudget(SchemaExtension):
                 if errors:
                     execution.result = ExecutionResult(data=None, errors=errors)
         yield
+
+
+async def _model_of(
+    context: Any, caller: Any, node: FieldNode, variables: dict[str, Any] | None
+) -> uuid.UUID | None:
+    """The model a prediction field names, when the caller may use it; None otherwise (the
+    field then fails on its own, as it would alone)."""
+    ref = None
+    for argument in node.arguments or ():
+        if argument.name.value == "model":
+            value = argument.value
+            if isinstance(value, StringValueNode):
+                ref = value.value
+            elif isinstance(value, VariableNode):
+                ref = (variables or {}).get(value.name.value)
+    if not isinstance(ref, str):
+        return None
+    try:
+        return (await context.services.inference.resolve(caller=caller, ref=ref)).model_id
+    except Exception:
+        return None
 
 
 def prediction_fields(

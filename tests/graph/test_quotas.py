@@ -205,6 +205,27 @@ async def test_aliases_beyond_the_limit_in_one_document_each_get_rate_limited(
     assert model_runs == [1, 1, 1]
 
 
+async def test_aliases_beyond_a_models_quota_in_one_document_run_none(
+    gql, served, model_runs
+):
+    # Given a model quota of 3 units a minute
+    model_id = served["model"]["id"]
+    await gql(SET_MODEL_QUOTA, {"model": model_id, "perMinute": 3}, token=served["token"])
+    # When one document asks for 5 one-row predictions of it under aliases
+    fields = " ".join(
+        f'p{i}: predict(model: "ada/iris", rows: [[0.1, 0.2, 0.3, 0.4]]) {{ runtime }}'
+        for i in range(5)
+    )
+    body = await gql(f"{{ {fields} }}", token=served["token"])
+    # Then the two beyond the quota each get RATE_LIMITED, none runs, the quota is unspent
+    assert (body["_status"], body["data"]) == (429, None)
+    assert [e["path"] for e in body["errors"]] == [["p3"], ["p4"]]
+    assert body["errors"][0]["extensions"]["rateLimit"]["limitedBy"] == "model_per_minute"
+    assert model_runs == []
+    quota = (await gql(MODEL_QUOTA, {"id": model_id}, token=served["token"]))["data"]
+    assert quota["model"]["quota"]["minute"]["used"] == 0
+
+
 async def test_fifty_concurrent_predictions_on_a_limit_of_ten_accept_exactly_ten(
     gql, served, admin, model_runs
 ):
