@@ -198,17 +198,29 @@ class Teams:
                     )
                 ]
             )
-        async with in_transaction():
-            member = await tables.TeamMember.create(
-                team_id=found.id, user_id=user.id, role=role, invited_by_id=caller.user_id
-            )
-            await AuditTrail.record(
-                AuditAction.TEAM_MEMBER_ADDED,
-                actor=caller,
-                target=_target(found),
-                detail={"user": user.username, "role": role.value, "invited": True},
-            )
+        try:
+            async with in_transaction():
+                member = await self._invite(caller, found, user, role)
+        except IntegrityError:
+            # Another invitation of the same user won the race.
+            raise ValidationFailed(
+                [FieldError(("input", "username"), "Already invited.", "member")]
+            ) from None
         member.user = user
+        return member
+
+    async def _invite(
+        self, caller: Caller, found: tables.Team, user: tables.User, role: TeamRole
+    ) -> tables.TeamMember:
+        member = await tables.TeamMember.create(
+            team_id=found.id, user_id=user.id, role=role, invited_by_id=caller.user_id
+        )
+        await AuditTrail.record(
+            AuditAction.TEAM_MEMBER_ADDED,
+            actor=caller,
+            target=_target(found),
+            detail={"user": user.username, "role": role.value, "invited": True},
+        )
         return member
 
     async def accept(self, *, caller: Caller, team: str) -> tables.TeamMember:
@@ -272,6 +284,8 @@ class Teams:
             if member.role == TeamRole.ADMIN and member.joined_at is not None:
                 await self._keep_an_admin(found, member)
             await member.delete()
+            # Shares of the team's models go with the membership: leaving is leaving.
+            await tables.Share.filter(user_id=member.user_id, model__team_id=found.id).delete()
             await AuditTrail.record(
                 AuditAction.TEAM_MEMBER_REMOVED,
                 actor=caller,

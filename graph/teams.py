@@ -54,9 +54,19 @@ class Team:
     description: str
     created_at: datetime
 
-    @strawberry.field(description="Members and open invitations, oldest first.")
+    @strawberry.field(
+        description="Members and open invitations, oldest first (for members and admins; "
+        "others, such as someone a team model is shared with, see none)."
+    )
     async def members(self, info: Info) -> list[TeamMember]:
-        rows = await info.context.services.teams.members(team_id=self._id)
+        caller = await info.context.require_caller()
+        teams = info.context.services.teams
+        if (
+            not caller.is_admin
+            and await teams.role_of(user_id=caller.user_id, team_id=self._id) is None
+        ):
+            return []
+        rows = await teams.members(team_id=self._id)
         return [TeamMember.from_table(m) for m in rows]
 
     @strawberry.field(description="Your role here; null if you are only invited (or an admin).")

@@ -72,6 +72,14 @@ class ApiKeys:
         """
         if caller.via_key and not caller.is_admin:
             raise Forbidden("API keys are created with a signed-in session.")
+        if caller.via_key and not set(scopes) <= caller.scopes:
+            raise Forbidden("A key can only make keys with scopes it has itself.")
+        if caller.model_ids is not None and (
+            model_ids is None or not set(model_ids) <= caller.model_ids
+        ):
+            raise Forbidden(
+                "A key restricted to some models can only make keys restricted to them."
+            )
         errors: list[FieldError] = []
         name = name.strip()
         if not 1 <= len(name) <= MAX_NAME or not name.isprintable():

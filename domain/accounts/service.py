@@ -137,6 +137,7 @@ class Accounts:
         self._emitter = emitter
         self.keys = ApiKeys(secret=tokens.secret)
         self._callers: dict[str, tuple[Caller, float]] = {}
+        self._generation = 0  # bumped by every revocation that drops cached callers
         self._flights = SingleFlight()
 
     async def register(
@@ -315,9 +316,14 @@ class Accounts:
         cached = self._callers.get(credential)
         if cached is not None and cached[1] > time.monotonic():
             return cached[0]
-        return await self._flights.do(credential, lambda: self._verify(credential, ip))
+        # A check in flight when a revocation arrives may have read the row before it: no
+        # later request joins it, and its answer is not kept (the generation moved on).
+        generation = self._generation
+        return await self._flights.do(
+            (credential, generation), lambda: self._verify(credential, ip, generation)
+        )
 
-    async def _verify(self, credential: str, ip: str | None) -> Caller:
+    async def _verify(self, credential: str, ip: str | None, generation: int) -> Caller:
         now = time.monotonic()
         if looks_like_key(credential):
             caller = await self.keys.verify(credential, ip=ip)
@@ -328,7 +334,8 @@ class Accounts:
         ttl = CALLER_TTL_S
         if caller.expires_at is not None:
             ttl = min(ttl, (caller.expires_at - datetime.now(UTC)).total_seconds())
-        self._callers[credential] = (caller, now + ttl)
+        if generation == self._generation:
+            self._callers[credential] = (caller, now + ttl)
         return caller
 
     async def _load_caller(self, claims: TokenClaims) -> Caller:
@@ -429,19 +436,23 @@ class Accounts:
             self.forget_user(event.user_id)
 
     def forget_sessions(self, session_ids: tuple[uuid.UUID, ...]) -> None:
+        self._generation += 1
         gone = set(session_ids)
         for key in [k for k, (c, _) in self._callers.items() if c.session_id in gone]:
             del self._callers[key]
 
     def forget_keys(self, key_ids: tuple[uuid.UUID, ...]) -> None:
+        self._generation += 1
         gone = set(key_ids)
         for key in [k for k, (c, _) in self._callers.items() if c.key_id in gone]:
             del self._callers[key]
 
     def clear_cache(self) -> None:
+        self._generation += 1
         self._callers.clear()
 
     def forget_user(self, user_id: uuid.UUID) -> None:
+        self._generation += 1
         for key in [k for k, (p, _) in self._callers.items() if p.user_id == user_id]:
             del self._callers[key]
 
@@ -641,6 +652,16 @@ class Accounts:
                 )
         if is_active is False:
             await self._revoke_sessions(user.id, None, "deactivated", actor_id=caller.user_id)
+            # Keys too, so reactivating an account does not bring its old keys back.
+            revoked = await self.keys.revoke_all(user_id=user.id)
+            if revoked:
+                await AuditTrail.record(
+                    AuditAction.KEY_REVOKED,
+                    actor=caller,
+                    target=AuditTarget.user(user),
+                    detail={"keys": [str(k) for k in revoked], "reason": "deactivated"},
+                )
+                await self._key_revoked(user.id, revoked)
         await self._emitter.emit(SessionsChanged(user_id=user.id, actor_id=caller.user_id))
         return user
 

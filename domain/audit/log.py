@@ -42,6 +42,9 @@ class AuditLog:
         if not caller.is_admin:
             raise Forbidden("Administrators only.")
         query = tables.AuditEntry.all()
+        if caller.model_ids is not None:
+            # An administrator's key restricted to some models reads only their entries.
+            query = query.filter(model_id__in=list(caller.model_ids))
         if filter.action is not None:
             query = query.filter(action=filter.action.value)
         if filter.actor_id is not None:

@@ -146,7 +146,7 @@ class AuditTarget:
     def model(cls, model: tables.Model) -> AuditTarget:
         # A deleted model's name carries a "~deleted~<hex>" suffix; the log keeps the name.
         name = model.name.partition("~deleted~")[0]
-        return cls(TargetType.MODEL, str(model.id), name, model.id, model.owner_id)
+        return cls(TargetType.MODEL, str(model.id), name, model.id, _personal_owner(model))
 
     @classmethod
     def version(cls, version: tables.ModelVersion) -> AuditTarget:
@@ -155,7 +155,7 @@ class AuditTarget:
 
     @classmethod
     def alias(cls, model: tables.Model, name: str) -> AuditTarget:
-        return cls(TargetType.ALIAS, name, name, model.id, model.owner_id)
+        return cls(TargetType.ALIAS, name, name, model.id, _personal_owner(model))
 
     @classmethod
     def share(
@@ -167,8 +167,14 @@ class AuditTarget:
             str(user.id) if user else None,
             user.username if user else username,
             model.id,
-            model.owner_id,
+            _personal_owner(model),
         )
+
+
+def _personal_owner(model: tables.Model) -> uuid.UUID | None:
+    """Who reads a model's entries as its owner: a personal model's owner; a team's model has
+    none (its members read them through their role, and lose them with it)."""
+    return model.owner_id if model.team_id is None else None
 
 
 class AuditTrail:
@@ -213,9 +219,8 @@ async def _row(
     if actor is not None and fields["actor_label"] is None:
         fields["actor_label"] = await _username(fields["actor_id"])
     if target.model_id is not None and target.model_owner_id is None:
-        fields["model_owner_id"] = (
-            await tables.Model.filter(id=target.model_id).first().values_list("owner_id", flat=True)
-        )
+        model = await tables.Model.get_or_none(id=target.model_id)
+        fields["model_owner_id"] = _personal_owner(model) if model is not None else None
     fields["detail"] = _json_safe(detail or {})
     return fields
 

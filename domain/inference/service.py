@@ -232,6 +232,7 @@ class Inference:
             lambda version_id, runtime: self._batchers.pop((version_id, runtime), None)
         )
         self._resolved: dict[str, _Resolved] = {}
+        self._generation = 0  # bumped by every event that drops grants
         self._grants: dict[tuple[uuid.UUID, uuid.UUID], tuple[access.Grant, float]] = {}
         self._on_prediction = on_prediction
         self._on_batch = on_batch
@@ -275,6 +276,7 @@ class Inference:
         """Drop what ``event`` makes stale: resolutions and grants of its model, and the
         loaded copies and batchers of a version that stopped serving as it was."""
         model_id = event.model_id
+        self._generation += 1
         for key in [k for k, hit in self._resolved.items() if hit.target.model_id == model_id]:
             del self._resolved[key]
         for key in [k for k in self._grants if k[0] == model_id]:
@@ -296,6 +298,7 @@ class Inference:
 
     def forget_resolutions(self) -> None:
         """Forget every resolution and grant: events from other replicas may have been missed."""
+        self._generation += 1
         self._resolved.clear()
         self._grants.clear()
 
@@ -309,7 +312,8 @@ class Inference:
         if hit is None or hit.expires < now:
             # Keyed by caller too: the lookup checks this caller's access on the way.
             target = await self._flights.do(
-                ("resolve", key, caller.user_id), lambda: self._lookup(parsed, caller)
+                ("resolve", key, caller.user_id, caller.key_id),
+                lambda: self._lookup(parsed, caller),
             )
             hit = _Resolved(target, now + RESOLVE_TTL_S)
             self._resolved[key] = hit
@@ -388,14 +392,18 @@ class Inference:
             now = time.monotonic()
             cached = self._grants.get(key)
             if cached is None or cached[1] < now:
+                # A grant read while a share or team event arrives may predate it: such a
+                # read joins no later request and is not kept (the generation moved on).
+                generation = self._generation
                 grants = await self._flights.do(
-                    ("grant", key),
+                    ("grant", key, generation),
                     lambda: access.grants_for(caller, [access.ModelKey(model_id, team_id)]),
                 )
                 cached = (grants.get(model_id, access.NO_GRANT), now + RESOLVE_TTL_S)
                 if len(self._grants) > MAX_CACHED_RESOLUTIONS:
                     self._grants.clear()
-                self._grants[key] = cached
+                if generation == self._generation:
+                    self._grants[key] = cached
             grant = cached[0]
         level = access.decide(
             caller, model_id=model_id, owner_id=owner_id, team_id=team_id, grant=grant

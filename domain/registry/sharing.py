@@ -36,7 +36,12 @@ class Sharing(RegistryBase):
         user = await tables.User.get_or_none(username=username.strip().lower(), is_active=True)
         if user is None:
             raise NotFound("User")
-        if user.id == model.owner_id:
+        if user.id == caller.user_id:
+            # A share of one's own would outlast the team role or share it was made with.
+            raise ValidationFailed(
+                [FieldError(("input", "username"), "You cannot share with yourself.", "self")]
+            )
+        if model.team_id is None and user.id == model.owner_id:
             raise ValidationFailed(
                 [FieldError(("input", "username"), "The owner already has full access.", "owner")]
             )

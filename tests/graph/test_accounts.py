@@ -253,10 +253,10 @@ async def test_root_fields_share_one_token_check(app, gql, signup, monkeypatch):
     checks = 0
     verify = accounts._verify
 
-    async def counting_verify(credential: str, ip: str | None) -> Any:
+    async def counting_verify(credential: str, ip: str | None, generation: int) -> Any:
         nonlocal checks
         checks += 1
-        return await verify(credential, ip)
+        return await verify(credential, ip, generation)
 
     monkeypatch.setattr(accounts, "_verify", counting_verify)
 

@@ -210,7 +210,7 @@ async def test_an_admin_key_may_make_keys_and_revoke_a_users_keys(app, gql, sign
     root = (await gql(LOGIN, {"email": "root@example.com", "password": DEFAULT_PASSWORD}))["data"][
         "login"
     ]
-    admin_key = await make_key("admin", token=root["accessToken"])
+    admin_key = await make_key("admin", "read", token=root["accessToken"])
     headers = key_headers(admin_key["secret"])
     made = await gql(CREATE_KEY, {"name": "child", "scopes": ["READ"]}, headers=headers)
     assert made["data"]["createApiKey"]["__typename"] == "CreateApiKeySuccess", made
@@ -297,3 +297,53 @@ async def test_a_session_still_does_everything(gql, ada, iris):
     assert "errors" not in await gql("query { me { id } }", token=token)
     logout = await gql("mutation { logout { ok } }", token=second["data"]["login"]["accessToken"])
     assert logout["data"] == {"logout": {"ok": True}}
+
+
+async def test_keys_an_admin_key_makes_stay_within_it(app, gql, signup, iris, make_key):
+    await app.state.services.accounts.create_admin(
+        email="root@example.com", password=DEFAULT_PASSWORD
+    )
+    root = (await gql(LOGIN, {"email": "root@example.com", "password": DEFAULT_PASSWORD}))["data"][
+        "login"
+    ]
+    narrow = await make_key("admin", "read", token=root["accessToken"], models=[iris["id"]])
+    headers = key_headers(narrow["secret"])
+    for extra in (
+        {"scopes": ["READ", "PUBLISH"], "models": [iris["id"]]},  # a scope it lacks
+        {"scopes": ["READ"]},  # every model
+    ):
+        body = await gql(CREATE_KEY, {"name": "wider", **extra}, headers=headers)
+        assert body["data"]["createApiKey"]["__typename"] == "ForbiddenKeyError", body
+    body = await gql(
+        CREATE_KEY, {"name": "same", "scopes": ["READ"], "models": [iris["id"]]}, headers=headers
+    )
+    assert body["data"]["createApiKey"]["__typename"] == "CreateApiKeySuccess", body
+    # Its admin reading of the audit log is held to its models too.
+    other = await tables.AuditEntry.create(
+        created_at=datetime.now(UTC),
+        action="model_deleted",
+        target_type="model",
+        model_id="6d1f0c4e-2f5d-4c1b-9a44-5c1e9a4c2b11",
+    )
+    log = await gql("{ auditLog(first: 100) { edges { node { id modelId } } } }", headers=headers)
+    ids = {e["node"]["id"] for e in log["data"]["auditLog"]["edges"]}
+    assert str(other.id) not in ids
+    assert {e["node"]["modelId"] for e in log["data"]["auditLog"]["edges"]} <= {iris["id"]}
+
+
+async def test_deactivation_revokes_keys_for_good(app, gql, ada, iris, make_key):
+    key = await make_key("predict")
+    await app.state.services.accounts.create_admin(
+        email="root@example.com", password=DEFAULT_PASSWORD
+    )
+    root = (await gql(LOGIN, {"email": "root@example.com", "password": DEFAULT_PASSWORD}))["data"][
+        "login"
+    ]["accessToken"]
+    update = (
+        "mutation($id: ID!, $on: Boolean!) "
+        "{ updateUser(input: {id: $id, isActive: $on}) { __typename } }"
+    )
+    await gql(update, {"id": ada["user"]["id"], "on": False}, token=root)
+    await gql(update, {"id": ada["user"]["id"], "on": True}, token=root)
+    body = await gql(PREDICT, {"model": "ada/iris"}, headers=key_headers(key["secret"]))
+    assert codes(body) == ["UNAUTHENTICATED"]

@@ -205,9 +205,7 @@ async def test_aliases_beyond_the_limit_in_one_document_each_get_rate_limited(
     assert model_runs == [1, 1, 1]
 
 
-async def test_aliases_beyond_a_models_quota_in_one_document_run_none(
-    gql, served, model_runs
-):
+async def test_aliases_beyond_a_models_quota_in_one_document_run_none(gql, served, model_runs):
     # Given a model quota of 3 units a minute
     model_id = served["model"]["id"]
     await gql(SET_MODEL_QUOTA, {"model": model_id, "perMinute": 3}, token=served["token"])

@@ -261,3 +261,43 @@ async def test_a_stranger_cannot_tell_a_team_from_nothing(as_, churn):
     other = await as_("eve", REMOVE, {"team": "nothing", "user": "cy"})
     assert body["data"] == other["data"]
     assert body["data"]["removeTeamMember"]["__typename"] == "NotFoundError"
+
+
+async def test_a_share_does_not_outlast_leaving_the_team(as_, churn):
+    model_id = churn["model"]["id"]
+    share = """mutation($m: ID!, $u: String!) { shareModel(input: {modelId: $m, username: $u,
+      level: MAINTAINER}) { __typename } }"""
+    # A maintainer cannot share the team's model with themselves...
+    body = await as_("bob", share, {"m": model_id, "u": "bob"})
+    assert body["data"]["shareModel"]["__typename"] == "ValidationError", body
+    # ...and a share a colleague gave goes when the member leaves.
+    given = await as_("ada", share, {"m": model_id, "u": "bob"})
+    assert given["data"]["shareModel"]["__typename"] == "ShareSuccess", given
+    await as_("ada", REMOVE, {"team": "acme", "user": "bob"})
+    seen = await as_("bob", "query($id: ID!) { model(id: $id) { name } }", {"id": model_id})
+    assert seen["data"] == {"model": None}
+    assert not await tables.Share.filter(model_id=model_id, user__username="bob").exists()
+
+
+async def test_only_members_see_who_is_in_a_team(as_, churn):
+    model_id = churn["model"]["id"]
+    share = """mutation($m: ID!) { shareModel(input: {modelId: $m, username: "eve",
+      level: VIEWER}) { __typename } }"""
+    await as_("ada", share, {"m": model_id})
+    query = "query($id: ID!) { model(id: $id) { team { name members { user { username } } } } }"
+    outside = await as_("eve", query, {"id": model_id})
+    assert outside["data"]["model"]["team"] == {"name": "acme", "members": []}
+    inside = await as_("dee", query, {"id": model_id})
+    assert len(inside["data"]["model"]["team"]["members"]) == 4
+
+
+async def test_who_left_a_team_no_longer_reads_its_models_audit_entries(as_, churn):
+    model_id = churn["model"]["id"]
+    version = churn["versions"][0]["id"]
+    await as_("ada", SET_ALIAS, {"model": model_id, "alias": "production", "version": version})
+    entry = await tables.AuditEntry.filter(model_id=model_id).first()
+    assert entry is not None and entry.model_owner_id is None  # a team's model: no owner
+    await as_("ada", SET_ROLE, {"team": "acme", "user": "bob", "role": "ADMIN"})
+    await as_("ada", REMOVE, {"team": "acme", "user": "ada"})
+    body = await as_("ada", "query($id: ID!) { auditEntry(id: $id) { id } }", {"id": str(entry.id)})
+    assert body["data"] == {"auditEntry": None}
