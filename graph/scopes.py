@@ -9,27 +9,20 @@ key may not use is refused whole, before any of it runs, with ``FORBIDDEN``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from enum import Enum
 from typing import TYPE_CHECKING
 
 from graphql import (
-    DocumentNode,
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLError,
-    InlineFragmentNode,
-    OperationDefinitionNode,
     OperationType,
-    SelectionSetNode,
 )
-from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
 
 from domain.accounts import Scope
 from domain.accounts.keys import looks_like_key
 from domain.errors import ErrorCode
+from graph.documents import root_fields
 
 if TYPE_CHECKING:
     from domain.accounts import Caller
@@ -121,37 +114,6 @@ def describe(need: Need) -> str:
     return "a signed-in session or an API key with the admin scope"
 
 
-def root_fields(
-    document: DocumentNode, operation_name: str | None
-) -> Iterator[tuple[OperationType, str]]:
-    """(operation type, field name) of every root field the operation selects."""
-    operation = get_operation_ast(document, operation_name)
-    if operation is None:
-        return
-    fragments = {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
-    yield from _fields(operation, operation.selection_set, fragments, set())
-
-
-def _fields(
-    operation: OperationDefinitionNode,
-    selections: SelectionSetNode,
-    fragments: dict[str, FragmentDefinitionNode],
-    seen: set[str],
-) -> Iterator[tuple[OperationType, str]]:
-    for selection in selections.selections:
-        if isinstance(selection, FieldNode):
-            yield operation.operation, selection.name.value
-        elif isinstance(selection, InlineFragmentNode):
-            yield from _fields(operation, selection.selection_set, fragments, seen)
-        elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            if name not in seen and name in fragments:
-                seen.add(name)
-                yield from _fields(operation, fragments[name].selection_set, fragments, seen)
-
-
 class ScopeGuard(SchemaExtension):
     """Refuses an operation naming a root field its API key may not use, before it runs."""
 
@@ -163,10 +125,15 @@ class ScopeGuard(SchemaExtension):
             caller = await context.caller()
             document = execution.graphql_document
             if caller is not None and document is not None:
-                for operation, name in root_fields(document, execution.operation_name):
+                operation, fields = root_fields(
+                    document, execution.operation_name, execution.variables
+                )
+                for field in fields:
+                    name = field.name.value
                     if name.startswith("__"):
                         continue
-                    need = ROOT_FIELDS.get((operation, name), Scope.ADMIN)
+                    assert operation is not None  # fields come only with their operation
+                    need = ROOT_FIELDS.get((operation.operation, name), Scope.ADMIN)
                     if not allows(caller, need):
                         context.set_status(403)
                         raise GraphQLError(

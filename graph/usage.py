@@ -8,26 +8,21 @@ from typing import Annotated, Any
 
 import strawberry
 from graphql import (
-    BooleanValueNode,
     DocumentNode,
     ExecutionResult,
     FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLError,
-    InlineFragmentNode,
     ListValueNode,
     OperationType,
-    SelectionSetNode,
     StringValueNode,
     VariableNode,
 )
-from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
 
 from domain import quotas
 from domain.ratelimit import Window
 from graph.context import Info, IsAdmin, IsAuthenticated
+from graph.documents import root_fields
 from graph.errors import NotFoundError, ValidationError
 from graph.registry import ForbiddenError, Model, parse_id
 
@@ -308,51 +303,11 @@ def prediction_fields(
     document: DocumentNode, operation_name: str | None, variables: dict[str, Any] | None
 ) -> list[tuple[FieldNode, int]]:
     """The root prediction fields of a query, in document order, with the rows each sends."""
-    operation = get_operation_ast(document, operation_name)
+    operation, fields = root_fields(document, operation_name, variables)
     if operation is None or operation.operation is not OperationType.QUERY:
         return []
-    fragments = {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
     values = variables or {}
-    found: list[tuple[FieldNode, int]] = []
-    seen: set[str] = set()
-
-    def walk(selections: SelectionSetNode) -> None:
-        for selection in selections.selections:
-            if not _included(selection, values):
-                continue
-            if isinstance(selection, FieldNode):
-                if selection.name.value in PREDICTION_FIELDS:
-                    found.append((selection, _rows(selection, values)))
-            elif isinstance(selection, InlineFragmentNode):
-                walk(selection.selection_set)
-            elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                if name in fragments and name not in seen:
-                    seen.add(name)
-                    walk(fragments[name].selection_set)
-
-    walk(operation.selection_set)
-    return found
-
-
-def _included(selection: Any, values: dict[str, Any]) -> bool:
-    """False when a literal or variable ``@skip``/``@include`` leaves the selection out."""
-    for directive in selection.directives or ():
-        name = directive.name.value
-        if name not in {"skip", "include"}:
-            continue
-        condition = next((a.value for a in directive.arguments if a.name.value == "if"), None)
-        if isinstance(condition, BooleanValueNode):
-            flag = condition.value
-        elif isinstance(condition, VariableNode):
-            flag = bool(values.get(condition.name.value))
-        else:
-            continue
-        if flag == (name == "skip"):
-            return False
-    return True
+    return [(f, _rows(f, values)) for f in fields if f.name.value in PREDICTION_FIELDS]
 
 
 def _rows(node: FieldNode, values: dict[str, Any]) -> int:

@@ -7,10 +7,11 @@ queries    ``RegistryQuery``
 mutations  ``RegistryMutation``
 """
 
+from graph.errors import parse_id
 from graph.registry.mutations import RegistryMutation
 from graph.registry.queries import RegistryQuery
 from graph.registry.results import HANDLERS, ForbiddenError
-from graph.registry.types import Model, ModelVersion, parse_id
+from graph.registry.types import Model, ModelVersion
 
 __all__ = [
     "HANDLERS",

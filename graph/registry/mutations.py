@@ -11,6 +11,7 @@ from domain.errors import FieldError, ValidationFailed
 from domain.registry import access
 from domain.registry.access import Access
 from graph.context import Info, IsAuthenticated
+from graph.errors import parse_id
 from graph.loaders import forget
 from graph.registry.inputs import (
     CreateModelInput,
@@ -36,7 +37,7 @@ from graph.registry.results import (
     VersionResult,
     VersionSuccess,
 )
-from graph.registry.types import Alias, Model, ModelVersion, Share, parse_id
+from graph.registry.types import Alias, Model, ModelVersion, Share
 from storage import tables
 
 

@@ -10,9 +10,10 @@ from domain.errors import FieldError, ValidationFailed
 from domain.registry import access
 from domain.registry.service import ModelFilter
 from graph.context import Info, IsAuthenticated
+from graph.errors import parse_id
 from graph.pagination import Connection, Edge, PageInfo, decode_cursor, encode_cursor, page_size
 from graph.registry.inputs import ModelsFilter
-from graph.registry.types import Model, ModelVersion, parse_id
+from graph.registry.types import Model, ModelVersion
 
 
 @strawberry.type

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.scalars import JSON
 
-from domain.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from domain.errors import FieldError, Forbidden, ValidationFailed
 from domain.registry.access import Access
 from graph.accounts import UserProfile
 from graph.audit import model_audit_log
@@ -383,10 +383,3 @@ def _after_number(after: str | None) -> int | None:
             [FieldError(("after",), "Not a cursor from this API.", "invalid_cursor")]
         )
     return int(after[1:])
-
-
-def parse_id(raw: str, what: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        raise NotFound(what) from None

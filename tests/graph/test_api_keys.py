@@ -347,3 +347,15 @@ async def test_deactivation_revokes_keys_for_good(app, gql, ada, iris, make_key)
     await gql(update, {"id": ada["user"]["id"], "on": True}, token=root)
     body = await gql(PREDICT, {"model": "ada/iris"}, headers=key_headers(key["secret"]))
     assert codes(body) == ["UNAUTHENTICATED"]
+
+
+async def test_a_field_left_out_by_skip_needs_no_scope(gql, iris, make_key):
+    key = await make_key("predict")
+    document = (
+        'query($out: Boolean!) { predict(model: "ada/iris", rows: [[1, 2, 3, 4]]) '
+        "{ predictions { value } } models @skip(if: $out) { edges { node { id } } } }"
+    )
+    skipped = await gql(document, {"out": True}, headers=key_headers(key["secret"]))
+    assert "errors" not in skipped and "models" not in skipped["data"], skipped
+    kept = await gql(document, {"out": False}, headers=key_headers(key["secret"]))
+    assert codes(kept) == ["FORBIDDEN"]
