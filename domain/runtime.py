@@ -20,7 +20,7 @@ from domain.inference.cache import ModelCache
 from domain.inference.compile import NotCompiled, compile_version
 from domain.inference.prediction_cache import PredictionCache
 from domain.inference.service import Inference, InferenceConfig, Target
-from domain.predictions.log import PredictionLogWriter, purge_older_than
+from domain.predictions.log import PredictionLogWriter
 from domain.quotas import QuotaPolicy, Quotas
 from domain.ratelimit import Rate, RateLimiter
 from domain.registry.intake import IntakeResult, load_serving_model
@@ -29,6 +29,7 @@ from domain.teams import Teams
 from settings import Settings
 from storage.artifacts import ArtifactStore, artifact_store_from_url
 from storage.pubsub import PubSub, pubsub_from_url
+from storage.queue import InProcessQueue
 from storage.redis_guard import GuardedRedis, RedisCircuit
 
 log = logging.getLogger("modelserve")
@@ -51,7 +52,8 @@ class Services:
     redis_circuit: RedisCircuit
     quotas: Quotas
     teams: Teams
-    _maintenance: asyncio.Task[None] | None = None
+    queue: InProcessQueue
+    _started: bool = False
     _warm_up: asyncio.Task[int] | None = None
 
     @classmethod
@@ -199,6 +201,7 @@ class Services:
             circuit,
             quotas,
             Teams(emitter=emitter),
+            InProcessQueue(),
         )
 
     @cached_property
@@ -212,30 +215,18 @@ class Services:
         self.inference.start()
         if self.settings.warm_up_production:
             self._warm_up = asyncio.create_task(self.inference.warm_up(), name="warm-up")
-        if self._maintenance is None:
-            self._maintenance = asyncio.create_task(self._maintain(), name="maintenance")
-
-    async def _maintain(self) -> None:
-        """Sweep crash leftovers at start, then purge deleted models and old logs periodically."""
-        while True:
-            try:
-                await self.registry.sweep_leftovers(grace_s=self.settings.orphan_grace_s)
-            except Exception:
-                log.warning("sweeping upload leftovers failed; will retry", exc_info=True)
-            await asyncio.sleep(self.settings.purge_interval_s)
-            try:
-                await self.registry.purge_deleted()
-                await purge_older_than(self.settings.prediction_log_retention_days)
-            except Exception:
-                log.warning("maintenance pass failed; will retry", exc_info=True)
+        if not self._started:
+            self._started = True
+            self.queue.start(self)
 
     async def close(self) -> None:
         """Flush the prediction log and release connections; call before the database closes."""
-        for task in (self._maintenance, self._warm_up):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(BaseException):
-                    await task
+        if self._warm_up is not None:
+            self._warm_up.cancel()
+            with contextlib.suppress(BaseException):
+                await self._warm_up
+        with contextlib.suppress(Exception):
+            await self.queue.close()
         with contextlib.suppress(Exception):
             await self.emitter.close()
         with contextlib.suppress(Exception):
