@@ -1,4 +1,5 @@
-"""The Starlette application: /graphql (HTTP and websockets), /healthz, /readyz, /metrics."""
+"""The Starlette application: /graphql (HTTP and websockets), /healthz, /readyz, /metrics, and
+the REST protocols: /v2 (Open Inference) and /models/.../invocations (MLflow)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise.contrib.starlette import RegisterTortoise
 
 from domain.runtime import Services
-from graph import graphiql, metrics
+from graph import graphiql, inference_v2, metrics, mlflow
 from graph.context import Context
 from graph.envelope import EnvelopeView
 from graph.http import (
@@ -201,6 +202,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         WebSocketRoute("/graphql", view),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        # The protocols other clients speak, on the same engine as GraphQL's predict.
+        *inference_v2.routes(services),
+        *mlflow.routes(services),
     ]
     if sampler is not None:
         routes.append(Route("/metrics", metrics.endpoint(settings, sampler)))

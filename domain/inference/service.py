@@ -31,6 +31,7 @@ from domain.inference.outputs import UnservableOutput, plain_output, plain_value
 from domain.inference.prediction_cache import PredictionCache, row_keys
 from domain.inference.refs import DEFAULT_ALIAS, ModelRef, parse_ref
 from domain.inference.validation import (
+    InvalidInput,
     records_to_matrix,
     records_to_table,
     rows_to_matrix,
@@ -304,7 +305,11 @@ class Inference:
 
     # -- resolution ----------------------------------------------------------------------
 
-    async def resolve(self, *, caller: Caller, ref: str | ModelRef) -> Target:
+    async def resolve(
+        self, *, caller: Caller, ref: str | ModelRef, needed: Access = Access.PREDICTOR
+    ) -> Target:
+        """The servable version ``ref`` names, when the caller has ``needed`` access to its
+        model (describing a model needs only ``VIEWER``)."""
         parsed = ref if isinstance(ref, ModelRef) else parse_ref(ref)
         key = str(parsed)
         now = time.monotonic()
@@ -312,8 +317,8 @@ class Inference:
         if hit is None or hit.expires < now:
             # Keyed by caller too: the lookup checks this caller's access on the way.
             target = await self._flights.do(
-                ("resolve", key, caller.user_id, caller.key_id),
-                lambda: self._lookup(parsed, caller),
+                ("resolve", key, caller.user_id, caller.key_id, needed),
+                lambda: self._lookup(parsed, caller, needed),
             )
             hit = _Resolved(target, now + RESOLVE_TTL_S)
             self._resolved[key] = hit
@@ -321,11 +326,16 @@ class Inference:
                 self._resolved.clear()
         target = hit.target
         await self._check_access(
-            caller, target.model_id, target.owner_id, target.team_id, hidden_as=_missing(parsed)
+            caller,
+            target.model_id,
+            target.owner_id,
+            target.team_id,
+            hidden_as=_missing(parsed),
+            needed=needed,
         )
         return hit.target
 
-    async def _lookup(self, ref: ModelRef, caller: Caller) -> Target:
+    async def _lookup(self, ref: ModelRef, caller: Caller, needed: Access) -> Target:
         """The servable version ``ref`` names. Access is checked as soon as the model is
         known, so a stranger learns nothing of its aliases, versions or their states."""
         if ref.version_id is not None:
@@ -336,13 +346,18 @@ class Inference:
                 raise NotFound("Model version")
             model = version.model
             await self._check_access(
-                caller, model.id, model.owner_id, model.team_id, hidden_as="Model version"
+                caller,
+                model.id,
+                model.owner_id,
+                model.team_id,
+                hidden_as="Model version",
+                needed=needed,
             )
             return self._servable(version.model, version)
         model = await tables.Model.get_or_none(namespace=ref.owner, name=ref.name, deleted_at=None)
         if model is None:
             raise NotFound("Model")
-        await self._check_access(caller, model.id, model.owner_id, model.team_id)
+        await self._check_access(caller, model.id, model.owner_id, model.team_id, needed=needed)
         if ref.number is not None:
             version = await tables.ModelVersion.get_or_none(model_id=model.id, number=ref.number)
         else:
@@ -379,9 +394,10 @@ class Inference:
         team_id: uuid.UUID | None,
         *,
         hidden_as: str = "Model",
+        needed: Access = Access.PREDICTOR,
     ) -> None:
         """Raises NotFound, worded as for a missing ``hidden_as``, for a model the caller
-        may not see, and Forbidden for one it may see but not predict with.
+        may not see, and Forbidden for one it may see but with less than ``needed``.
 
         The caller's grant is cached (share and team events drop it at once); the rule is
         ``access``'s.
@@ -408,7 +424,7 @@ class Inference:
         level = access.decide(
             caller, model_id=model_id, owner_id=owner_id, team_id=team_id, grant=grant
         )
-        access.check(level, Access.PREDICTOR, hidden_as=hidden_as)
+        access.check(level, needed, hidden_as=hidden_as)
 
     # -- prediction ----------------------------------------------------------------------
 
@@ -419,9 +435,16 @@ class Inference:
         ref: str,
         rows: Any = None,
         records: Any = None,
+        columns: list[str] | None = None,
         max_rows: int,
         request_id: str,
     ) -> Prediction:
+        """Predict ``rows`` (lists in feature order) or ``records`` (objects keyed by feature).
+
+        ``columns`` names the cells of ``rows``, as a table does (MLflow's ``dataframe_split``,
+        one v2 input per column): a model fit on named features takes them by name, any other
+        model in the order given.
+        """
         started = time.perf_counter()
         # Limits first, so that a refused request costs no lookup, validation or model run.
         n_rows = min(_count(rows, records), max_rows)
@@ -431,6 +454,8 @@ class Inference:
         if self.quotas is not None:
             await self.quotas.charge_model(model_id=target.model_id, rows=n_rows)
         try:
+            if columns is not None:
+                rows, records = _by_name(rows, columns, target.signature, max_rows)
             matrix = self._matrix(target, rows, records, max_rows)
             loaded = await self.cache.get(target.artifact())
             if target.cache_ttl_s:
@@ -613,6 +638,27 @@ class Inference:
         )
         if self._on_prediction is not None:
             self._on_prediction(target, error_code or "ok", n_rows, latency_ms)
+
+
+def _by_name(
+    rows: Any, columns: list[str], signature: dict[str, Any], max_rows: int
+) -> tuple[Any, Any]:
+    """Named rows as the model takes them: records when it was fit on named features,
+    else the rows themselves (their cells in the order the columns were given)."""
+    if len(set(columns)) != len(columns):
+        raise InvalidInput(
+            [FieldError(("inputs",), "Each column may be given once.", "duplicate_column")]
+        )
+    if not signature.get("feature_names") or not isinstance(rows, list):
+        return rows, None
+    if len(rows) > max_rows:
+        return rows, None  # refused by the row count, whatever its names
+    width = len(columns)
+    for i, row in enumerate(rows):
+        if not isinstance(row, list) or len(row) != width:
+            message = f"Expected {width} values, one per column."
+            raise InvalidInput([FieldError(("inputs", str(i)), message, "not_a_row")])
+    return None, [dict(zip(columns, row, strict=True)) for row in rows]
 
 
 def _count(rows: Any, records: Any) -> int:

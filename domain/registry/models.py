@@ -72,6 +72,16 @@ class Catalogue(RegistryBase):
             query = query.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=last_id))
         return await query.distinct().order_by("-created_at", "-id").limit(limit)
 
+    async def list_model_versions(
+        self, *, caller: Caller, limit: int
+    ) -> list[tuple[tables.Model, list[tables.ModelVersion]]]:
+        """Visible models, newest first, each with its versions (newest first)."""
+        models = await self.list_models(
+            caller=caller, filter=ModelFilter(), limit=limit, after=None
+        )
+        versions = await self.get_versions_by_model_ids(model_ids=[m.id for m in models])
+        return list(zip(models, versions, strict=True))
+
     async def get_version(
         self, *, caller: Caller, version_id: uuid.UUID
     ) -> tables.ModelVersion | None:

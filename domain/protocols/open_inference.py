@@ -1,0 +1,418 @@
+"""The Open Inference Protocol (KServe v2) with Triton's binary tensor data extension.
+
+A request's tensors become the rows a prediction takes, and a prediction becomes tensors:
+plain Python and numpy, no HTTP (graph/inference_v2.py frames requests and answers).
+
+Inputs are either one 2-D tensor ``[rows, features]`` (any name), or one tensor per column
+(``[rows]`` or ``[rows, 1]``, named by the column), as MLServer's pandas codec sends a DataFrame;
+request ``parameters.content_type = "pd"`` says so even for a single column. Tensor data is
+flat or nested in row-major order, or binary (``parameters.binary_data_size`` bytes each, after
+the JSON header, in input order): little-endian numbers, one byte per BOOL, and BYTES elements
+each prefixed by its length as a 4-byte little-endian integer. Strings travel as BYTES.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from domain.errors import FieldError, ValidationFailed
+
+# The tensor types served, and their little-endian numpy forms (BYTES has none).
+NUMPY_TYPES: dict[str, str] = {
+    "BOOL": "|b1",
+    "INT32": "<i4",
+    "INT64": "<i8",
+    "FP32": "<f4",
+    "FP64": "<f8",
+}
+DATATYPES = (*NUMPY_TYPES, "BYTES")
+_INT_BOUNDS = {"INT32": (-(2**31), 2**31 - 1), "INT64": (-(2**63), 2**63 - 1)}
+_COLUMN_DATATYPE = {"number": "FP64", "string": "BYTES", "boolean": "BOOL"}
+MAX_INPUTS = 1024
+PANDAS_CONTENT_TYPE = "pd"
+PREDICT = "predict"
+PREDICT_PROBA = "predict_proba"
+SINGLE_INPUT = "input-0"
+
+
+class ProtocolError(ValidationFailed):
+    """A request that does not follow the protocol; the message says what is wrong."""
+
+    def __init__(self, message: str, path: tuple[str, ...] = ()) -> None:
+        super().__init__([FieldError(path, message, "bad_request")], message)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestedOutput:
+    name: str
+    binary: bool | None  # None: as the request's ``binary_data_output`` says
+
+
+@dataclass(frozen=True, slots=True)
+class InferRequest:
+    """A decoded request: rows, with ``columns`` naming their cells when inputs are columns."""
+
+    id: str | None
+    rows: list[list[Any]]
+    columns: list[str] | None
+    outputs: tuple[RequestedOutput, ...] | None  # None: every output
+    binary_output: bool
+    # `parameters.explain`: per-feature contributions for each row, once the prediction
+    # takes the flag (until then the HTTP face refuses it by name).
+    explain: bool
+
+
+def _object(value: Any, what: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ProtocolError(f"`{what}` must be an object.")
+    return value
+
+
+def _flag(parameters: dict[str, Any], name: str, where: str) -> bool:
+    value = parameters.get(name, False)
+    if not isinstance(value, bool):
+        raise ProtocolError(f"`{where}.{name}` must be true or false.")
+    return value
+
+
+def _shape(value: Any, name: str) -> list[int]:
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(type(d) is int and d >= 0 for d in value)
+    ):
+        raise ProtocolError(f"Input {name!r}: `shape` must be a list of non-negative integers.")
+    if len(value) > 2:
+        raise ProtocolError(
+            f"Input {name!r}: shape {value} has {len(value)} dimensions; give [rows, features] "
+            "or one [rows] tensor per column."
+        )
+    return value
+
+
+def _flatten(data: Any, shape: list[int], name: str) -> list[Any]:
+    """Row-major elements of flat or nested ``data``, checked against ``shape``."""
+    if not isinstance(data, list):
+        raise ProtocolError(f"Input {name!r}: `data` must be a list.")
+    if not any(isinstance(item, list) for item in data):
+        return data
+    if len(shape) != 2 or len(data) != shape[0]:
+        raise ProtocolError(f"Input {name!r}: nested data does not have shape {shape}.")
+    flat: list[Any] = []
+    for row in data:
+        if not isinstance(row, list) or len(row) != shape[1]:
+            raise ProtocolError(f"Input {name!r}: nested data does not have shape {shape}.")
+        flat.extend(row)
+    return flat
+
+
+def _check_json_values(values: list[Any], datatype: str, name: str) -> None:
+    if datatype == "BYTES":
+        ok = all(isinstance(v, str) for v in values)
+        expected = "strings"
+    elif datatype == "BOOL":
+        ok = all(isinstance(v, bool) for v in values)
+        expected = "true or false"
+    elif datatype in _INT_BOUNDS:
+        low, high = _INT_BOUNDS[datatype]
+        ok = all(type(v) is int and low <= v <= high for v in values)
+        expected = f"integers within {datatype}"
+    else:
+        ok = all(type(v) in (int, float) and (type(v) is int or math.isfinite(v)) for v in values)
+        expected = "finite numbers"
+    if not ok:
+        raise ProtocolError(f"Input {name!r}: {datatype} data must hold {expected}.")
+
+
+def _decode_bytes(chunk: bytes, count: int, name: str) -> list[str]:
+    values: list[str] = []
+    offset = 0
+    while offset < len(chunk):
+        if offset + 4 > len(chunk):
+            raise ProtocolError(f"Input {name!r}: truncated BYTES element.")
+        (length,) = struct.unpack_from("<I", chunk, offset)
+        offset += 4
+        if offset + length > len(chunk):
+            raise ProtocolError(f"Input {name!r}: truncated BYTES element.")
+        try:
+            values.append(chunk[offset : offset + length].decode("utf-8"))
+        except UnicodeDecodeError:
+            raise ProtocolError(f"Input {name!r}: BYTES elements must be UTF-8 text.") from None
+        offset += length
+        if len(values) > count:
+            break
+    if len(values) != count:
+        raise ProtocolError(f"Input {name!r}: {len(values)} BYTES elements for {count} in shape.")
+    return values
+
+
+def _decode_binary(chunk: bytes, datatype: str, count: int, name: str) -> list[Any]:
+    if datatype == "BYTES":
+        return _decode_bytes(chunk, count, name)
+    dtype = np.dtype(NUMPY_TYPES[datatype])
+    if len(chunk) != count * dtype.itemsize:
+        raise ProtocolError(
+            f"Input {name!r}: {len(chunk)} bytes of binary data for {count} {datatype} elements."
+        )
+    array = np.frombuffer(chunk, dtype=dtype)
+    if dtype.kind == "f" and not bool(np.isfinite(array).all()):
+        raise ProtocolError(f"Input {name!r}: NaN and infinite values are not accepted.")
+    return array.tolist()
+
+
+@dataclass(frozen=True, slots=True)
+class _Tensor:
+    name: str
+    shape: list[int]
+    values: list[Any]
+
+
+def _input(raw: Any, i: int, binary: memoryview, offset: int) -> tuple[_Tensor, int]:
+    if not isinstance(raw, dict):
+        raise ProtocolError(f"`inputs[{i}]` must be an object.")
+    name = raw.get("name")
+    if not isinstance(name, str) or not 0 < len(name) <= 256:
+        raise ProtocolError(f"`inputs[{i}].name` must be a string of 1-256 characters.")
+    shape = _shape(raw.get("shape"), name)
+    datatype = raw.get("datatype")
+    if datatype not in DATATYPES:
+        raise ProtocolError(
+            f"Input {name!r}: datatype {str(datatype)[:16]!r} is not served; use one of "
+            f"{', '.join(DATATYPES)}."
+        )
+    count = math.prod(shape)
+    parameters = _object(raw.get("parameters"), f"inputs[{i}].parameters")
+    size = parameters.get("binary_data_size")
+    if size is not None:
+        if type(size) is not int or size < 0 or offset + size > len(binary):
+            raise ProtocolError(
+                f"Input {name!r}: `binary_data_size` does not fit the binary data sent."
+            )
+        if "data" in raw:
+            raise ProtocolError(f"Input {name!r}: give `data` or binary data, not both.")
+        values = _decode_binary(bytes(binary[offset : offset + size]), datatype, count, name)
+        return _Tensor(name, shape, values), offset + size
+    if "data" not in raw:
+        raise ProtocolError(f"Input {name!r} has no `data`.")
+    values = _flatten(raw["data"], shape, name)
+    if len(values) != count:
+        raise ProtocolError(f"Input {name!r}: {len(values)} elements for shape {shape}.")
+    _check_json_values(values, datatype, name)
+    return _Tensor(name, shape, values), offset
+
+
+def _outputs(raw: Any) -> tuple[RequestedOutput, ...] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list):
+        raise ProtocolError("`outputs` must be a list.")
+    requested = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise ProtocolError(f"`outputs[{i}]` must be an object with a `name`.")
+        if item["name"] not in (PREDICT, PREDICT_PROBA):
+            raise ProtocolError(
+                f"Unknown output {item['name'][:64]!r}; models answer {PREDICT} and, "
+                f"with class probabilities, {PREDICT_PROBA}."
+            )
+        parameters = _object(item.get("parameters"), f"outputs[{i}].parameters")
+        if parameters.get("classification"):
+            raise ProtocolError("The classification extension is not served; ask for predict.")
+        binary = parameters.get("binary_data")
+        if binary is not None and not isinstance(binary, bool):
+            raise ProtocolError(f"`outputs[{i}].parameters.binary_data` must be true or false.")
+        requested.append(RequestedOutput(item["name"], binary))
+    return tuple(requested)
+
+
+def _rows(tensors: list[_Tensor], as_columns: bool) -> tuple[list[list[Any]], list[str] | None]:
+    if len(tensors) == 1 and len(tensors[0].shape) == 2 and not as_columns:
+        tensor = tensors[0]
+        n, width = tensor.shape
+        values = tensor.values
+        return [values[r * width : (r + 1) * width] for r in range(n)], None
+    n = tensors[0].shape[0]
+    for tensor in tensors:
+        if len(tensor.shape) == 2 and tensor.shape[1] != 1:
+            raise ProtocolError(
+                f"Input {tensor.name!r}: with one input per column, each has shape [rows] or "
+                "[rows, 1]; a single input may be [rows, features]."
+            )
+        if tensor.shape[0] != n:
+            raise ProtocolError(
+                f"Input {tensor.name!r} has {tensor.shape[0]} rows; {tensors[0].name!r} has {n}."
+            )
+    names = [tensor.name for tensor in tensors]
+    if len(set(names)) != len(names):
+        raise ProtocolError("Each input may be given once.")
+    return [list(row) for row in zip(*(t.values for t in tensors), strict=True)], names
+
+
+def parse_request(header: Any, binary: bytes = b"") -> InferRequest:
+    """An inference request from its JSON header and the binary data after it.
+
+    Raises:
+        ProtocolError: the request does not follow the protocol (shape, datatype, data).
+    """
+    if not isinstance(header, dict):
+        raise ProtocolError("The request must be a JSON object.")
+    request_id = header.get("id")
+    if request_id is not None and not isinstance(request_id, str):
+        raise ProtocolError("`id` must be a string.")
+    parameters = _object(header.get("parameters"), "parameters")
+    content_type = parameters.get("content_type")
+    raw_inputs = header.get("inputs")
+    if not isinstance(raw_inputs, list) or not raw_inputs:
+        raise ProtocolError("`inputs` must be a non-empty list.")
+    if len(raw_inputs) > MAX_INPUTS:
+        raise ProtocolError(f"At most {MAX_INPUTS} inputs.")
+    view = memoryview(binary)
+    offset = 0
+    tensors = []
+    for i, raw in enumerate(raw_inputs):
+        tensor, offset = _input(raw, i, view, offset)
+        tensors.append(tensor)
+    if offset != len(binary):
+        raise ProtocolError(f"{len(binary) - offset} bytes of binary data belong to no input.")
+    rows, columns = _rows(tensors, as_columns=content_type == PANDAS_CONTENT_TYPE)
+    return InferRequest(
+        id=request_id,
+        rows=rows,
+        columns=columns,
+        outputs=_outputs(header.get("outputs")),
+        binary_output=_flag(parameters, "binary_data_output", "parameters"),
+        explain=_flag(parameters, "explain", "parameters"),
+    )
+
+
+# -- answers ------------------------------------------------------------------------------
+
+
+def _values_datatype(values: Iterable[Any]) -> str:
+    kinds = {type(v) for v in values}
+    if kinds <= {bool}:
+        return "BOOL"
+    if kinds <= {int}:
+        return "INT64"
+    if kinds <= {int, float}:
+        return "FP64"
+    return "BYTES"
+
+
+def label_datatype(signature: dict[str, Any]) -> str:
+    """The datatype of ``predict``, as the signature tells it."""
+    classes = signature.get("classes")
+    if classes:
+        return _values_datatype(classes)
+    return "FP64" if signature.get("task") == "regression" else "BYTES"
+
+
+def _encode(values: list[Any], datatype: str) -> bytes:
+    if datatype != "BYTES":
+        return np.asarray(values, dtype=NUMPY_TYPES[datatype]).tobytes()
+    parts = []
+    for value in values:
+        data = value.encode() if isinstance(value, str) else str(value).encode()
+        parts.append(struct.pack("<I", len(data)))
+        parts.append(data)
+    return b"".join(parts)
+
+
+def _tensor(name: str, values: list[Any], binary: bool) -> tuple[dict[str, Any], bytes]:
+    nested = bool(values) and isinstance(values[0], list)
+    flat = [v for row in values for v in row] if nested else values
+    shape = [len(values), len(values[0])] if nested else [len(values)]
+    datatype = _values_datatype(flat)
+    if datatype == "BYTES":
+        flat = [v if isinstance(v, str) else str(v) for v in flat]
+    output: dict[str, Any] = {"name": name, "datatype": datatype, "shape": shape}
+    if not binary:
+        output["data"] = flat
+        return output, b""
+    data = _encode(flat, datatype)
+    output["parameters"] = {"binary_data_size": len(data)}
+    return output, data
+
+
+def infer_response(
+    request: InferRequest,
+    *,
+    model_name: str,
+    model_version: str,
+    predictions: list[Any],
+    probabilities: list[list[float]] | None,
+) -> tuple[dict[str, Any], bytes]:
+    """The response's JSON header and the binary data after it (empty when none)."""
+    available: dict[str, list[Any]] = {PREDICT: predictions}
+    if probabilities is not None:
+        available[PREDICT_PROBA] = probabilities
+    wanted = request.outputs or tuple(RequestedOutput(name, None) for name in available)
+    outputs = []
+    chunks = []
+    for item in wanted:
+        if item.name not in available:
+            raise ProtocolError(
+                f"Unknown output {item.name[:64]!r}; this model answers {', '.join(available)}."
+            )
+        binary = request.binary_output if item.binary is None else item.binary
+        output, data = _tensor(item.name, available[item.name], binary)
+        outputs.append(output)
+        chunks.append(data)
+    header: dict[str, Any] = {
+        "model_name": model_name,
+        "model_version": model_version,
+        "outputs": outputs,
+    }
+    if request.id is not None:
+        header["id"] = request.id
+    return header, b"".join(chunks)
+
+
+def model_metadata(
+    *, name: str, version: str, platform: str, signature: dict[str, Any]
+) -> dict[str, Any]:
+    """What ``GET /v2/models/{name}`` answers: inputs and outputs from the signature."""
+    columns = signature.get("columns")
+    names = signature.get("feature_names")
+    metadata: dict[str, Any] = {"name": name, "versions": [version], "platform": platform}
+    if names and columns:
+        metadata["inputs"] = [
+            {"name": column["name"], "datatype": _COLUMN_DATATYPE[column["type"]], "shape": [-1, 1]}
+            for column in columns
+        ]
+        metadata["parameters"] = {"content_type": PANDAS_CONTENT_TYPE}
+    else:
+        n_features = signature.get("n_features_in")
+        datatype = "FP32" if signature.get("input_dtype") == "float32" else "FP64"
+        metadata["inputs"] = [
+            {
+                "name": SINGLE_INPUT,
+                "datatype": datatype,
+                "shape": [-1, n_features if isinstance(n_features, int) else -1],
+            }
+        ]
+    output_shape = signature.get("output_shape") or [None]
+    label_shape = [-1, *(d if isinstance(d, int) else -1 for d in output_shape[1:])]
+    outputs: list[dict[str, Any]] = [
+        {"name": PREDICT, "datatype": label_datatype(signature), "shape": label_shape}
+    ]
+    classes = signature.get("classes")
+    if signature.get("has_predict_proba"):
+        proba: dict[str, Any] = {
+            "name": PREDICT_PROBA,
+            "datatype": "FP64",
+            "shape": [-1, len(classes) if classes else -1],
+        }
+        if classes:
+            proba["parameters"] = {"classes": classes}
+        outputs.append(proba)
+    metadata["outputs"] = outputs
+    return metadata
