@@ -81,7 +81,7 @@ async def test_the_walkthrough_runs_as_written(live_server, tmp_path):
     assert batch["classes"] == [0, 1, 2]
 
     # And a predict-only key predicts, and is refused everything else
-    forbidden, first, second, limited, retry_after, header, unauthenticated = lines
+    forbidden, first, second, limited, retry_after, header, unauthenticated, *protocols = lines
     ((listed,),) = answered(printed, "apiKeys")
     assert listed["name"] == "iris-client" and listed["scopes"] == ["PREDICT"]
     assert re.fullmatch(r"msk_[0-9a-f]{16}", listed["prefix"]) and listed["isActive"] is True
@@ -113,3 +113,15 @@ async def test_the_walkthrough_runs_as_written(live_server, tmp_path):
     assert {entry["actor"]["username"] for entry in entries} == {"ada"}
     (alias_set,) = [a for a in printed if "setAlias" in (a.get("data") or {})]
     assert entries[actions.index("ALIAS_SET")]["requestId"] == alias_set["extensions"]["requestId"]
+
+    # And the same model answers over the Open Inference Protocol and MLflow's scoring protocol
+    shape, missing = protocols
+    assert (shape, missing) == ("[-1, 4]", "404")
+    (inferred,) = [a for a in printed if "model_name" in a]
+    assert inferred["id"] == "first" and inferred["model_version"] == "1"
+    assert [o["name"] for o in inferred["outputs"]] == ["predict", "predict_proba"]
+    assert inferred["outputs"][0]["data"] == [0, 2] and inferred["outputs"][1]["shape"] == [2, 3]
+    assert [a for a in printed if "predictions" in a and "data" not in a] == [
+        {"predictions": [0]},
+        {"predictions": [2]},
+    ]
