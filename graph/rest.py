@@ -63,11 +63,13 @@ class Failure:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class Unsupported(DomainError):
-    """A request this protocol face does not serve (a content type, an encoding)."""
+class Unsupported(Exception):
+    """A request this HTTP face does not serve (a content type, an encoding): about HTTP, so
+    not a domain error."""
 
     def __init__(self, message: str, status: int = 415) -> None:
         super().__init__(message)
+        self.message = message
         self.status = status
 
 
