@@ -15,6 +15,7 @@ import numpy as np
 import pandas
 import pytest
 import tritonclient.http as triton
+from prometheus_client import REGISTRY
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -26,7 +27,9 @@ from tests import factories
 from tests.graph.queries import CREATE_MODEL, SET_ALIAS
 from tests.graph.test_api_keys import CREATE_KEY
 from tests.graph.test_quotas import SET_MODEL_QUOTA
+from tests.graph.test_streams import PREDICTIONS, subscribe
 from tests.graph.test_teams import ACCEPT, CREATE_TEAM, INVITE
+from tests.graph.test_websocket import receive
 
 X, _ = factories.training_data()
 ROWS = X[:5]
@@ -190,19 +193,32 @@ async def test_tritonclient_lists_describes_and_infers_in_json_and_binary(live_s
     v2.close()
 
 
-async def test_v2_predictions_are_logged_like_graphql_ones(app, live_server, iris):
+def counted(model_id: str, status: str) -> float:
+    sample = REGISTRY.get_sample_value(
+        "modelserve_predictions_total", {"model": model_id, "version": "1", "status": status}
+    )
+    return sample or 0.0
+
+
+async def test_v2_predictions_are_logged_and_counted_like_graphql_ones(app, live_server, iris):
     # Given the model and a key that predicts
     v2 = client(live_server)
+    before = counted(iris["model_id"], "ok"), counted(iris["model_id"], "BAD_USER_INPUT")
 
     # When two requests infer 5 rows and 1 row
     await v2("infer", "ada/iris", [fp64_input(ROWS, True)], headers=bearer(iris["predict_key"]))
     await v2("infer", "ada/iris", [fp64_input(ROWS[:1], True)], headers=bearer(iris["predict_key"]))
+    # And one sends rows of the wrong width
+    wide = [fp64_input(np.zeros((2, 3)), True)]
+    await v2.refusal("infer", "ada/iris", wide, headers=bearer(iris["predict_key"]))
     v2.close()
 
-    # Then the prediction log holds both, as for GraphQL's predict
+    # Then the prediction log holds all three, and the metrics count them, as for GraphQL
     await app.state.services.inference.log_writer.drain()
     logged = await tables.PredictionLog.filter(model_id=iris["model_id"]).order_by("created_at")
-    assert [(row.status, row.n_rows) for row in logged] == [("ok", 5), ("ok", 1)]
+    assert [(row.status, row.n_rows) for row in logged] == [("ok", 5), ("ok", 1), ("error", 2)]
+    after = counted(iris["model_id"], "ok"), counted(iris["model_id"], "BAD_USER_INPUT")
+    assert (after[0] - before[0], after[1] - before[1]) == (2, 1)
 
 
 async def test_tritonclient_errors_are_the_protocols(gql, live_server, iris):
@@ -455,3 +471,20 @@ async def test_paths_name_references_and_refuse_the_rest(client, iris):
         iris["token"],
     )
     assert explain.status_code == 400 and "explain" in explain.json()["error"]
+
+
+async def test_v2_predictions_reach_live_subscribers(live_server, iris):
+    # Given Ada watching her model's predictions over GraphQL
+    ws = await subscribe(live_server, iris["token"], PREDICTIONS, "ada/iris")
+    try:
+        # When a program infers through the v2 protocol
+        v2 = client(live_server)
+        await v2("infer", "ada/iris", [fp64_input(ROWS, True)], headers=bearer(iris["predict_key"]))
+        v2.close()
+
+        # Then the prediction reaches her stream
+        event = (await receive(ws))["payload"]["data"]["predictions"]
+        assert (event["status"], event["rows"], event["versionNumber"]) == ("ok", 5, 1)
+        assert event["outputs"] == iris["model"].predict(ROWS).tolist()
+    finally:
+        await ws.close()
