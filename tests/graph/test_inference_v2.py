@@ -304,17 +304,18 @@ def customers() -> tuple[Any, pandas.DataFrame]:
         [
             ("scale", StandardScaler(), ["age"]),
             ("onehot", OneHotEncoder(handle_unknown="ignore"), ["city"]),
+            ("flag", "passthrough", ["active"]),
         ]
     )
-    return make_pipeline(columns, LogisticRegression()).fit(frame[["age", "city"]], y), frame
+    return make_pipeline(columns, LogisticRegression()).fit(frame, y), frame
 
 
 @pytest.fixture
 async def churn(gql, signup, upload) -> dict[str, Any]:
-    """Ada's `ada/churn`: a ColumnTransformer over a number and a string column."""
+    """Ada's `ada/churn`: a ColumnTransformer over a number, a string and a boolean column."""
     ada = await signup("ada@example.com")
     model, frame = customers()
-    example = frame[["age", "city"]].head(3).to_dict("records")
+    example = frame.head(3).to_dict("records")
     model_id = await publish(
         gql,
         upload,
@@ -340,20 +341,39 @@ async def test_a_dataframe_model_takes_one_input_per_column_strings_as_bytes(
     assert meta["inputs"] == [
         {"name": "age", "datatype": "FP64", "shape": [-1, 1]},
         {"name": "city", "datatype": "BYTES", "shape": [-1, 1]},
+        {"name": "active", "datatype": "BOOL", "shape": [-1, 1]},
     ]
     assert meta["parameters"] == {"content_type": "pd"}
 
-    # When it infers with those inputs, in either order
+    # When it infers with those inputs, in any order, [rows, 1] or [rows]
     city = triton.InferInput("city", [len(frame), 1], "BYTES")
     city.set_data_from_numpy(frame[["city"]].to_numpy(dtype=object), binary_data=binary)
+    active = triton.InferInput("active", [len(frame)], "BOOL")
+    active.set_data_from_numpy(frame["active"].to_numpy(dtype=bool), binary_data=binary)
     age = triton.InferInput("age", [len(frame), 1], "FP64")
     age.set_data_from_numpy(frame[["age"]].to_numpy(dtype=np.float64), binary_data=binary)
-    result = await v2("infer", "ada/churn", [city, age], headers=headers)
-    v2.close()
+    result = await v2("infer", "ada/churn", [city, active, age], headers=headers)
 
     # Then it answers as the model does on the DataFrame
-    expected = churn["model"].predict(frame[["age", "city"]])
+    expected = churn["model"].predict(frame)
     assert result.as_numpy("predict").tolist() == expected.tolist()
+
+    # And a missing column, or numbers sent for the strings, are 400s naming the column
+    status, message = await v2.refusal("infer", "ada/churn", [city, age], headers=headers)
+    assert (status, message) == (
+        "400",
+        "Invalid input: inputs.0.active: Missing value; this column needs true or false.",
+    )
+    numbers = triton.InferInput("city", [len(frame)], "FP64")
+    numbers.set_data_from_numpy(np.zeros(len(frame)), binary_data=binary)
+    status, message = await v2.refusal(
+        "infer", "ada/churn", [numbers, active, age], headers=headers
+    )
+    assert (status, message) == (
+        "400",
+        "Invalid input: inputs.0.city: Expected a string, got float.",
+    )
+    v2.close()
 
 
 # -- the protocol's edges, through plain HTTP ----------------------------------------------

@@ -62,10 +62,10 @@ async def test_every_format_answers_as_mlflows_scoring_server(client, iris):  # 
 
 
 async def test_a_dataframe_model_takes_columns_by_name_in_every_format(client, churn):  # noqa: F811
-    # Given a ColumnTransformer over a number and a string column
-    frame = churn["frame"][["age", "city"]]
+    # Given a ColumnTransformer over a number, a string and a boolean column
+    frame = churn["frame"]
     expected = {"predictions": churn["model"].predict(frame).tolist()}
-    swapped = frame[["city", "age"]]
+    swapped = frame[["active", "city", "age"]]
     bodies = {
         "dataframe_split": {"dataframe_split": swapped.to_dict(orient="split")},
         "dataframe_records": {"dataframe_records": swapped.to_dict(orient="records")},
@@ -83,7 +83,7 @@ async def test_a_dataframe_model_takes_columns_by_name_in_every_format(client, c
     # And a number where the string column is, or a column it does not know, is a 400 naming it
     wrong = await invoke(
         client,
-        {"dataframe_split": {"columns": ["age", "city"], "data": [[30, 4]]}},
+        {"dataframe_split": {"columns": ["age", "city", "active"], "data": [[30, 4, True]]}},
         churn["token"],
         "ada/churn",
     )
@@ -94,7 +94,7 @@ async def test_a_dataframe_model_takes_columns_by_name_in_every_format(client, c
     }
     unknown = await invoke(
         client,
-        {"dataframe_records": [{"age": 30, "city": "paris", "zip": 1}]},
+        {"dataframe_records": [{"age": 30, "city": "paris", "active": True, "zip": 1}]},
         churn["token"],
         "ada/churn",
     )
