@@ -33,7 +33,7 @@ from domain.registry.access import Access
 from domain.runtime import Services
 from graph.http import scope_request_id
 from graph.observability import HealthStatus, readiness
-from graph.rest import Failure, caller_for, guarded, read_body
+from graph.rest import Failure, caller_for, compress, guarded, read_body
 
 HEADER_LENGTH = "inference-header-content-length"
 EXTENSIONS = ["binary_tensor_data"]
@@ -169,13 +169,12 @@ def routes(services: Services) -> list[Route]:
             probabilities=prediction.probabilities,
         )
         encoded = orjson.dumps(answer)
+        body, headers = compress(encoded + data, request.headers.get("accept-encoding"))
         if not data:
-            return Response(encoded, media_type="application/json")
-        return Response(
-            encoded + data,
-            media_type="application/octet-stream",
-            headers={"Inference-Header-Content-Length": str(len(encoded))},
-        )
+            return Response(body, headers=headers, media_type="application/json")
+        # The header's length as sent before compression, as tritonclient reads it.
+        headers["Inference-Header-Content-Length"] = str(len(encoded))
+        return Response(body, headers=headers, media_type="application/octet-stream")
 
     return [
         Route("/v2", guarded("v2.server_metadata", server_metadata, refuse)),

@@ -123,6 +123,18 @@ async def read_body(request: Request, limit: int) -> bytes:
     return plain
 
 
+def compress(body: bytes, accept_encoding: str | None) -> tuple[bytes, dict[str, str]]:
+    """``body`` gzip- or deflate-compressed when the client asked for it (tritonclient's
+    ``response_compression_algorithm``), with the ``Content-Encoding`` header to send."""
+    accepted = {part.split(";")[0].strip().lower() for part in (accept_encoding or "").split(",")}
+    if "gzip" in accepted:
+        packer = zlib.compressobj(wbits=31)
+        return packer.compress(body) + packer.flush(), {"Content-Encoding": "gzip"}
+    if "deflate" in accepted:
+        return zlib.compress(body), {"Content-Encoding": "deflate"}
+    return body, {}
+
+
 def failure(exc: BaseException, request_id: str) -> Failure:
     """How HTTP answers ``exc``: its status, a message fit for the client, and headers."""
     if isinstance(exc, Exception) and not isinstance(exc, DomainError) and database_outage(exc):

@@ -5,6 +5,7 @@ described and predicted, in JSON and in binary, under GraphQL's keys, scopes and
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import struct
 from concurrent.futures import ThreadPoolExecutor
@@ -190,6 +191,18 @@ async def test_tritonclient_lists_describes_and_infers_in_json_and_binary(live_s
         "infer", "ada/iris", [fp64_input(ROWS, True)], model_version="1", headers=predictor
     )
     assert versioned.as_numpy("predict").tolist() == expected.tolist()
+
+    # And compressed bodies, gzip or deflate, both ways
+    for algorithm in ("gzip", "deflate"):
+        packed = await v2(
+            "infer",
+            "ada/iris",
+            [fp64_input(ROWS, True)],
+            headers=predictor,
+            request_compression_algorithm=algorithm,
+            response_compression_algorithm=algorithm,
+        )
+        assert packed.as_numpy("predict").tolist() == expected.tolist(), algorithm
     v2.close()
 
 
@@ -446,6 +459,7 @@ async def test_binary_framing_is_checked_and_the_body_capped(client, app, iris):
     header = binary_header([5, 4], "FP64", len(data), binary_data_output=True)
     good = await infer_binary(client, header, data, token)
     assert good.status_code == 200, good.text
+    assert good.headers["content-encoding"] == "gzip"  # httpx asks for it, and unpacks it
     length = int(good.headers["inference-header-content-length"])
     answer = json.loads(good.content[:length])
     size = answer["outputs"][0]["parameters"]["binary_data_size"]
@@ -469,6 +483,12 @@ async def test_binary_framing_is_checked_and_the_body_capped(client, app, iris):
     cap = app.state.settings.max_body_bytes
     huge = await infer(client, b"0" * (cap + 1), token)
     assert huge.status_code == 413 and set(huge.json()) == {"error"}
+    bomb = await infer(
+        client, gzip.compress(b"0" * (cap + 1)), token, **{"Content-Encoding": "gzip"}
+    )
+    assert bomb.status_code == 413 and set(bomb.json()) == {"error"}
+    unknown = await infer(client, b"{}", token, **{"Content-Encoding": "br"})
+    assert unknown.status_code == 415
 
 
 async def test_paths_name_references_and_refuse_the_rest(client, iris):
