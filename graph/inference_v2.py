@@ -4,7 +4,7 @@
     GET  /v2/health/live, /v2/health/ready     liveness, readiness
     POST /v2/repository/index                  the models the caller sees, each ready version
     GET  /v2/models/{name}[/versions/{n}]      inputs and outputs from the signature
-    GET  /v2/models/{name}[/versions/{n}]/ready
+    GET  /v2/models/{name}[/versions/{n}]/ready, .../config (Triton's model configuration)
     POST /v2/models/{name}[/versions/{n}]/infer
 
 ``{name}`` is a model reference: ``owner/name`` (a user's or a team's model), with ``@alias``
@@ -51,7 +51,8 @@ def refuse(failure: Failure) -> Response:
 def model_path(path: str) -> tuple[str, str, str]:
     """``(reference, name as answered, action)`` from what follows ``/v2/models/``.
 
-    The action is ``metadata``, ``ready`` or ``infer``; ``/versions/{n}`` becomes ``:n``.
+    The action is ``metadata``, ``ready``, ``config`` or ``infer``; ``/versions/{n}`` becomes
+    ``:n``.
     """
     segments = path.strip("/").split("/")
     try:
@@ -73,7 +74,7 @@ def model_path(path: str) -> tuple[str, str, str]:
         name_ref = name
     if not rest:
         return name_ref, name, "metadata"
-    if rest in (["ready"], ["infer"]):
+    if rest in (["ready"], ["infer"], ["config"]):
         return name_ref, name, rest[0]
     raise NotFound("Route")
 
@@ -132,14 +133,15 @@ def routes(services: Services) -> list[Route]:
         target = await services.inference.resolve(caller=caller, ref=ref, needed=Access.VIEWER)
         if action == "ready":
             return _json({"name": name, "ready": True})
-        return _json(
-            open_inference.model_metadata(
-                name=name,
-                version=str(target.number),
-                platform=target.runtime,
-                signature=target.signature,
-            )
+        described = open_inference.model_metadata(
+            name=name,
+            version=str(target.number),
+            platform=target.runtime,
+            signature=target.signature,
         )
+        if action == "config":
+            return _json(open_inference.model_config(described))
+        return _json(described)
 
     async def infer(request: Request, ref: str, name: str) -> Response:
         caller = await caller_for(request, services, "v2.infer")

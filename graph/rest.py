@@ -47,6 +47,7 @@ ROUTES: dict[str, Need] = {
     "v2.repository_index": Scope.READ,
     "v2.model_metadata": Scope.READ,
     "v2.model_ready": Scope.READ,
+    "v2.model_config": Scope.READ,
     "v2.infer": Scope.PREDICT,
     "mlflow.ping": Scope.READ,
     "mlflow.invocations": Scope.PREDICT,

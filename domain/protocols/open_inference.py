@@ -416,3 +416,25 @@ def model_metadata(
         outputs.append(proba)
     metadata["outputs"] = outputs
     return metadata
+
+
+def _config_tensor(tensor: dict[str, Any]) -> dict[str, Any]:
+    datatype = tensor["datatype"]
+    return {
+        "name": tensor["name"],
+        "data_type": "TYPE_STRING" if datatype == "BYTES" else f"TYPE_{datatype}",
+        "dims": tensor["shape"],
+    }
+
+
+def model_config(metadata: dict[str, Any]) -> dict[str, Any]:
+    """Triton's model configuration (``GET /v2/models/{name}/config``), from the metadata:
+    no batching dimension of its own (``max_batch_size`` 0), so ``dims`` are whole shapes."""
+    return {
+        "name": metadata["name"],
+        "platform": metadata["platform"],
+        "backend": metadata["platform"],
+        "max_batch_size": 0,
+        "input": [_config_tensor(t) for t in metadata["inputs"]],
+        "output": [_config_tensor(t) for t in metadata["outputs"]],
+    }

@@ -146,6 +146,12 @@ async def test_tritonclient_lists_describes_and_infers_in_json_and_binary(live_s
         ],
     }
     assert meta["platform"] in ("sklearn", "onnx")
+    config = await v2("get_model_config", "ada/iris", headers=reader)
+    assert (config["max_batch_size"], config["input"], config["output"][0]) == (
+        0,
+        [{"name": "input-0", "data_type": "TYPE_FP64", "dims": [-1, 4]}],
+        {"name": "predict", "data_type": "TYPE_INT64", "dims": [-1]},
+    )
 
     # And it infers with JSON tensors, echoing the id, and with binary tensors both ways
     expected = iris["model"].predict(ROWS)
@@ -258,6 +264,8 @@ async def test_tritonclient_errors_are_the_protocols(gql, live_server, iris):
     assert (await v2.refusal("infer", "ada/iris", rows, headers=bearer("msk_x_y")))[0] == "401"
 
     # And the wrong scope is 403: reading cannot predict, predicting cannot read
+    by_header = await v2("infer", "ada/iris", rows, headers={"X-API-Key": iris["predict_key"]})
+    assert by_header.as_numpy("predict").tolist() == iris["model"].predict(ROWS).tolist()
     status, message = await v2.refusal("infer", "ada/iris", rows, headers=bearer(iris["read_key"]))
     assert (status, message) == ("403", "This needs an API key with the predict scope.")
     assert (await v2.refusal("get_model_metadata", "ada/iris", headers=predictor))[0] == "403"
