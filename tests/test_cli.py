@@ -68,6 +68,7 @@ def test_bad_configuration_is_reported_not_raised(tmp_path):
             **{k: v for k, v in os.environ.items() if not k.startswith("MODELSERVE_")},
             "MODELSERVE_DATA_DIR": str(tmp_path),
             "MODELSERVE_ENVIRONMENT": "production",
+            "MODELSERVE_PRODUCTION_ALLOW": "sqlite",
         },
         capture_output=True,
         text=True,
