@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 from settings import SettingsError, get_settings
 
@@ -108,32 +109,31 @@ def _create_admin_cmd(args: argparse.Namespace) -> int:
 
 
 def _backup(args: argparse.Namespace) -> int:
-    from storage.backup import BackupError, backup
+    from storage.backup import backup
 
     settings = get_settings()
-    try:
-        report = asyncio.run(
-            backup(settings.database_url, settings.artifact_store_url, Path(args.directory))
-        )
-    except (BackupError, FileExistsError) as exc:
-        print(f"backup: {exc}", file=sys.stderr)
-        return 1
-    print(f"backed up {report.summary()} to {args.directory}")
-    return 0
+    work = backup(settings.database_url, settings.artifact_store_url, Path(args.directory))
+    return _report("backup", work, f"backed up {{}} to {args.directory}")
 
 
 def _restore(args: argparse.Namespace) -> int:
-    from storage.backup import BackupError, restore
+    from storage.backup import restore
 
     settings = get_settings()
+    work = restore(Path(args.directory), settings.database_url, settings.artifact_store_url)
+    return _report("restore", work, "restored and checked {}")
+
+
+def _report(command: str, work: Any, done: str) -> int:
+    """Run a backup or restore; its summary on success, its reason (no traceback) on failure."""
+    from storage.backup import BackupError
+
     try:
-        report = asyncio.run(
-            restore(Path(args.directory), settings.database_url, settings.artifact_store_url)
-        )
-    except BackupError as exc:
-        print(f"restore: {exc}", file=sys.stderr)
+        report = asyncio.run(work)
+    except (BackupError, FileExistsError) as exc:
+        print(f"{command}: {exc}", file=sys.stderr)
         return 1
-    print(f"restored and checked {report.summary()}")
+    print(done.format(report.summary()))
     return 0
 
 

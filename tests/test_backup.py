@@ -21,6 +21,7 @@ import pytest
 
 from tests import factories
 from tests.conftest import free_port
+from tests.test_cli import run_cli_with
 from tests.test_crash_recovery import _wait_healthy
 from tests.test_shutdown import PASSWORD, ROOT, _drop_database, _post, _prepare_database
 
@@ -30,17 +31,6 @@ PREDICT = (
     'query { predict(model: "ada/iris", rows: [[0.1, 0.2, 0.3, 0.4]]) '
     "{ predictions { value probabilities { label probability } } } }"
 )
-
-
-def _command(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "graph.cli", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 async def _deployment(tmp_path: Path, name: str, store_url: str | None):
@@ -131,7 +121,7 @@ async def test_a_backup_restores_into_a_fresh_deployment_that_answers_alike(
     try:
         before = await _serve(source, _publish_and_predict)
 
-        saved = _command(source, "backup", str(backup_dir))
+        saved = run_cli_with(source, "backup", str(backup_dir))
         assert saved.returncode == 0, saved.stderr
         manifest = json.loads((backup_dir / "manifest.json").read_text())
         assert manifest["tables"]["users"] == 1
@@ -140,14 +130,14 @@ async def test_a_backup_restores_into_a_fresh_deployment_that_answers_alike(
         assert len(manifest["artifacts"]) >= 1
         assert "Traceback" not in saved.stderr
 
-        restored = _command(target, "restore", str(backup_dir))
+        restored = run_cli_with(target, "restore", str(backup_dir))
         assert restored.returncode == 0, restored.stderr
         assert "restored and checked" in restored.stdout
 
         assert await _serve(target, _predict_again) == before
 
         # Restoring over a database in use is refused, with the reason and no traceback.
-        again = _command(target, "restore", str(backup_dir))
+        again = run_cli_with(target, "restore", str(backup_dir))
         assert again.returncode == 1
         assert "not empty" in again.stderr
         assert "Traceback" not in again.stderr
@@ -159,7 +149,7 @@ async def test_a_backup_restores_into_a_fresh_deployment_that_answers_alike(
 
 def test_a_folder_that_is_no_backup_is_refused_by_name(tmp_path):
     env = {"MODELSERVE_DATA_DIR": str(tmp_path / "var"), "PATH": "/usr/bin:/bin"}
-    refused = _command(env, "restore", str(tmp_path))
+    refused = run_cli_with(env, "restore", str(tmp_path))
     assert refused.returncode == 1
     assert "is not a backup" in refused.stderr
     assert "Traceback" not in refused.stderr
