@@ -24,8 +24,23 @@ MIN_SECRET_BYTES = 32
 
 
 class Environment(StrEnum):
+    """``development`` is open for a person at a desk; ``staging`` and ``production`` are
+    locked down alike (a secret key required; GraphiQL, introspection and public metrics off by
+    default); only ``production`` also refuses to start with any of those opened, or on SQLite,
+    unless ``MODELSERVE_PRODUCTION_ALLOW`` names it."""
+
     DEVELOPMENT = "development"
+    STAGING = "staging"
     PRODUCTION = "production"
+
+
+class Allowance(StrEnum):
+    """What production refuses unless allowed by name (``MODELSERVE_PRODUCTION_ALLOW``)."""
+
+    GRAPHIQL = "graphiql"
+    INTROSPECTION = "introspection"
+    SQLITE = "sqlite"
+    PUBLIC_METRICS = "public-metrics"
 
 
 class LogFormat(StrEnum):
@@ -41,6 +56,10 @@ class Settings(BaseSettings):
     )
 
     environment: Environment = Environment.DEVELOPMENT
+    production_allow: Annotated[frozenset[Allowance], NoDecode] = Field(
+        default=frozenset(),
+        description="Comma-separated: graphiql, introspection, sqlite, public-metrics.",
+    )
     data_dir: Path = Field(
         default=Path("var"), description="Where the embedded default keeps its files."
     )
@@ -152,7 +171,7 @@ class Settings(BaseSettings):
         default=None, description="Report unexpected errors to Sentry; unset means off."
     )
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "production_allow", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
@@ -189,23 +208,49 @@ class Settings(BaseSettings):
         if not self.artifact_store_url:
             self.artifact_store_url = (self.data_dir / "artifacts").as_posix()
         if self.secret_key is None:
-            if self.is_production:
-                raise ValueError("MODELSERVE_SECRET_KEY is required in production")
+            if self.is_locked_down:
+                raise ValueError(f"MODELSERVE_SECRET_KEY is required in {self.environment}")
             self.secret_key = SecretStr(_development_secret(self.data_dir))
         _check_secret(self.secret_key.get_secret_value())
+        if self.environment is Environment.PRODUCTION:
+            self._refuse_what_production_does_not_allow()
         return self
+
+    def _refuse_what_production_does_not_allow(self) -> None:
+        opened = {
+            Allowance.GRAPHIQL: (self.graphiql_enabled, "MODELSERVE_GRAPHIQL is on"),
+            Allowance.INTROSPECTION: (
+                self.introspection_enabled,
+                "MODELSERVE_INTROSPECTION is on",
+            ),
+            Allowance.SQLITE: (self.is_sqlite, "MODELSERVE_DATABASE_URL is SQLite"),
+            Allowance.PUBLIC_METRICS: (self.metrics_public, "MODELSERVE_METRICS_PUBLIC is on"),
+        }
+        refused = [
+            f"{why} in production: set it off, or add '{allowance}' to "
+            "MODELSERVE_PRODUCTION_ALLOW to allow it"
+            for allowance, (on, why) in opened.items()
+            if on and allowance not in self.production_allow
+        ]
+        if refused:
+            raise ValueError("; ".join(refused))
 
     @property
     def is_production(self) -> bool:
         return self.environment is Environment.PRODUCTION
 
     @property
+    def is_locked_down(self) -> bool:
+        """Staging and production: everything a development desk opens is closed."""
+        return self.environment is not Environment.DEVELOPMENT
+
+    @property
     def graphiql_enabled(self) -> bool:
-        return (not self.is_production) if self.graphiql is None else self.graphiql
+        return (not self.is_locked_down) if self.graphiql is None else self.graphiql
 
     @property
     def introspection_enabled(self) -> bool:
-        return (not self.is_production) if self.introspection is None else self.introspection
+        return (not self.is_locked_down) if self.introspection is None else self.introspection
 
     @property
     def auto_migrate_enabled(self) -> bool:

@@ -244,7 +244,7 @@ def endpoint(settings: Settings, sampler: Sampler) -> Callable[[Request], Awaita
     every scrape is refused, with a message naming the two settings.
     """
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
-    closed = token is None and settings.is_production and not settings.metrics_public
+    closed = token is None and settings.is_locked_down and not settings.metrics_public
 
     async def metrics(request: Request) -> Response:
         if closed:

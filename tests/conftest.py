@@ -90,8 +90,13 @@ def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settin
         # deadline on a busy machine and open the circuit for everyone; the fault tests run
         # their own servers with the production deadline.
         "redis_deadline_s": 5.0,
+        # Production refuses SQLite unless allowed; the embedded run exercises production's
+        # other behaviour on it (tests/test_settings.py checks the refusal itself).
+        "production_allow": "",
     }
     values.update(overrides)
+    if database_url.startswith("sqlite"):
+        values["production_allow"] = f"sqlite,{values['production_allow']}"
     return load_settings(**values)
 
 
