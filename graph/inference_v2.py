@@ -151,7 +151,9 @@ def routes(services: Services) -> list[Route]:
             decoded = orjson.loads(header)
         except orjson.JSONDecodeError:
             raise ProtocolError("The request is not valid JSON.") from None
-        infer_request = open_inference.parse_request(decoded, binary)
+        infer_request = open_inference.parse_request(
+            decoded, binary, max_rows=settings.predict_batch_max_rows
+        )
         if infer_request.explain:
             # Explanations hand `explain=infer_request.explain` to `predict` once it takes it.
             raise ProtocolError("`parameters.explain` is not served by this server yet.")

@@ -256,11 +256,12 @@ def _rows(tensors: list[_Tensor], as_columns: bool) -> tuple[list[list[Any]], li
     return [list(row) for row in zip(*(t.values for t in tensors), strict=True)], names
 
 
-def parse_request(header: Any, binary: bytes = b"") -> InferRequest:
+def parse_request(header: Any, binary: bytes = b"", *, max_rows: int) -> InferRequest:
     """An inference request from its JSON header and the binary data after it.
 
     Raises:
-        ProtocolError: the request does not follow the protocol (shape, datatype, data).
+        ProtocolError: the request does not follow the protocol (shape, datatype, data), or
+            declares more than ``max_rows`` rows (refused before any row is built).
     """
     if not isinstance(header, dict):
         raise ProtocolError("The request must be a JSON object.")
@@ -279,6 +280,8 @@ def parse_request(header: Any, binary: bytes = b"") -> InferRequest:
     tensors = []
     for i, raw in enumerate(raw_inputs):
         tensor, offset = _input(raw, i, view, offset)
+        if tensor.shape[0] > max_rows:
+            raise ProtocolError(f"At most {max_rows} rows per request; got {tensor.shape[0]}.")
         tensors.append(tensor)
     if offset != len(binary):
         raise ProtocolError(f"{len(binary) - offset} bytes of binary data belong to no input.")

@@ -430,6 +430,7 @@ async def test_nested_and_flat_data_answer_alike_and_shapes_are_checked(client, 
         "datatype": tensor([1, 2, 3, 4], [1, 4], datatype="UINT8"),
         "int32": tensor([2**40, 1, 1, 1], [1, 4], datatype="INT32"),
         "rows": tensor([[1.0] * 4], [1, 4]) | {"shape": [-1, 4]},
+        "too many rows": tensor([], [10**9, 0]),
     }
     for case, bad in refused.items():
         response = await infer(client, {"inputs": [bad]}, token)
