@@ -1,21 +1,9 @@
-"""The Open Inference Protocol (KServe v2) with Triton's binary tensor data extension.
-
-A request's tensors become the rows a prediction takes, and a prediction becomes tensors:
-plain Python and numpy, no HTTP (graph/inference_v2.py frames requests and answers).
-
-Inputs are either one 2-D tensor ``[rows, features]`` (any name), or one tensor per column
-(``[rows]`` or ``[rows, 1]``, named by the column), as MLServer's pandas codec sends a DataFrame;
-request ``parameters.content_type = "pd"`` says so even for a single column. Tensor data is
-flat or nested in row-major order, or binary (``parameters.binary_data_size`` bytes each, after
-the JSON header, in input order): little-endian numbers, one byte per BOOL, and BYTES elements
-each prefixed by its length as a 4-byte little-endian integer. Strings travel as BYTES.
-"""
+"""Open Inference requests: tensors, flat, nested or binary, as the rows a prediction takes."""
 
 from __future__ import annotations
 
 import math
 import struct
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +21,6 @@ NUMPY_TYPES: dict[str, str] = {
 }
 DATATYPES = (*NUMPY_TYPES, "BYTES")
 _INT_BOUNDS = {"INT32": (-(2**31), 2**31 - 1), "INT64": (-(2**63), 2**63 - 1)}
-_COLUMN_DATATYPE = {"number": "FP64", "string": "BYTES", "boolean": "BOOL"}
 MAX_INPUTS = 1024
 PANDAS_CONTENT_TYPE = "pd"
 PREDICT = "predict"
@@ -294,150 +281,3 @@ def parse_request(header: Any, binary: bytes = b"", *, max_rows: int) -> InferRe
         binary_output=_flag(parameters, "binary_data_output", "parameters"),
         explain=_flag(parameters, "explain", "parameters"),
     )
-
-
-# -- answers ------------------------------------------------------------------------------
-
-
-def _values_datatype(values: Iterable[Any]) -> str:
-    kinds = {type(v) for v in values}
-    if kinds <= {bool}:
-        return "BOOL"
-    if kinds <= {int}:
-        return "INT64"
-    if kinds <= {int, float}:
-        return "FP64"
-    return "BYTES"
-
-
-def label_datatype(signature: dict[str, Any]) -> str:
-    """The datatype of ``predict``, as the signature tells it."""
-    classes = signature.get("classes")
-    if classes:
-        return _values_datatype(classes)
-    return "FP64" if signature.get("task") == "regression" else "BYTES"
-
-
-def _encode(values: list[Any], datatype: str) -> bytes:
-    if datatype != "BYTES":
-        return np.asarray(values, dtype=NUMPY_TYPES[datatype]).tobytes()
-    parts = []
-    for value in values:
-        data = value.encode() if isinstance(value, str) else str(value).encode()
-        parts.append(struct.pack("<I", len(data)))
-        parts.append(data)
-    return b"".join(parts)
-
-
-def _tensor(name: str, values: list[Any], binary: bool) -> tuple[dict[str, Any], bytes]:
-    nested = bool(values) and isinstance(values[0], list)
-    flat = [v for row in values for v in row] if nested else values
-    shape = [len(values), len(values[0])] if nested else [len(values)]
-    datatype = _values_datatype(flat)
-    if datatype == "BYTES":
-        flat = [v if isinstance(v, str) else str(v) for v in flat]
-    output: dict[str, Any] = {"name": name, "datatype": datatype, "shape": shape}
-    if not binary:
-        output["data"] = flat
-        return output, b""
-    data = _encode(flat, datatype)
-    output["parameters"] = {"binary_data_size": len(data)}
-    return output, data
-
-
-def infer_response(
-    request: InferRequest,
-    *,
-    model_name: str,
-    model_version: str,
-    predictions: list[Any],
-    probabilities: list[list[float]] | None,
-) -> tuple[dict[str, Any], bytes]:
-    """The response's JSON header and the binary data after it (empty when none)."""
-    available: dict[str, list[Any]] = {PREDICT: predictions}
-    if probabilities is not None:
-        available[PREDICT_PROBA] = probabilities
-    wanted = request.outputs or tuple(RequestedOutput(name, None) for name in available)
-    outputs = []
-    chunks = []
-    for item in wanted:
-        if item.name not in available:
-            raise ProtocolError(
-                f"Unknown output {item.name[:64]!r}; this model answers {', '.join(available)}."
-            )
-        binary = request.binary_output if item.binary is None else item.binary
-        output, data = _tensor(item.name, available[item.name], binary)
-        outputs.append(output)
-        chunks.append(data)
-    header: dict[str, Any] = {
-        "model_name": model_name,
-        "model_version": model_version,
-        "outputs": outputs,
-    }
-    if request.id is not None:
-        header["id"] = request.id
-    return header, b"".join(chunks)
-
-
-def model_metadata(
-    *, name: str, version: str, platform: str, signature: dict[str, Any]
-) -> dict[str, Any]:
-    """What ``GET /v2/models/{name}`` answers: inputs and outputs from the signature."""
-    columns = signature.get("columns")
-    names = signature.get("feature_names")
-    metadata: dict[str, Any] = {"name": name, "versions": [version], "platform": platform}
-    if names and columns:
-        metadata["inputs"] = [
-            {"name": column["name"], "datatype": _COLUMN_DATATYPE[column["type"]], "shape": [-1, 1]}
-            for column in columns
-        ]
-        metadata["parameters"] = {"content_type": PANDAS_CONTENT_TYPE}
-    else:
-        n_features = signature.get("n_features_in")
-        datatype = "FP32" if signature.get("input_dtype") == "float32" else "FP64"
-        metadata["inputs"] = [
-            {
-                "name": SINGLE_INPUT,
-                "datatype": datatype,
-                "shape": [-1, n_features if isinstance(n_features, int) else -1],
-            }
-        ]
-    output_shape = signature.get("output_shape") or [None]
-    label_shape = [-1, *(d if isinstance(d, int) else -1 for d in output_shape[1:])]
-    outputs: list[dict[str, Any]] = [
-        {"name": PREDICT, "datatype": label_datatype(signature), "shape": label_shape}
-    ]
-    classes = signature.get("classes")
-    if signature.get("has_predict_proba"):
-        proba: dict[str, Any] = {
-            "name": PREDICT_PROBA,
-            "datatype": "FP64",
-            "shape": [-1, len(classes) if classes else -1],
-        }
-        if classes:
-            proba["parameters"] = {"classes": classes}
-        outputs.append(proba)
-    metadata["outputs"] = outputs
-    return metadata
-
-
-def _config_tensor(tensor: dict[str, Any]) -> dict[str, Any]:
-    datatype = tensor["datatype"]
-    return {
-        "name": tensor["name"],
-        "data_type": "TYPE_STRING" if datatype == "BYTES" else f"TYPE_{datatype}",
-        "dims": tensor["shape"],
-    }
-
-
-def model_config(metadata: dict[str, Any]) -> dict[str, Any]:
-    """Triton's model configuration (``GET /v2/models/{name}/config``), from the metadata:
-    no batching dimension of its own (``max_batch_size`` 0), so ``dims`` are whole shapes."""
-    return {
-        "name": metadata["name"],
-        "platform": metadata["platform"],
-        "backend": metadata["platform"],
-        "max_batch_size": 0,
-        "input": [_config_tensor(t) for t in metadata["inputs"]],
-        "output": [_config_tensor(t) for t in metadata["outputs"]],
-    }
