@@ -89,8 +89,8 @@ def _flatten(data: Any, shape: list[int], name: str) -> list[Any]:
     """Row-major elements of flat or nested ``data``, checked against ``shape``."""
     if not isinstance(data, list):
         raise ProtocolError(f"Input {name!r}: `data` must be a list.")
-    if not any(isinstance(item, list) for item in data):
-        return data
+    if not data or not isinstance(data[0], list):
+        return data  # flat; a list further on fails the element check
     if len(shape) != 2 or len(data) != shape[0]:
         raise ProtocolError(f"Input {name!r}: nested data does not have shape {shape}.")
     flat: list[Any] = []
@@ -102,18 +102,21 @@ def _flatten(data: Any, shape: list[int], name: str) -> list[Any]:
 
 
 def _check_json_values(values: list[Any], datatype: str, name: str) -> None:
+    """Every element fits ``datatype``. The element types are collected in one C-level pass
+    (``map(type, ...)``), which for a 10,000-row batch is several times cheaper than a Python
+    test per element; JSON holds no NaN or infinity, so floats need no finiteness check."""
+    kinds = set(map(type, values))
     if datatype == "BYTES":
-        ok = all(isinstance(v, str) for v in values)
-        expected = "strings"
+        ok, expected = kinds <= {str}, "strings"
     elif datatype == "BOOL":
-        ok = all(isinstance(v, bool) for v in values)
-        expected = "true or false"
+        ok, expected = kinds <= {bool}, "true or false"
     elif datatype in _INT_BOUNDS:
         low, high = _INT_BOUNDS[datatype]
-        ok = all(type(v) is int and low <= v <= high for v in values)
+        ok = kinds <= {int} and (not values or (low <= min(values) and max(values) <= high))
         expected = f"integers within {datatype}"
     else:
-        ok = all(type(v) in (int, float) and (type(v) is int or math.isfinite(v)) for v in values)
+        numbers = kinds <= {int, float}
+        ok = numbers and (kinds <= {int} or all(map(math.isfinite, values)))
         expected = "finite numbers"
     if not ok:
         raise ProtocolError(f"Input {name!r}: {datatype} data must hold {expected}.")
