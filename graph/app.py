@@ -189,12 +189,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 # preflight headers, so a preflight must allow each of them.
                 allow_headers=[
                     "authorization",
+                    "x-api-key",
                     "content-type",
                     "accept",
                     REQUEST_ID_HEADER,
                     *(h.decode() for h in PREFLIGHT_HEADERS),
+                    inference_v2.HEADER_LENGTH,  # Triton's binary tensor framing
                 ],
-                expose_headers=["x-request-id", "retry-after"],
+                expose_headers=["x-request-id", "retry-after", inference_v2.HEADER_LENGTH],
             )
         )
     routes = [
