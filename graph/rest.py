@@ -127,12 +127,17 @@ async def read_body(request: Request, limit: int) -> bytes:
 def compress(body: bytes, accept_encoding: str | None) -> tuple[bytes, dict[str, str]]:
     """``body`` gzip- or deflate-compressed when the client asked for it (tritonclient's
     ``response_compression_algorithm``), with the ``Content-Encoding`` header to send."""
-    accepted = {part.split(";")[0].strip().lower() for part in (accept_encoding or "").split(",")}
+    accepted = set()
+    for part in (accept_encoding or "").lower().split(","):
+        coding, _, weight = part.partition(";")
+        if weight.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000"):
+            accepted.add(coding.strip())
+    # The fastest level: most of the gain on tensors, little of the time.
     if "gzip" in accepted:
-        packer = zlib.compressobj(wbits=31)
+        packer = zlib.compressobj(1, wbits=31)
         return packer.compress(body) + packer.flush(), {"Content-Encoding": "gzip"}
     if "deflate" in accepted:
-        return zlib.compress(body), {"Content-Encoding": "deflate"}
+        return zlib.compress(body, 1), {"Content-Encoding": "deflate"}
     return body, {}
 
 

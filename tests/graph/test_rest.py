@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import logging
+import zlib
 
 from tortoise.exceptions import DBConnectionError
 
@@ -10,7 +12,7 @@ from domain.errors import Forbidden, NotFound, RateLimited, Unauthenticated, Una
 from domain.inference import PredictionFailed, PredictionTimeout
 from domain.protocols.open_inference import ProtocolError
 from graph import inference_v2, mlflow
-from graph.rest import Failure, Unsupported, failure
+from graph.rest import Failure, Unsupported, compress, failure
 
 
 def test_domain_errors_get_the_protocols_statuses():
@@ -55,3 +57,13 @@ def test_a_database_outage_is_503_and_a_bug_is_masked(caplog):
     assert (v2.status_code, v2.body) == (404, b'{"error":"Model not found."}')
     ml = mlflow.refuse(failure(NotFound("Model"), "r3"))
     assert ml.body == b'{"error_code":"RESOURCE_DOES_NOT_EXIST","message":"Model not found."}'
+
+
+def test_answers_are_compressed_only_as_asked():
+    body = b'{"outputs": []}' * 10
+    packed, headers = compress(body, "deflate, gzip")  # gzip, when both will do
+    assert headers == {"Content-Encoding": "gzip"} and gzip.decompress(packed) == body
+    packed, headers = compress(body, "deflate")
+    assert headers == {"Content-Encoding": "deflate"} and zlib.decompress(packed) == body
+    assert compress(body, "gzip;q=0, identity") == (body, {})
+    assert compress(body, None) == (body, {})
