@@ -575,3 +575,40 @@ async def test_a_policy_set_through_one_replica_applies_on_another_at_once(
             assert await number() == 2
     finally:
         await services_b.close()
+
+
+async def test_the_policy_rides_on_the_cached_resolution(gql, versions, monkeypatch):
+    """Forty calls through a split alias read its policy once, with the alias, not per call."""
+    from tortoise import connections
+
+    token, model, (v1, v2) = versions["token"], versions["model"], versions["ids"]
+    await gql(
+        SET_TRAFFIC,
+        {
+            "model": model,
+            "alias": "production",
+            "split": [{"versionId": v1, "weight": 90}, {"versionId": v2, "weight": 10}],
+            "shadows": [],
+        },
+        token=token,
+    )
+    # A resolution kept for the whole test: what is measured is what one costs, not its expiry.
+    monkeypatch.setattr(inference_service, "RESOLVE_TTL_S", 600.0)
+    connection = connections.get("default")
+    counted: list[str] = []
+    for method in ("execute_query", "execute_query_dict"):
+        original = getattr(connection, method)
+
+        async def counting(query, *args, _original=original, **kwargs):
+            counted.append(str(query))
+            return await _original(query, *args, **kwargs)
+
+        monkeypatch.setattr(connection, method, counting)
+
+    for _ in range(40):
+        body = await gql(PREDICT, {"model": "ada/iris@production", "rows": ROW}, token=token)
+        assert "errors" not in body, body
+
+    reads = [q for q in counted if q.lstrip().upper().startswith("SELECT")]
+    assert sum('FROM "traffic_routes"' in q for q in reads) == 1
+    assert sum('FROM "aliases"' in q for q in reads) == 1
