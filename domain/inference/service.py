@@ -246,6 +246,7 @@ class Inference:
             max_workers=1, thread_name_prefix="shadow"
         )
         self._shadow_batchers: dict[tuple[uuid.UUID, str], MicroBatcher] = {}
+        self._shadow_replaced = 0  # apart from callers' own, which shadows must not use up
         cache.on_evict.append(
             lambda version_id, runtime: self._shadow_batchers.pop((version_id, runtime), None)
         )
@@ -629,9 +630,9 @@ class Inference:
 
     def _replace_shadow_executor(self) -> None:
         """A hung shadow keeps its thread; later shadows get a fresh one (as for callers)."""
-        if self._replaced >= MAX_EXECUTOR_REPLACEMENTS:
+        if self._shadow_replaced >= MAX_EXECUTOR_REPLACEMENTS:
             return
-        self._replaced += 1
+        self._shadow_replaced += 1
         old = self._shadow_executor
         self._shadow_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shadow")
         old.shutdown(wait=False)
