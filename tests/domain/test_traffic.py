@@ -63,20 +63,17 @@ def test_ramping_a_canary_up_moves_only_the_callers_between_the_boundaries():
 def test_one_user_is_one_caller_across_sessions_and_each_key_its_own():
     user = uuid.uuid4()
     first, second = key_caller(user), key_caller(user)
-    session = Caller.for_session(
-        user_id=user,
-        email="x@example.com",
-        role=tables.Role.USER,
-        session_id=uuid.uuid4(),
-        expires_at=datetime.now(UTC),
+    session, other_session = (
+        Caller.for_session(
+            user_id=user,
+            email="x@example.com",
+            role=tables.Role.USER,
+            session_id=uuid.uuid4(),
+            expires_at=datetime.now(UTC),
+        )
+        for _ in range(2)
     )
-    other_session = Caller.for_session(
-        user_id=user,
-        email="x@example.com",
-        role=tables.Role.USER,
-        session_id=uuid.uuid4(),
-        expires_at=datetime.now(UTC),
-    )
+    assert session.session_id != other_session.session_id
     assert caller_identity(session) == caller_identity(other_session) == f"user:{user}"
     assert caller_identity(first) != caller_identity(second)
 
