@@ -150,6 +150,12 @@ class Settings(BaseSettings):
     prediction_log_queue: int = Field(default=10_000, ge=10)
     prediction_log_batch: int = Field(default=500, ge=1, le=10_000)
     prediction_log_retention_days: int = Field(default=30, ge=1)
+    shadow_queue: int = Field(
+        default=1000,
+        ge=1,
+        le=1_000_000,
+        description="Shadow copies waiting to run; beyond it they are dropped and counted.",
+    )
     max_subscriptions_per_socket: int = Field(default=10, ge=1, le=1000)
     ws_init_timeout_s: float = Field(default=10.0, gt=0, le=120)
 

@@ -64,6 +64,7 @@ class ModelEventKind(StrEnum):
     VERSION_RESTORED = "VERSION_RESTORED"
     VERSION_RUNTIME_CHANGED = "VERSION_RUNTIME_CHANGED"
     ALIAS_MOVED = "ALIAS_MOVED"  # set, moved, or removed (``to_version_id`` None)
+    ALIAS_TRAFFIC_CHANGED = "ALIAS_TRAFFIC_CHANGED"  # ``alias``'s split or shadows changed
     MODEL_UPDATED = "MODEL_UPDATED"
     MODEL_DELETED = "MODEL_DELETED"
     MODEL_SHARED = "MODEL_SHARED"  # a user's share was given or changed (``user_id``, ``level``)

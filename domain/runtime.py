@@ -181,6 +181,7 @@ class Services:
             on_prediction=on_prediction,
             on_batch=on_batch,
             quotas=quotas,
+            shadow_queue=settings.shadow_queue,
         )
         # Local handlers first, for changes made here and (over pub/sub) on other replicas.
         emitter.on(ModelEvent, inference.forget_model)

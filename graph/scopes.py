@@ -75,6 +75,7 @@ ROOT_FIELDS: dict[tuple[OperationType, str], Need] = {
     (M, "uploadModelVersion"): Scope.PUBLISH,
     (M, "setAlias"): Scope.PUBLISH,
     (M, "removeAlias"): Scope.PUBLISH,
+    (M, "setAliasTraffic"): Scope.PUBLISH,
     (M, "archiveVersion"): Scope.PUBLISH,
     (M, "restoreVersion"): Scope.PUBLISH,
     (M, "deleteModel"): Scope.PUBLISH,

@@ -56,6 +56,9 @@ class PredictionEvent:
     inputs: JSON | None = strawberry.field(description="Null unless the log policy is full.")
     inputs_hash: str | None = strawberry.field(description="For the hash log policy.")
     outputs: JSON | None
+    shadow: bool = strawberry.field(
+        description="A shadow version's copy of a call, answered to no one (same requestId)."
+    )
     at: datetime
 
     @classmethod
@@ -73,6 +76,7 @@ class PredictionEvent:
             inputs=event.get("inputs"),
             inputs_hash=event.get("inputsHash"),
             outputs=event.get("outputs"),
+            shadow=bool(event.get("shadow")),
             at=datetime.fromisoformat(event["at"]),
         )
 
@@ -86,6 +90,7 @@ class ModelEventKind(Enum):
     VERSION_RESTORED = "VERSION_RESTORED"
     VERSION_RUNTIME_CHANGED = "VERSION_RUNTIME_CHANGED"
     ALIAS_MOVED = "ALIAS_MOVED"
+    ALIAS_TRAFFIC_CHANGED = "ALIAS_TRAFFIC_CHANGED"
     MODEL_UPDATED = "MODEL_UPDATED"
     MODEL_DELETED = "MODEL_DELETED"
 

@@ -160,7 +160,9 @@ async def clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
         yield
         return
     application = request.getfixturevalue("app")
-    # Rows a previous test logged must land before the tables they point at are emptied.
+    # Rows a previous test logged (its shadow copies too) must land before the tables they
+    # point at are emptied.
+    await application.state.services.inference.shadows.drain()
     await application.state.services.inference.log_writer.drain()
     await truncate_all_models()
     application.state.services.inference.clear_caches()

@@ -9,6 +9,8 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
+
 README = Path(__file__).resolve().parent.parent / "README.md"
 SECTION = "## A first session with curl"
 
@@ -42,6 +44,7 @@ def answered(printed: list[dict], field: str) -> list:
     return [a["data"][field] for a in printed if field in (a.get("data") or {})]
 
 
+@pytest.mark.timeout(300)  # three uploads, each checked in a sandbox, on a busy machine
 async def test_the_walkthrough_runs_as_written(live_server, tmp_path):
     # Given the README's blocks, pointed at a live server
     script = walkthrough().replace(
@@ -62,7 +65,7 @@ async def test_the_walkthrough_runs_as_written(live_server, tmp_path):
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=240)
 
     # Then every step succeeded
     assert process.returncode == 0, stderr.decode()[-2000:]
@@ -81,7 +84,8 @@ async def test_the_walkthrough_runs_as_written(live_server, tmp_path):
     assert batch["classes"] == [0, 1, 2]
 
     # And a predict-only key predicts, and is refused everything else
-    forbidden, first, second, limited, retry_after, header, unauthenticated, *protocols = lines
+    forbidden, first, second, limited, retry_after, header, unauthenticated, *rest = lines
+    shape, missing, served = rest
     ((listed,),) = answered(printed, "apiKeys")
     assert listed["name"] == "iris-client" and listed["scopes"] == ["PREDICT"]
     assert re.fullmatch(r"msk_[0-9a-f]{16}", listed["prefix"]) and listed["isActive"] is True
@@ -115,7 +119,6 @@ async def test_the_walkthrough_runs_as_written(live_server, tmp_path):
     assert entries[actions.index("ALIAS_SET")]["requestId"] == alias_set["extensions"]["requestId"]
 
     # And the same model answers over the Open Inference Protocol and MLflow's scoring protocol
-    shape, missing = protocols
     assert (shape, missing) == ("[-1, 4]", "404")
     (inferred,) = [a for a in printed if "model_name" in a]
     assert inferred["id"] == "first" and inferred["model_version"] == "1"
@@ -125,3 +128,22 @@ async def test_the_walkthrough_runs_as_written(live_server, tmp_path):
         {"predictions": [0]},
         {"predictions": [2]},
     ]
+
+    # And the canary: the policy as set, one version for this caller, the shadow's copies compared
+    (traffic,) = answered(printed, "setAliasTraffic")
+    assert traffic["__typename"] == "SetAliasTrafficSuccess"
+    assert traffic["alias"]["traffic"] == {
+        "split": [
+            {"weight": 90, "version": {"number": 1}},
+            {"weight": 10, "version": {"number": 2}},
+        ],
+        "shadows": [{"number": 3}],
+    }
+    assert served in {"1", "2"}
+    (compared,) = answered(printed, "modelAnalytics")
+    by = {(v["number"], v["shadow"]): v for v in compared["versions"]}
+    shadow = by[(3, True)]
+    assert (shadow["count"], shadow["errorCount"]) == (5, 0)
+    assert shadow["agreement"]["comparedRows"] == 5
+    assert 0 <= shadow["agreement"]["rate"] <= 1
+    assert by[(int(served), False)]["count"] >= 5

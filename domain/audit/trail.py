@@ -54,6 +54,7 @@ class AuditAction(StrEnum):
     ALIAS_SET = "alias_set"
     ALIAS_MOVED = "alias_moved"
     ALIAS_REMOVED = "alias_removed"
+    ALIAS_TRAFFIC_SET = "alias_traffic_set"
     VERSION_ARCHIVED = "version_archived"
     MODEL_DELETED = "model_deleted"
     QUOTA_CHANGED = "quota_changed"

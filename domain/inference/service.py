@@ -1,9 +1,10 @@
 """Predictions: resolve a reference, check the caller and the rows, run the model, log it.
 
-The hot path touches the database only on a cold reference: resolutions and the callers' grants
-(shares) are kept for ``RESOLVE_TTL_S`` and dropped at once when a model event says the model
-changed (an alias moved, a version was archived, a share was given or taken, the model was
-deleted), here and on every replica (``forget_model`` is the emitter's handler).
+The hot path touches the database only on a cold reference: resolutions (with the alias's
+traffic policy, see ``traffic``) and the callers' grants (shares) are kept for ``RESOLVE_TTL_S``
+and dropped at once when a model event says the model changed (an alias moved or its traffic
+policy changed, a version was archived, a share was given or taken, the model was deleted), here
+and on every replica (``forget_model`` is the emitter's handler).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from domain.inference.frames import with_model_input
 from domain.inference.outputs import UnservableOutput, plain_output, plain_values
 from domain.inference.prediction_cache import PredictionCache, row_keys
 from domain.inference.refs import DEFAULT_ALIAS, ModelRef, parse_ref
+from domain.inference.shadow import ShadowJob, ShadowRunner
+from domain.inference.traffic import Policy, Route
 from domain.inference.validation import (
     InvalidInput,
     records_to_matrix,
@@ -202,6 +205,7 @@ def make_runner(loaded: LoadedModel) -> Callable[[np.ndarray], BatchOutput]:
 class _Resolved:
     target: Target
     expires: float
+    policy: Policy | None = None
 
 
 class Inference:
@@ -215,6 +219,7 @@ class Inference:
         on_prediction: Callable[[Target, str, int, float], None] | None = None,
         on_batch: Callable[[int, int], None] | None = None,
         quotas: Quotas | None = None,
+        shadow_queue: int = 1000,
     ) -> None:
         self.config = config
         self.quotas = quotas
@@ -237,15 +242,30 @@ class Inference:
         self._grants: dict[tuple[uuid.UUID, uuid.UUID], tuple[access.Grant, float]] = {}
         self._on_prediction = on_prediction
         self._on_batch = on_batch
+        # Shadow copies run in their own thread and batchers, so they never queue before callers.
+        self._shadow_executor: Executor = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="shadow"
+        )
+        self._shadow_batchers: dict[tuple[uuid.UUID, str], MicroBatcher] = {}
+        self._shadow_replaced = 0  # apart from callers' own, which shadows must not use up
+        cache.on_evict.append(
+            lambda version_id, runtime: self._shadow_batchers.pop((version_id, runtime), None)
+        )
+        self.shadows = ShadowRunner(
+            run=self._shadow_predict, log_writer=log_writer, max_queue=shadow_queue
+        )
 
     # -- lifecycle -----------------------------------------------------------------------
 
     def start(self) -> None:
         self.log_writer.start()
+        self.shadows.start()
 
     async def close(self) -> None:
+        await self.shadows.close()
         await self.log_writer.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._shadow_executor.shutdown(wait=False, cancel_futures=True)
 
     async def warm_up(self, *, alias: str = DEFAULT_ALIAS) -> int:
         """Load every model's ``alias`` version into the cache; returns how many loaded."""
@@ -268,6 +288,7 @@ class Inference:
         self._resolved.clear()
         self._grants.clear()
         self._batchers.clear()
+        self._shadow_batchers.clear()
         self.cache.drop(
             set(self._version_model) | {m.version_id for m in self.cache.cached_versions()}
         )
@@ -292,8 +313,9 @@ class Inference:
         else:
             return
         self.cache.drop(versions)
-        for key in [k for k in self._batchers if k[0] in versions]:
-            del self._batchers[key]
+        for batchers in (self._batchers, self._shadow_batchers):
+            for key in [k for k in batchers if k[0] in versions]:
+                del batchers[key]
         for version_id in versions:
             self._version_model.pop(version_id, None)
 
@@ -308,20 +330,28 @@ class Inference:
     async def resolve(
         self, *, caller: Caller, ref: str | ModelRef, needed: Access = Access.PREDICTOR
     ) -> Target:
-        """The servable version ``ref`` names, when the caller has ``needed`` access to its
-        model (describing a model needs only ``VIEWER``)."""
+        """The version that answers ``caller`` for ``ref`` (an alias's split chooses it), when
+        the caller has ``needed`` access to its model (describing one needs only ``VIEWER``)."""
+        return (await self.resolve_route(caller=caller, ref=ref, needed=needed)).target
+
+    async def resolve_route(
+        self, *, caller: Caller, ref: str | ModelRef, needed: Access = Access.PREDICTOR
+    ) -> Route:
+        """The version that answers ``caller`` for ``ref``, and the shadow versions."""
         parsed = ref if isinstance(ref, ModelRef) else parse_ref(ref)
         key = str(parsed)
         now = time.monotonic()
         hit = self._resolved.get(key)
         if hit is None or hit.expires < now:
-            # Keyed by caller too: the lookup checks this caller's access on the way.
-            target = await self._flights.do(
-                ("resolve", key, caller.user_id, caller.key_id, needed),
-                lambda: self._lookup(parsed, caller, needed),
+            # Keyed by caller too: the lookup checks this caller's access on the way. A lookup
+            # that a model event overtook is used once, neither joined later nor kept.
+            generation = self._generation
+            hit = await self._flights.do(
+                ("resolve", key, caller.user_id, caller.key_id, needed, generation),
+                lambda: self._lookup_route(parsed, caller, now + RESOLVE_TTL_S, needed),
             )
-            hit = _Resolved(target, now + RESOLVE_TTL_S)
-            self._resolved[key] = hit
+            if generation == self._generation:
+                self._resolved[key] = hit
             if len(self._resolved) > MAX_CACHED_RESOLUTIONS:
                 self._resolved.clear()
         target = hit.target
@@ -333,7 +363,35 @@ class Inference:
             hidden_as=_missing(parsed),
             needed=needed,
         )
-        return hit.target
+        return hit.policy.route(caller, target) if hit.policy is not None else Route(target)
+
+    async def _lookup_route(
+        self, ref: ModelRef, caller: Caller, expires: float, needed: Access
+    ) -> _Resolved:
+        """The version ``ref`` names and, for an alias, its traffic policy."""
+        target = await self._lookup(ref, caller, needed)
+        if ref.version_id is not None or ref.number is not None:
+            return _Resolved(target, expires)
+        alias = ref.alias or DEFAULT_ALIAS
+        routes = await tables.TrafficRoute.filter(
+            model_id=target.model_id, alias=alias
+        ).select_related("model", "version")
+        servable = sorted(
+            (r for r in routes if r.version.status == tables.VersionStatus.READY),
+            key=lambda r: r.position,
+        )
+        if not servable:
+            return _Resolved(target, expires)
+        policy = Policy.build(
+            alias,
+            [
+                (Target.of(r.model, r.version), r.weight)
+                for r in servable
+                if r.role == tables.RouteRole.SPLIT
+            ],
+            [Target.of(r.model, r.version) for r in servable if r.role == tables.RouteRole.SHADOW],
+        )
+        return _Resolved(target, expires, policy)
 
     async def _lookup(self, ref: ModelRef, caller: Caller, needed: Access) -> Target:
         """The servable version ``ref`` names. Access is checked as soon as the model is
@@ -450,7 +508,8 @@ class Inference:
         n_rows = min(_count(rows, records), max_rows)
         if self.quotas is not None:
             await self.quotas.charge_caller(caller=caller, rows=n_rows)
-        target = await self.resolve(caller=caller, ref=ref)
+        route = await self.resolve_route(caller=caller, ref=ref)
+        target = route.target
         if self.quotas is not None:
             await self.quotas.charge_model(model_id=target.model_id, rows=n_rows)
         try:
@@ -492,6 +551,8 @@ class Inference:
         self._log(
             caller, target, matrix, predictions, request_id, latency, None, n_rows=len(matrix)
         )
+        for shadow in route.shadows:
+            self.shadows.submit(ShadowJob(shadow, matrix, predictions, caller.user_id, request_id))
         return Prediction(
             target=target,
             runtime=loaded.runtime,
@@ -574,6 +635,35 @@ class Inference:
             self._batchers[key] = batcher
             self._version_model[target.version_id] = target.model_id
         return batcher
+
+    async def _shadow_predict(self, target: Target, rows: np.ndarray) -> list[Any]:
+        """A shadow version's answers for ``rows``, off the callers' thread and batchers."""
+        loaded = await self.cache.get(target.artifact())
+        key = (target.version_id, loaded.runtime)
+        batcher = self._shadow_batchers.get(key)
+        if batcher is None or batcher.model is not loaded.model:
+            batcher = MicroBatcher(
+                run=with_model_input(make_runner(loaded), target.signature, loaded.runtime),
+                executor=lambda: self._shadow_executor,
+                max_rows=target.batch_max_rows or self.config.batch_max_rows,
+                max_wait_ms=0,
+                timeout_s=self.config.timeout_s,
+                on_timeout=self._replace_shadow_executor,
+            )
+            batcher.model = loaded.model
+            self._shadow_batchers[key] = batcher
+            self._version_model[target.version_id] = target.model_id
+        output = plain_output(await batcher.submit(rows), len(rows))
+        return output.predictions.tolist()
+
+    def _replace_shadow_executor(self) -> None:
+        """A hung shadow keeps its thread; later shadows get a fresh one (as for callers)."""
+        if self._shadow_replaced >= MAX_EXECUTOR_REPLACEMENTS:
+            return
+        self._shadow_replaced += 1
+        old = self._shadow_executor
+        self._shadow_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shadow")
+        old.shutdown(wait=False)
 
     def _replace_executor(self) -> None:
         """A hung call keeps its thread; later work gets fresh threads instead of queuing.

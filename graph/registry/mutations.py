@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 
 import strawberry
@@ -10,6 +11,7 @@ from strawberry.file_uploads import Upload
 from domain.errors import FieldError, ValidationFailed
 from domain.registry import access
 from domain.registry.access import Access
+from domain.registry.service import WeightedVersion
 from graph.context import Info, IsAuthenticated
 from graph.errors import parse_id
 from graph.loaders import forget
@@ -17,6 +19,7 @@ from graph.registry.inputs import (
     CreateModelInput,
     RemoveAliasInput,
     SetAliasInput,
+    SetAliasTrafficInput,
     ShareModelInput,
     UnshareModelInput,
     UpdateModelInput,
@@ -29,6 +32,8 @@ from graph.registry.results import (
     ModelSuccess,
     SetAliasResult,
     SetAliasSuccess,
+    SetAliasTrafficResult,
+    SetAliasTrafficSuccess,
     ShareModelResult,
     ShareSuccess,
     UpdateModelResult,
@@ -131,9 +136,33 @@ class RegistryMutation:
             version_id=parse_id(input.version_id, "Model version"),
             reason=input.reason,
         )
-        return SetAliasSuccess(
-            alias=Alias(name=alias.name, updated_at=alias.updated_at, version_id=alias.version_id)
+        forget(info.context.loaders.traffic_by_model_id, alias.model_id)
+        return SetAliasSuccess(alias=Alias.from_table(alias))
+
+    @strawberry.mutation(
+        description="Set an alias's traffic policy: a weighted split between versions (a "
+        "canary), sticky per caller, and shadow versions that get a copy of every call off "
+        "the request path (maintainers). Audited in the alias history; applies on every "
+        "replica at once. A plain setAlias move clears it.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def set_alias_traffic(
+        self, info: Info, input: SetAliasTrafficInput
+    ) -> SetAliasTrafficResult:
+        alias = await info.context.services.registry.set_alias_traffic(
+            caller=await info.context.require_caller(),
+            model_id=parse_id(input.model_id, "Model"),
+            alias=input.alias,
+            split=[
+                WeightedVersion(_version_id(share.version_id), share.weight)
+                for share in input.split
+            ],
+            shadows=[_version_id(raw) for raw in input.shadows],
+            reason=input.reason,
         )
+        forget(info.context.loaders.traffic_by_model_id, alias.model_id)
+        forget(info.context.loaders.alias_events_by_model_id, alias.model_id)
+        return SetAliasTrafficSuccess(alias=Alias.from_table(alias))
 
     @strawberry.mutation(description="Remove an alias.", permission_classes=[IsAuthenticated])
     async def remove_alias(self, info: Info, input: RemoveAliasInput) -> DoneResult:
@@ -206,6 +235,15 @@ class RegistryMutation:
             username=input.username,
         )
         return DoneSuccess(changed=changed)
+
+
+def _version_id(raw: str) -> uuid.UUID:
+    """A version id of the policy; one that is not a UUID becomes the nil UUID, which names no
+    version, so the domain reports it at its place in the input like any unknown version."""
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        return uuid.UUID(int=0)
 
 
 def _idempotency_key(info: Info, argument: str | None) -> str | None:

@@ -16,6 +16,7 @@ from storage.tables.registry import (
     VersionStatus,
 )
 from storage.tables.teams import Team, TeamMember, TeamRole
+from storage.tables.traffic import RouteRole, TrafficRoute
 
 __all__ = [
     "Alias",
@@ -31,12 +32,14 @@ __all__ = [
     "PredictionStatus",
     "RefreshToken",
     "Role",
+    "RouteRole",
     "Session",
     "Share",
     "ShareLevel",
     "Team",
     "TeamMember",
     "TeamRole",
+    "TrafficRoute",
     "User",
     "UserLimits",
     "VersionStatus",
