@@ -81,7 +81,7 @@ async def test_the_walkthrough_runs_as_written(live_server, tmp_path):
     assert batch["classes"] == [0, 1, 2]
 
     # And a predict-only key predicts, and is refused everything else
-    forbidden, first, second, limited, retry_after, header, unauthenticated = lines
+    forbidden, first, second, limited, retry_after, header, unauthenticated = lines[:7]
     ((listed,),) = answered(printed, "apiKeys")
     assert listed["name"] == "iris-client" and listed["scopes"] == ["PREDICT"]
     assert re.fullmatch(r"msk_[0-9a-f]{16}", listed["prefix"]) and listed["isActive"] is True
@@ -113,3 +113,13 @@ async def test_the_walkthrough_runs_as_written(live_server, tmp_path):
     assert {entry["actor"]["username"] for entry in entries} == {"ada"}
     (alias_set,) = [a for a in printed if "setAlias" in (a.get("data") or {})]
     assert entries[actions.index("ALIAS_SET")]["requestId"] == alias_set["extensions"]["requestId"]
+
+    # And an explanation adds up to the model's decision_function, costs ten times the units,
+    # and a model without an explainer says so with its own code
+    assert lines[7:] == [
+        "MARGIN",
+        "adds up",
+        "10",
+        "UploadModelVersionSuccess",
+        "EXPLANATION_UNSUPPORTED",
+    ]

@@ -519,8 +519,15 @@ class Inference:
         build = functools.partial(
             explainer_for, loaded.model, feature_names=target.signature.get("feature_names")
         )
+
+        async def built() -> Explainer:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, build)
+
         try:
-            explainer = await asyncio.get_running_loop().run_in_executor(self._executor, build)
+            # Concurrent first explanations of a version wait for one build.
+            explainer = await self._flights.do(
+                ("explainer", target.version_id, id(loaded.model)), built
+            )
         except ExplanationUnsupported:
             raise
         except Exception:
