@@ -9,10 +9,11 @@ that follows the path at ``j``'s splits and ``o_j(x)`` is 1 when ``x`` satisfies
 
 Each leaf's game depends on its own ``U`` path features only, so its Shapley value for one of
 them is ``(o_i - z_i) * sum_k k!(U-k-1)!/U! * e_k``, where ``e_k`` is the coefficient of ``t**k``
-in ``prod_{j != i} (z_j + o_j t)``. The product is built once per leaf and each factor divided out
-again (synthetic division, stable because ``z <= 1``), every step on arrays of rows by leaves:
-the leaves of all trees with the same ``U`` are computed together, in NumPy, a few dozen array
-operations per ``U`` rather than a Python loop per row, tree and node.
+in ``prod_{j != i} (z_j + o_j t)``. The product is built once per leaf and row; taking factor
+``i`` out again and weighing the quotient is a linear form in the product's coefficients whose
+weights depend on ``z_i`` only, so they are computed once per leaf when the explainer is built.
+The leaves of all trees with the same ``U`` are computed together, on arrays of rows by leaves,
+in NumPy: a few dozen array operations per ``U`` rather than a Python loop per row, tree and node.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ class _Group:
     conditions: np.ndarray  # leaves x width x most: a split node's global index, or -1
     go_left: np.ndarray  # leaves x width x most: the direction the path takes there
     values: np.ndarray  # leaves x outputs
+    weights: np.ndarray  # k!(width-k-1)!/width! for k < width
+    hot: np.ndarray  # (width + 1) x width x leaves: see ``_group``
 
 
 class TreeShap:
@@ -98,6 +101,15 @@ class TreeShap:
         self.base = base
         values = np.asarray(leaf_values, dtype=np.float64).reshape(-1, n_outputs)
         self._groups = [_group(width, found, values) for width, found in leaves.items() if width]
+        # Which feature each (leaf, path feature) cell adds to.
+        self._mappings = [
+            sparse.csr_matrix(
+                (np.ones(g.features.size), (np.arange(g.features.size), g.features.ravel())),
+                shape=(g.features.size, n_features),
+            )
+            for g in self._groups
+        ]
+        self._n_nodes = start + 1
 
     def explain(self, X: np.ndarray, *, float32: bool = True) -> np.ndarray:
         """Rows x outputs x features; each row's sum plus ``base`` is the ensemble's output.
@@ -111,23 +123,23 @@ class TreeShap:
         if n_rows == 0:
             return out
         X = np.asarray(X, dtype=np.float32 if float32 else np.float64).astype(np.float64)
+        # Rows in chunks, so that the split decisions of every node stay bounded too.
+        step = max(1, MAX_CELLS // max(1, self._n_nodes))
+        for lo in range(0, n_rows, step):
+            self._explain_rows(X[lo : lo + step], out[lo : lo + step])
+        return out
+
+    def _explain_rows(self, X: np.ndarray, out: np.ndarray) -> None:
         left = self._goes_left(X)
-        for group in self._groups:
-            step = max(1, MAX_CELLS // max(1, len(group.values) * group.width))
-            mapping = sparse.csr_matrix(
-                (
-                    np.ones(group.features.size),
-                    (np.arange(group.features.size), group.features.ravel()),
-                ),
-                shape=(group.features.size, self.n_features),
-            )
-            for lo in range(0, n_rows, step):
+        for group, mapping in zip(self._groups, self._mappings, strict=True):
+            cells = len(group.values) * group.width * group.conditions.shape[2]
+            step = max(1, MAX_CELLS // max(1, cells))
+            for lo in range(0, len(X), step):
                 phi = _group_shap(group, left[lo : lo + step])  # rows x leaves x width
-                for k in range(n_outputs):
+                for k in range(out.shape[1]):
                     weighted = phi * group.values[None, :, k, None]
                     flat = weighted.reshape(len(weighted), -1)
                     out[lo : lo + step, k, :] += np.asarray((mapping.T @ flat.T).T)
-        return out
 
     def _goes_left(self, X: np.ndarray) -> np.ndarray:
         """Rows x (every node of every tree, then one always-true column for padding)."""
@@ -167,44 +179,54 @@ def _group(width: int, found: list, values: np.ndarray) -> _Group:
             for c, (node, left) in enumerate(splits):
                 conditions[i, j, c] = node
                 go_left[i, j, c] = left
+    zero = np.asarray([z for z, _, _, _ in found], dtype=np.float64)
+    weights = np.asarray(
+        [factorial(k) * factorial(width - k - 1) / factorial(width) for k in range(width)]
+    )
+    # Dividing prod_j (z_j + o_j t) by (z_i + t) and weighing the quotient's coefficients by
+    # ``weights`` is linear in the product's coefficients p_k: sum_k p_k g_k(z_i), with
+    # g_k(z) = sum_{m<k} weights[m] (-z)^(k-1-m). The g's depend on the leaf alone.
+    hot = np.zeros((width + 1, width, n))  # degree k x path feature i x leaves
+    for k in range(1, width + 1):
+        for m in range(k):
+            hot[k] += weights[m] * (-zero.T) ** (k - 1 - m)
     return _Group(
         width=width,
-        zero=np.asarray([z for z, _, _, _ in found], dtype=np.float64),
+        zero=zero,
         features=np.asarray([f for _, f, _, _ in found], dtype=np.int64),
         conditions=conditions,
         go_left=go_left,
         values=values[[index for _, _, _, index in found]],
+        weights=weights,
+        hot=hot,
     )
 
 
 def _group_shap(group: _Group, left: np.ndarray) -> np.ndarray:
-    """Rows x leaves x width: each path feature's Shapley value in each leaf's game."""
+    """Rows x leaves x width: each path feature's Shapley value in each leaf's game.
+
+    Arrays are laid out degree (or path feature) first, so that each step works on contiguous
+    planes of rows by leaves.
+    """
     width = group.width
     # o_j: the row satisfies every split on feature j (-1 is the always-true padding column).
     taken = left[:, group.conditions]  # rows x leaves x width x most
-    one = np.all(taken == group.go_left[None], axis=3).astype(np.float64)
-    zero = np.broadcast_to(group.zero[None], one.shape)
-    # prod_j (z_j + o_j t), coefficients by degree.
-    poly = np.zeros((*one.shape[:2], width + 1))
-    poly[..., 0] = 1.0
+    one = np.all(taken == group.go_left[None], axis=3).transpose(2, 0, 1).astype(np.float64)
+    zero = np.ascontiguousarray(group.zero.T)[:, None, :]  # width x 1 x leaves
+    # prod_j (z_j + o_j t): its coefficient of t**k in poly[k], rows x leaves.
+    poly = np.zeros((width + 1, *one.shape[1:]))
+    poly[0] = 1.0
     for j in range(width):
-        shifted = poly[..., :-1] * one[..., j, None]
-        poly *= zero[..., j, None]
-        poly[..., 1:] += shifted
-    weights = np.asarray(
-        [factorial(k) * factorial(width - k - 1) / factorial(width) for k in range(width)]
-    )
-    phi = np.empty_like(one)
-    for i in range(width):
-        z = zero[..., i]
-        o = one[..., i]
-        # Divided by (z + t) where o = 1, by z where o = 0.
-        by_linear = np.empty((*one.shape[:2], width))
-        by_linear[..., width - 1] = poly[..., width]
-        for k in range(width - 1, 0, -1):
-            by_linear[..., k - 1] = poly[..., k] - z * by_linear[..., k]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            by_constant = np.where(z[..., None] > 0, poly[..., :width] / z[..., None], 0.0)
-        quotient = np.where(o[..., None] > 0, by_linear, by_constant)
-        phi[..., i] = (o - z) * (quotient @ weights)
-    return phi
+        shifted = poly[: j + 1] * one[j]
+        poly[: j + 2] *= zero[j]
+        poly[1 : j + 2] += shifted
+    # Where o_i = 1 the factor (z_i + t) comes out: the precomputed linear form. Where o_i = 0
+    # it is the constant z_i (> 0: every node has cover).
+    hot = np.zeros_like(one)
+    for k in range(1, width + 1):
+        hot += poly[k][None] * group.hot[k][:, None, :]
+    weighted = np.tensordot(group.weights, poly[:width], axes=1)  # rows x leaves
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cold = np.where(zero > 0, weighted[None] / zero, 0.0)
+    phi = np.where(one > 0, (1.0 - zero) * hot, -zero * cold)
+    return phi.transpose(1, 2, 0)
