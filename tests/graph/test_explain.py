@@ -8,6 +8,7 @@ raw_score, or predict for regressors), computed here from the fitted model, to 1
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -30,6 +31,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
+from domain.inference.explain import Explainer
 from tests import factories
 from tests.graph.queries import CREATE_MODEL
 from tests.graph.test_accounts import codes, make_admin
@@ -428,3 +430,30 @@ async def test_an_explanation_takes_at_most_the_explain_row_cap(gql, ada, publis
         token=ada["accessToken"],
     )
     assert plain["data"]["predictBatch"]["rows"] == 1001
+
+
+async def test_explanations_run_in_the_inference_threads(gql, ada, publish, monkeypatch):
+    # Given a record of the threads explanations run on
+    threads: list[str] = []
+    explain = Explainer.explain
+
+    def recording(self: Explainer, X: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return explain(self, X)
+
+    monkeypatch.setattr(Explainer, "explain", recording)
+    model, rows, _, _, _ = family("gradient_boosting_classifier")
+    ref = await publish(model)
+
+    # When two requests are explained
+    for _ in range(2):
+        body = await gql(
+            EXPLAIN,
+            {"model": ref, "rows": rows.tolist(), "explain": True},
+            token=ada["accessToken"],
+        )
+        assert "errors" not in body, body
+
+    # Then both ran in the inference executor, not on the event loop's thread
+    assert len(threads) == 2
+    assert all(name.startswith("predict") for name in threads), threads
