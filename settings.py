@@ -107,6 +107,12 @@ class Settings(BaseSettings):
     prediction_rows_per_unit: int = Field(
         default=100, ge=1, le=100_000, description="A prediction costs 1 + rows // this units."
     )
+    explain_cost_multiplier: int = Field(
+        default=10,
+        ge=1,
+        le=1000,
+        description="A prediction with explain costs this many times a plain one's units.",
+    )
     uploads_per_hour: int = Field(
         default=30, ge=1, le=10_000, description="Uploads one API key (or user) may make an hour."
     )
@@ -134,6 +140,9 @@ class Settings(BaseSettings):
     predict_timeout_s: float = Field(default=10.0, gt=0, le=600)
     predict_max_rows: int = Field(default=1000, ge=1, le=100_000)
     predict_batch_max_rows: int = Field(default=10_000, ge=1, le=1_000_000)
+    explain_max_rows: int = Field(
+        default=1000, ge=1, le=100_000, description="Rows one explained prediction may take."
+    )
     batch_max_rows: int = Field(default=256, ge=1, le=100_000, description="Micro-batch rows.")
     batch_max_wait_ms: float = Field(default=2.0, ge=0, le=1000)
     model_cache_max_bytes: int = Field(default=1 << 30, ge=1 << 20)

@@ -18,7 +18,8 @@ Every expected failure is a ``DomainError`` with a stable ``code``; the GraphQL 
     ├── StorageReadOnly           STORAGE_READ_ONLY   the artifact store refuses writes
     ├── Unavailable               UNAVAILABLE     a backing service is down
     ├── PredictionTimeout         PREDICTION_TIMEOUT  the model did not answer in time
-    └── PredictionFailed          PREDICTION_FAILED   the model raised
+    ├── PredictionFailed          PREDICTION_FAILED   the model raised
+    └── ExplanationUnsupported    EXPLANATION_UNSUPPORTED  no exact explainer for this model
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class ErrorCode(StrEnum):
     UNAVAILABLE = "UNAVAILABLE"
     PREDICTION_TIMEOUT = "PREDICTION_TIMEOUT"
     PREDICTION_FAILED = "PREDICTION_FAILED"
+    EXPLANATION_UNSUPPORTED = "EXPLANATION_UNSUPPORTED"
     INTERNAL = "INTERNAL"
 
 

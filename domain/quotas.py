@@ -1,9 +1,11 @@
 """Rate limits and quotas on predictions and uploads, in units a request spends.
 
 Budget: a prediction request costs ``1 + rows // rows_per_unit`` units (1 for up to 99 rows with
-the default 100, 11 for a 1,000-row batch, 101 for 10,000 rows); an upload costs 1 upload. A cost
-over a whole limit spends the whole limit, so a large request waits for an empty window instead
-of being refused for ever.
+the default 100, 11 for a 1,000-row batch, 101 for 10,000 rows); an upload costs 1 upload. A
+prediction that explains itself (``explain``) costs ``explain_cost_multiplier`` times as much (10
+by default): TreeSHAP does far more work per row than the trees' own walk. A cost over a whole
+limit spends the whole limit, so a large request waits for an empty window instead of being
+refused for ever.
 
 Three limits, each a moving window (``domain.ratelimit``), in process memory for the embedded
 default and in Redis shared by every replica otherwise:
@@ -64,6 +66,7 @@ class QuotaPolicy:
     prediction_units_per_minute: int
     prediction_rows_per_unit: int
     uploads_per_hour: int
+    explain_cost_multiplier: int = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +76,7 @@ class Usage:
     predictions: Window
     uploads: Window
     rows_per_unit: int
+    explain_cost_multiplier: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,25 +143,26 @@ class Quotas:
         self._user_limits.clear()
         self._model_quotas.clear()
 
-    def prediction_cost(self, rows: int) -> int:
-        """Units a prediction request of ``rows`` rows costs."""
-        return 1 + max(0, rows) // self.policy.prediction_rows_per_unit
+    def prediction_cost(self, rows: int, *, explain: bool = False) -> int:
+        """Units a prediction request of ``rows`` rows costs (explained: times the multiplier)."""
+        cost = 1 + max(0, rows) // self.policy.prediction_rows_per_unit
+        return cost * self.policy.explain_cost_multiplier if explain else cost
 
     # -- charging ------------------------------------------------------------------------
 
-    async def charge_caller(self, *, caller: Caller, rows: int) -> None:
+    async def charge_caller(self, *, caller: Caller, rows: int, explain: bool = False) -> None:
         """Spend a prediction's units from the caller's budget; RateLimited when it is spent."""
         rate = (await self._rates(caller.user_id))[0]
-        cost = self.prediction_cost(rows)
+        cost = self.prediction_cost(rows, explain=explain)
         key = caller_key(caller)
         await self.limiter.charge(rate, PREDICTIONS, *key, cost=cost, name=PREDICTIONS)
 
-    async def charge_model(self, *, model_id: uuid.UUID, rows: int) -> None:
+    async def charge_model(self, *, model_id: uuid.UUID, rows: int, explain: bool = False) -> None:
         """Spend a prediction's units from the model's quota, when it has one."""
         quota = await self._model_quota(model_id)
         if quota is None:
             return
-        cost = self.prediction_cost(rows)
+        cost = self.prediction_cost(rows, explain=explain)
         minute, day = _model_rates(quota)
         if minute is not None:
             await self.limiter.charge(
@@ -171,18 +176,22 @@ class Quotas:
         rate = (await self._rates(caller.user_id))[1]
         await self.limiter.charge(rate, UPLOADS, *caller_key(caller), name=UPLOADS)
 
-    async def refusals(self, *, caller: Caller, rows: list[int]) -> list[RateLimited | None]:
+    async def refusals(
+        self, *, caller: Caller, rows: list[int], explain: list[bool] | None = None
+    ) -> list[RateLimited | None]:
         """Which of several predictions, in order, the caller's budget has no room for now.
 
         Nothing is charged: a document of several predictions asks first, so that when some
-        would be refused none runs (each is still charged as it runs, exactly).
+        would be refused none runs (each is still charged as it runs, exactly). ``explain``
+        says, per prediction, whether it explains itself (and so weighs more).
         """
         rate = (await self._rates(caller.user_id))[0]
         window = await self.limiter.window(rate, PREDICTIONS, *caller_key(caller))
         spent = 0
         refused: list[RateLimited | None] = []
-        for count in rows:
-            spent += min(self.prediction_cost(count), rate.amount)
+        explained = explain or [False] * len(rows)
+        for count, heavy in zip(rows, explained, strict=True):
+            spent += min(self.prediction_cost(count, explain=heavy), rate.amount)
             if spent <= window.remaining:
                 refused.append(None)
                 continue
@@ -198,14 +207,18 @@ class Quotas:
         return refused
 
     async def model_refusals(
-        self, *, predictions: list[tuple[uuid.UUID | None, int]]
+        self,
+        *,
+        predictions: list[tuple[uuid.UUID | None, int]],
+        explain: list[bool] | None = None,
     ) -> list[RateLimited | None]:
         """Which of several predictions (model id, rows), in order, their models' quotas have
         no room for now; like ``refusals``, nothing is charged. None ids are not checked."""
+        explained = explain or [False] * len(predictions)
         spent: dict[tuple[uuid.UUID, str], int] = {}
         windows: dict[uuid.UUID, tuple[ModelQuota, Window | None, Window | None] | None] = {}
         refused: list[RateLimited | None] = []
-        for model_id, rows in predictions:
+        for (model_id, rows), heavy in zip(predictions, explained, strict=True):
             if model_id is not None and model_id not in windows:
                 quota = await self._model_quota(model_id)
                 windows[model_id] = (
@@ -222,7 +235,7 @@ class Quotas:
                     if rate is None or window is None:
                         continue
                     total = spent.get((model_id, name), 0) + min(
-                        self.prediction_cost(rows), rate.amount
+                        self.prediction_cost(rows, explain=heavy), rate.amount
                     )
                     spent[(model_id, name)] = total
                     if total > window.remaining and refusal is None:
@@ -246,6 +259,7 @@ class Quotas:
             predictions=await self.limiter.window(predictions, PREDICTIONS, *key),
             uploads=await self.limiter.window(uploads, UPLOADS, *key),
             rows_per_unit=self.policy.prediction_rows_per_unit,
+            explain_cost_multiplier=self.policy.explain_cost_multiplier,
         )
 
     async def get_model_quotas_by_ids(self, *, ids: list[uuid.UUID]) -> list[ModelQuota | None]:

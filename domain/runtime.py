@@ -152,6 +152,7 @@ class Services:
                 prediction_units_per_minute=settings.prediction_units_per_minute,
                 prediction_rows_per_unit=settings.prediction_rows_per_unit,
                 uploads_per_hour=settings.uploads_per_hour,
+                explain_cost_multiplier=settings.explain_cost_multiplier,
             ),
         )
         cache = ModelCache(
@@ -170,6 +171,7 @@ class Services:
                 timeout_s=settings.predict_timeout_s,
                 batch_max_rows=settings.batch_max_rows,
                 batch_max_wait_ms=settings.batch_max_wait_ms,
+                explain_max_rows=settings.explain_max_rows,
             ),
             cache=cache,
             log_writer=PredictionLogWriter(

@@ -40,6 +40,7 @@ from domain.errors import (
     ValidationFailed,
 )
 from domain.inference import PredictionFailed, PredictionTimeout
+from domain.inference.explain import ExplanationUnsupported
 from domain.inference.outputs import UnservableOutput
 from storage.faults import database_outage, refused_nul
 
@@ -141,6 +142,7 @@ TOP_LEVEL: frozenset[type[DomainError]] = frozenset(
         PredictionTimeout,
         PredictionFailed,
         UnservableOutput,
+        ExplanationUnsupported,
     }
 )
 

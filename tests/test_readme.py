@@ -84,8 +84,8 @@ async def test_the_walkthrough_runs_as_written(live_server, tmp_path):
     assert batch["classes"] == [0, 1, 2]
 
     # And a predict-only key predicts, and is refused everything else
-    forbidden, first, second, limited, retry_after, header, unauthenticated, *rest = lines
-    shape, missing, served = rest
+    forbidden, first, second, limited, retry_after, header, unauthenticated = lines[:7]
+    shape, missing, served = lines[7:10]
     ((listed,),) = answered(printed, "apiKeys")
     assert listed["name"] == "iris-client" and listed["scopes"] == ["PREDICT"]
     assert re.fullmatch(r"msk_[0-9a-f]{16}", listed["prefix"]) and listed["isActive"] is True
@@ -147,3 +147,13 @@ async def test_the_walkthrough_runs_as_written(live_server, tmp_path):
     assert shadow["agreement"]["comparedRows"] == 5
     assert 0 <= shadow["agreement"]["rate"] <= 1
     assert by[(int(served), False)]["count"] >= 5
+
+    # And an explanation adds up to the model's decision_function, costs ten times the units,
+    # and a model without an explainer says so with its own code
+    assert lines[10:] == [
+        "MARGIN",
+        "adds up",
+        "10",
+        "UploadModelVersionSuccess",
+        "EXPLANATION_UNSUPPORTED",
+    ]

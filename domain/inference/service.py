@@ -9,6 +9,8 @@ and on every replica (``forget_model`` is the emitter's handler).
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import hashlib
 import json
 import logging
@@ -25,8 +27,9 @@ import numpy as np
 from domain.accounts import Caller
 from domain.errors import Conflict, DomainError, FieldError, NotFound, ValidationFailed
 from domain.events import ModelEvent, ModelEventKind
-from domain.inference.batching import BatchOutput, MicroBatcher
+from domain.inference.batching import BatchOutput, MicroBatcher, PredictionFailed, PredictionTimeout
 from domain.inference.cache import ArtifactRef, LoadedModel, ModelCache
+from domain.inference.explain import Explainer, Explanation, ExplanationUnsupported, explainer_for
 from domain.inference.frames import with_model_input
 from domain.inference.outputs import UnservableOutput, plain_output, plain_values
 from domain.inference.prediction_cache import PredictionCache, row_keys
@@ -89,6 +92,12 @@ class Target:
             return ArtifactRef(self.version_id, self.compiled_key, "onnx", "onnx")
         return ArtifactRef(self.version_id, self.serving_key, self.serving_format, self.runtime)
 
+    def original(self) -> ArtifactRef:
+        """The model as uploaded (not its compiled copy): what explanations read."""
+        if self.serving_format == "onnx":
+            raise ExplanationUnsupported("ONNX uploads")
+        return ArtifactRef(self.version_id, self.serving_key, self.serving_format, "sklearn")
+
     @classmethod
     def of(cls, model: tables.Model, version: tables.ModelVersion) -> Target:
         return cls(
@@ -118,6 +127,7 @@ class Prediction:
     classes: list[Any] | None
     latency_ms: float
     request_id: str
+    explanation: Explanation | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +136,7 @@ class InferenceConfig:
     timeout_s: float
     batch_max_rows: int
     batch_max_wait_ms: float
+    explain_max_rows: int = 1000
 
 
 # Estimators whose predict() is exactly classes_[argmax(predict_proba())]: for them one
@@ -237,6 +248,9 @@ class Inference:
         cache.on_evict.append(
             lambda version_id, runtime: self._batchers.pop((version_id, runtime), None)
         )
+        # Explainers by version, with the loaded (original) model they were built from.
+        self._explainers: dict[uuid.UUID, tuple[Any, Explainer]] = {}
+        cache.on_evict.append(lambda version_id, _: self._explainers.pop(version_id, None))
         self._resolved: dict[str, _Resolved] = {}
         self._generation = 0  # bumped by every event that drops grants
         self._grants: dict[tuple[uuid.UUID, uuid.UUID], tuple[access.Grant, float]] = {}
@@ -289,6 +303,7 @@ class Inference:
         self._grants.clear()
         self._batchers.clear()
         self._shadow_batchers.clear()
+        self._explainers.clear()
         self.cache.drop(
             set(self._version_model) | {m.version_id for m in self.cache.cached_versions()}
         )
@@ -318,6 +333,7 @@ class Inference:
                 del batchers[key]
         for version_id in versions:
             self._version_model.pop(version_id, None)
+            self._explainers.pop(version_id, None)
 
     def forget_resolutions(self) -> None:
         """Forget every resolution and grant: events from other replicas may have been missed."""
@@ -496,26 +512,36 @@ class Inference:
         columns: list[str] | None = None,
         max_rows: int,
         request_id: str,
+        explain: bool = False,
     ) -> Prediction:
         """Predict ``rows`` (lists in feature order) or ``records`` (objects keyed by feature).
 
         ``columns`` names the cells of ``rows``, as a table does (MLflow's ``dataframe_split``,
         one v2 input per column): a model fit on named features takes them by name, any other
         model in the order given.
+
+        With ``explain``, each row's feature contributions come too (``Prediction.explanation``),
+        from the original model even where a compiled copy serves; the request costs
+        ``explain_cost_multiplier`` times a plain one's units and takes at most
+        ``explain_max_rows`` rows. ``ExplanationUnsupported`` when the model has no explainer.
         """
         started = time.perf_counter()
+        if explain:
+            max_rows = min(max_rows, self.config.explain_max_rows)
         # Limits first, so that a refused request costs no lookup, validation or model run.
         n_rows = min(_count(rows, records), max_rows)
         if self.quotas is not None:
-            await self.quotas.charge_caller(caller=caller, rows=n_rows)
+            await self.quotas.charge_caller(caller=caller, rows=n_rows, explain=explain)
         route = await self.resolve_route(caller=caller, ref=ref)
         target = route.target
         if self.quotas is not None:
-            await self.quotas.charge_model(model_id=target.model_id, rows=n_rows)
+            await self.quotas.charge_model(model_id=target.model_id, rows=n_rows, explain=explain)
+        explanation = None
         try:
             if columns is not None:
                 rows, records = _by_name(rows, columns, target.signature, max_rows)
             matrix = self._matrix(target, rows, records, max_rows)
+            explainer = await self._explainer(target) if explain else None
             loaded = await self.cache.get(target.artifact())
             if target.cache_ttl_s:
                 output = await self._cached_predict(target, loaded, matrix)
@@ -523,6 +549,8 @@ class Inference:
                 output = await self._batcher(target, loaded).submit(matrix)
                 output = plain_output(output, len(matrix))
             classes = plain_values(loaded.classes, "class label")
+            if explainer is not None:
+                explanation = await self._explain(target, explainer, matrix)
         except DomainError as exc:
             latency = (time.perf_counter() - started) * 1000
             if isinstance(exc, UnservableOutput):
@@ -561,7 +589,57 @@ class Inference:
             classes=classes,
             latency_ms=latency,
             request_id=request_id,
+            explanation=explanation,
         )
+
+    # -- explanation ---------------------------------------------------------------------
+
+    async def _explainer(self, target: Target) -> Explainer:
+        """The version's explainer, built (off the event loop) once per loaded model."""
+        loaded = await self.cache.get(target.original())
+        cached = self._explainers.get(target.version_id)
+        if cached is not None and cached[0] is loaded.model:
+            return cached[1]
+        build = functools.partial(
+            explainer_for, loaded.model, feature_names=target.signature.get("feature_names")
+        )
+
+        async def built() -> Explainer:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, build)
+
+        try:
+            # Concurrent first explanations of a version wait for one build.
+            explainer = await self._flights.do(
+                ("explainer", target.version_id, id(loaded.model)), built
+            )
+        except ExplanationUnsupported:
+            raise
+        except Exception:
+            # A model of a supported kind whose insides are not as expected: no explanation
+            # rather than a wrong one.
+            log.warning("version %s: no explainer", target.version_id, exc_info=True)
+            raise ExplanationUnsupported(f"this {type(loaded.model).__name__} model") from None
+        self._explainers[target.version_id] = (loaded.model, explainer)
+        self._version_model[target.version_id] = target.model_id
+        return explainer
+
+    async def _explain(
+        self, target: Target, explainer: Explainer, matrix: np.ndarray
+    ) -> Explanation:
+        """Explain ``matrix`` in the inference executor, under the prediction timeout."""
+        run = with_model_input(explainer.explain, target.signature, "sklearn")
+        try:
+            return await asyncio.wait_for(
+                asyncio.get_running_loop().run_in_executor(self._executor, run, matrix),
+                self.config.timeout_s,
+            )
+        except TimeoutError:
+            self._replace_executor()
+            raise PredictionTimeout(self.config.timeout_s) from None
+        except DomainError:
+            raise
+        except Exception as exc:
+            raise PredictionFailed(f"{type(exc).__name__}: {str(exc)[:200]}") from None
 
     async def _cached_predict(
         self, target: Target, loaded: LoadedModel, matrix: np.ndarray
