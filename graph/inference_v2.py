@@ -154,9 +154,6 @@ def routes(services: Services) -> list[Route]:
         infer_request = open_inference.parse_request(
             decoded, binary, max_rows=settings.predict_batch_max_rows
         )
-        if infer_request.explain:
-            # Explanations hand `explain=infer_request.explain` to `predict` once it takes it.
-            raise ProtocolError("`parameters.explain` is not served by this server yet.")
         prediction = await services.inference.predict(
             caller=caller,
             ref=ref,
@@ -164,6 +161,7 @@ def routes(services: Services) -> list[Route]:
             columns=infer_request.columns,
             max_rows=settings.predict_batch_max_rows,
             request_id=scope_request_id(request.scope),
+            explain=infer_request.explain,
         )
         answer, data = open_inference.infer_response(
             infer_request,
@@ -171,6 +169,7 @@ def routes(services: Services) -> list[Route]:
             model_version=str(prediction.target.number),
             predictions=prediction.predictions,
             probabilities=prediction.probabilities,
+            explanation=prediction.explanation,
         )
         encoded = orjson.dumps(answer)
         body, headers = compress(encoded + data, request.headers.get("accept-encoding"))

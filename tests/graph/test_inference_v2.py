@@ -514,12 +514,67 @@ async def test_paths_name_references_and_refuse_the_rest(client, iris):
     assert (await client.get("/v2/models/ada/iris/infer", headers=headers)).status_code == 405
     malformed = await client.get("/v2/models/iris", headers=headers)
     assert malformed.status_code == 400 and "owner/name" in malformed.json()["error"]
-    explain = await infer(
-        client,
-        {"inputs": [tensor(ROWS.tolist(), [5, 4])], "parameters": {"explain": True}},
-        iris["token"],
-    )
-    assert explain.status_code == 400 and "explain" in explain.json()["error"]
+
+
+async def test_explanations_come_as_tensors_that_add_up_to_the_margin(client, iris):
+    body = {"id": "why", "inputs": [tensor(ROWS.tolist(), [5, 4])], "parameters": {"explain": True}}
+    answer = await infer(client, body, iris["token"])
+    assert answer.status_code == 200, answer.text
+    result = answer.json()
+    outputs = {o["name"]: o for o in result["outputs"]}
+    assert result["parameters"] == {
+        "explanation_method": "linear",
+        "explanation_output": "margin",
+        "explanation_transformed": False,
+    }
+    contributions = outputs["contributions"]
+    assert contributions["datatype"] == "FP64" and contributions["shape"] == [5, 1, 4]
+    assert outputs["base_values"]["shape"] == [1]
+    assert outputs["feature_names"]["datatype"] == "BYTES"
+    assert outputs["feature_names"]["shape"] == [4]
+    explained = np.asarray(contributions["data"]).reshape(5, 1, 4)
+    total = explained.sum(axis=2)[:, 0] + outputs["base_values"]["data"][0]
+    np.testing.assert_allclose(total, iris["model"].decision_function(ROWS), atol=1e-6)
+    # The predictions come as ever beside them; an unexplainable model is a 400 saying so.
+    assert outputs["predict"]["data"] == iris["model"].predict(ROWS).tolist()
+
+
+async def test_tritonclient_reads_explanations_as_binary_tensors(live_server, iris):
+    triton_client = client(live_server)
+    try:
+        rows = np.asarray(ROWS, dtype=np.float64)
+        given = triton.InferInput("input-0", list(rows.shape), "FP64")
+        given.set_data_from_numpy(rows, binary_data=True)
+        result = await triton_client(
+            "infer",
+            "ada/iris",
+            [given],
+            parameters={"explain": True},
+            outputs=[
+                triton.InferRequestedOutput(name, binary_data=True)
+                for name in ("contributions", "base_values")
+            ],
+            headers=bearer(iris["token"]),
+        )
+        contributions = result.as_numpy("contributions")
+        assert contributions.shape == (5, 1, 4)
+        total = contributions.sum(axis=2)[:, 0] + result.as_numpy("base_values")[0]
+        np.testing.assert_allclose(total, iris["model"].decision_function(ROWS), atol=1e-6)
+    finally:
+        triton_client.close()
+
+
+async def test_a_model_without_an_explainer_says_so_over_v2(client, gql, upload, signup):
+    from sklearn.neighbors import KNeighborsClassifier
+
+    token = (await signup("kim@example.com"))["accessToken"]
+    features, labels = factories.training_data()
+    knn = KNeighborsClassifier(n_neighbors=3).fit(features, labels)
+    await publish(gql, upload, token, "knn", factories.skops_bytes(knn))
+    body = {"inputs": [tensor(ROWS.tolist(), [5, 4])], "parameters": {"explain": True}}
+    refused = await infer(client, body, token, path="kim/knn")
+    assert refused.status_code == 400
+    assert "Explanations are not available" in refused.json()["error"]
 
 
 async def test_v2_predictions_reach_live_subscribers(live_server, iris):

@@ -9,7 +9,12 @@ from typing import Any
 
 import numpy as np
 
+from domain.inference.explain import Explanation
 from domain.protocols.open_inference.requests import (
+    BASE_VALUES,
+    CONTRIBUTIONS,
+    EXPLAINED_OUTPUTS,
+    FEATURE_NAMES,
     NUMPY_TYPES,
     PANDAS_CONTENT_TYPE,
     PREDICT,
@@ -53,10 +58,18 @@ def _encode(values: list[Any], datatype: str) -> bytes:
     return b"".join(parts)
 
 
+def _shape_and_flat(values: list[Any]) -> tuple[list[int], list[Any]]:
+    """A rectangular nested list's shape and its values in row-major order."""
+    shape = [len(values)]
+    flat = values
+    while flat and isinstance(flat[0], list):
+        shape.append(len(flat[0]))
+        flat = [v for row in flat for v in row]
+    return shape, flat
+
+
 def _tensor(name: str, values: list[Any], binary: bool) -> tuple[dict[str, Any], bytes]:
-    nested = bool(values) and isinstance(values[0], list)
-    flat = [v for row in values for v in row] if nested else values
-    shape = [len(values), len(values[0])] if nested else [len(values)]
+    shape, flat = _shape_and_flat(values)
     datatype = _values_datatype(flat)
     if datatype == "BYTES":
         flat = [v if isinstance(v, str) else str(v) for v in flat]
@@ -76,11 +89,27 @@ def infer_response(
     model_version: str,
     predictions: list[Any],
     probabilities: list[list[float]] | None,
+    explanation: Explanation | None = None,
 ) -> tuple[dict[str, Any], bytes]:
-    """The response's JSON header and the binary data after it (empty when none)."""
+    """The response's JSON header and the binary data after it (empty when none).
+
+    An explanation adds ``contributions`` (``[rows, outputs, features]``), ``base_values``
+    (``[outputs]``: contributions plus base value are the explained output), ``feature_names``
+    and ``explained_outputs`` (the class, or output, each explains), with the method and the
+    output space as response parameters.
+    """
     available: dict[str, list[Any]] = {PREDICT: predictions}
     if probabilities is not None:
         available[PREDICT_PROBA] = probabilities
+    if explanation is not None:
+        available |= {
+            CONTRIBUTIONS: explanation.contributions,
+            BASE_VALUES: explanation.base_values,
+            FEATURE_NAMES: explanation.feature_names,
+            EXPLAINED_OUTPUTS: [
+                str(i) if o is None else o for i, o in enumerate(explanation.outputs)
+            ],
+        }
     wanted = request.outputs or tuple(RequestedOutput(name, None) for name in available)
     outputs = []
     chunks = []
@@ -100,6 +129,12 @@ def infer_response(
     }
     if request.id is not None:
         header["id"] = request.id
+    if explanation is not None:
+        header["parameters"] = {
+            "explanation_method": explanation.method,
+            "explanation_output": explanation.output_space,
+            "explanation_transformed": explanation.transformed,
+        }
     return header, b"".join(chunks)
 
 

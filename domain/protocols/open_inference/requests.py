@@ -25,6 +25,12 @@ MAX_INPUTS = 1024
 PANDAS_CONTENT_TYPE = "pd"
 PREDICT = "predict"
 PREDICT_PROBA = "predict_proba"
+# With `parameters.explain`: contributions [rows, outputs, features] and what reads them.
+CONTRIBUTIONS = "contributions"
+BASE_VALUES = "base_values"
+FEATURE_NAMES = "feature_names"
+EXPLAINED_OUTPUTS = "explained_outputs"
+EXPLANATION_OUTPUTS = (CONTRIBUTIONS, BASE_VALUES, FEATURE_NAMES, EXPLAINED_OUTPUTS)
 SINGLE_INPUT = "input-0"
 
 
@@ -50,8 +56,7 @@ class InferRequest:
     columns: list[str] | None
     outputs: tuple[RequestedOutput, ...] | None  # None: every output
     binary_output: bool
-    # `parameters.explain`: per-feature contributions for each row, once the prediction
-    # takes the flag (until then the HTTP face refuses it by name).
+    # `parameters.explain`: per-feature contributions for each row, as outputs of their own.
     explain: bool
 
 
@@ -208,10 +213,11 @@ def _outputs(raw: Any) -> tuple[RequestedOutput, ...] | None:
     for i, item in enumerate(raw):
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             raise ProtocolError(f"`outputs[{i}]` must be an object with a `name`.")
-        if item["name"] not in (PREDICT, PREDICT_PROBA):
+        if item["name"] not in (PREDICT, PREDICT_PROBA, *EXPLANATION_OUTPUTS):
             raise ProtocolError(
                 f"Unknown output {item['name'][:64]!r}; models answer {PREDICT} and, "
-                f"with class probabilities, {PREDICT_PROBA}."
+                f"with class probabilities, {PREDICT_PROBA} (with `parameters.explain`, "
+                f"{', '.join(EXPLANATION_OUTPUTS)} too)."
             )
         parameters = _object(item.get("parameters"), f"outputs[{i}].parameters")
         if parameters.get("classification"):
