@@ -113,3 +113,14 @@ async def test_the_walkthrough_runs_as_written(live_server, tmp_path):
     assert {entry["actor"]["username"] for entry in entries} == {"ada"}
     (alias_set,) = [a for a in printed if "setAlias" in (a.get("data") or {})]
     assert entries[actions.index("ALIAS_SET")]["requestId"] == alias_set["extensions"]["requestId"]
+
+    # And a reference profile flags the shifted window of traffic, and not the calm one
+    (profiled,) = answered(printed, "uploadDriftReference")
+    assert profiled["__typename"] == "DriftProfileSuccess", profiled
+    assert profiled["profile"]["source"] == "UPLOAD" and profiled["profile"]["rows"] == 150
+    (thresholds,) = answered(printed, "setDriftThresholds")
+    assert thresholds["thresholds"]["psi"] == 0.25
+    calm, shifted = answered(printed, "driftReport")
+    assert (calm["rows"], calm["drifted"], calm["driftedFeatures"]) == (150, False, [])
+    assert shifted["rows"] == 150 and shifted["drifted"] is True
+    assert "x2" in shifted["driftedFeatures"]

@@ -36,6 +36,7 @@ from domain.registry import access
 from domain.registry.access import Access
 from domain.registry.intake import claims
 from domain.registry.intake.sandbox import SandboxLimits, run_worker
+from domain.registry.uploads import SPOOL_PREFIX
 from domain.registry.uploads import spool as spool_upload
 from storage import tables
 
@@ -47,7 +48,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("modelserve.drift")
 
-SPOOL_PREFIX = "reference-"
 # The sandbox answers on a pipe capped at 4 MiB: a sample of at most this many cells fits.
 MAX_SAMPLE_CELLS = 300_000
 LOG_PAGE = 200
@@ -219,6 +219,7 @@ class Drift:
         columns = columns_of(version.signature)
         sample_rows = max(1, min(self.limits.sample_rows, MAX_SAMPLE_CELLS // len(columns)))
         await aiofiles.os.makedirs(self.spool_dir, exist_ok=True)
+        # Named like a version upload's spool, so the start-up sweep also takes a crash's.
         spool, claim = await asyncio.to_thread(claims.claim, self.spool_dir, SPOOL_PREFIX)
         try:
             await spool_upload(chunks, spool, limit=self.limits.reference_max_bytes)

@@ -25,6 +25,9 @@ from sklearn.preprocessing import OneHotEncoder
 from storage import tables
 from tests import factories
 from tests.graph.queries import CREATE_MODEL, SHARE
+from tests.graph.test_api_keys import CREATE_KEY
+from tests.graph.test_streams import subscribe
+from tests.graph.test_websocket import receive
 
 CITIES = ["paris", "lyon", "nice"]
 UPLOAD_VERSION = """
@@ -395,3 +398,70 @@ async def test_thresholds_for_maintainers_reports_for_viewers(
     assert body["data"]["driftReport"] is None
     body = await gql(REPORT, {"model": model_id}, token=carol["accessToken"])
     assert body["data"]["driftReport"] is None
+
+
+MODEL_EVENTS = """subscription($model: String!) { modelEvents(model: $model) {
+  kind modelId versionNumber driftedFeatures } }"""
+
+
+async def test_drift_reaches_model_event_subscribers(
+    gql, app, published, multipart, signup, live_server
+):
+    # Given Bob, a viewer, watching the model's events over a websocket
+    bob = await signup("bob@example.com")
+    await gql(
+        SHARE,
+        {"model": published["model"]["id"], "user": "bob", "level": "VIEWER"},
+        token=published["token"],
+    )
+    await reference_upload(multipart, published, to_csv(frame(1, 400)))
+    ws = await subscribe(live_server, bob["accessToken"], MODEL_EVENTS, "ada/m")
+    try:
+        # When shifted inputs arrive and the scheduled check runs
+        await predict_all(gql, app, published["token"], frame(3, 300, shift=10.0))
+        (event,) = await app.state.services.drift.check_all()
+
+        # Then Bob sees DRIFT_DETECTED, naming what drifted
+        message = (await receive(ws, timeout=30))["payload"]["data"]["modelEvents"]
+        assert message == {
+            "kind": "DRIFT_DETECTED",
+            "modelId": published["model"]["id"],
+            "versionNumber": 1,
+            "driftedFeatures": list(event.features),
+        }
+        assert "age" in message["driftedFeatures"]
+    finally:
+        await ws.close()
+
+
+async def test_api_keys_need_read_for_reports_and_publish_for_profiles(
+    gql, client, published, multipart
+):
+    async def key(*scopes: str) -> str:
+        body = await gql(
+            CREATE_KEY, {"name": "ci", "scopes": list(scopes)}, token=published["token"]
+        )
+        return body["data"]["createApiKey"]["secret"]
+
+    reader, predictor = await key("READ"), await key("PREDICT")
+    await reference_upload(multipart, published, to_csv(frame(1, 100)))
+
+    # A READ key reads the report; a PREDICT-only key is refused before anything runs
+    body = await gql(REPORT, {"model": "ada/m"}, headers={"X-API-Key": reader})
+    assert body["data"]["driftReport"]["versionNumber"] == 1
+    body = await gql(REPORT, {"model": "ada/m"}, headers={"X-API-Key": predictor})
+    assert body["_status"] == 403
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
+
+    # And neither may make a profile or set thresholds (PUBLISH)
+    model_id = published["model"]["id"]
+    for secret in (reader, predictor):
+        body = await gql(
+            THRESHOLDS, {"input": {"modelId": model_id, "psi": 0.3}}, headers={"X-API-Key": secret}
+        )
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
+        body = await gql(
+            FROM_LOG, {"version": published["version"]["id"]}, headers={"X-API-Key": secret}
+        )
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
+    assert await tables.DriftThresholds.all().count() == 0
