@@ -6,6 +6,7 @@ checked against scipy on the same data, and PSI against a computation by hand.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -13,6 +14,7 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import numpy as np
 import pandas as pd
 import pytest
@@ -22,8 +24,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder
 
+from domain.events import DriftEvent, model_message
+from graph.app import create_app
 from storage import tables
 from tests import factories
+from tests.conftest import TEST_REDIS_URL, make_settings
 from tests.graph.queries import CREATE_MODEL, SHARE
 from tests.graph.test_api_keys import CREATE_KEY
 from tests.graph.test_streams import subscribe
@@ -303,8 +308,6 @@ async def test_scheduled_check_emits_once_per_episode(gql, app, published, multi
     profile = await tables.DriftProfile.get(version_id=published["version"]["id"])
     assert profile.drifted_since is not None
     # And its message round-trips for other replicas and live streams
-    from domain.events import DriftEvent, model_message
-
     assert model_message(event.to_message()) == event
     assert DriftEvent.from_message(event.to_message()) == event
 
@@ -465,3 +468,79 @@ async def test_api_keys_need_read_for_reports_and_publish_for_profiles(
         )
         assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
     assert await tables.DriftThresholds.all().count() == 0
+
+
+def replica(settings, **overrides: Any) -> Any:
+    """Another server process's app on the same database (and Redis, in that run)."""
+    app = create_app(
+        make_settings(
+            settings.data_dir,
+            settings.database_url,
+            artifact_store_url=settings.artifact_store_url,
+            **overrides,
+        )
+    )
+    app.state.services.start()
+    return app
+
+
+async def test_a_reference_over_the_cap_is_refused_and_leaves_nothing(settings, published):
+    # Given a server whose reference cap is 4 KiB
+    small = replica(settings, drift_reference_max_bytes=4096)
+    spool = settings.data_dir / "spool"
+    before = sorted(spool.iterdir()) if spool.exists() else []
+    try:
+        transport = httpx.ASGITransport(app=small, client=("127.0.0.2", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://small") as http:
+            variables = {"input": {"versionId": published["version"]["id"], "file": None}}
+            response = await http.post(
+                "/graphql",
+                data={
+                    "operations": json.dumps({"query": UPLOAD_REFERENCE, "variables": variables}),
+                    "map": json.dumps({"0": ["variables.input.file"]}),
+                },
+                files={"0": ("big.csv", to_csv(frame(1, 400)), "text/csv")},
+                headers={
+                    "Authorization": f"Bearer {published['token']}",
+                    "X-ModelServe-CSRF": "1",
+                },
+            )
+        result = response.json()["data"]["uploadDriftReference"]
+    finally:
+        await small.state.services.close()
+
+    # Then the answer names the cap, and no profile or spool file is left
+    assert result == {
+        "__typename": "PayloadTooLargeError",
+        "message": "Payload exceeds the limit of 4096 bytes.",
+    }
+    assert await tables.DriftProfile.all().count() == 0
+    assert (sorted(spool.iterdir()) if spool.exists() else []) == before
+
+
+# Replicas share events through Redis; the embedded default has one process.
+if TEST_REDIS_URL:
+
+    async def test_a_drift_event_reaches_another_replicas_handlers(
+        gql, app, settings, published, multipart
+    ):
+        # Given replica B listening for drift events
+        other = replica(settings)
+        seen: list[DriftEvent] = []
+        other.state.services.emitter.on(DriftEvent, seen.append)
+        try:
+            await asyncio.wait_for(other.state.services.emitter.ready.wait(), 10)
+            await reference_upload(multipart, published, to_csv(frame(1, 400)))
+            await predict_all(gql, app, published["token"], frame(3, 300, shift=10.0))
+
+            # When replica A's check finds drift
+            (event,) = await app.state.services.drift.check_all()
+
+            # Then B's handlers get the same event
+            for _ in range(100):
+                if seen:
+                    break
+                await asyncio.sleep(0.1)
+            assert seen == [event]
+        finally:
+            await other.state.services.close()
