@@ -11,7 +11,7 @@ import csv
 import io
 import json
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -35,6 +35,7 @@ from tests.graph.test_streams import subscribe
 from tests.graph.test_websocket import receive
 
 CITIES = ["paris", "lyon", "nice"]
+EPSILON = timedelta(microseconds=1)
 UPLOAD_VERSION = """
 mutation Upload($input: UploadModelVersionInput!) {
   uploadModelVersion(input: $input) {
@@ -544,3 +545,30 @@ if TEST_REDIS_URL:
             assert seen == [event]
         finally:
             await other.state.services.close()
+
+
+async def test_a_new_episode_after_a_calm_window_emits_again(
+    gql, app, settings, published, multipart
+):
+    # Given a version that drifted: one event
+    drift = app.state.services.drift
+    await reference_upload(multipart, published, to_csv(frame(1, 400)))
+    await predict_all(gql, app, published["token"], frame(3, 300, shift=15.0))
+    assert len(await drift.check_all()) == 1
+    assert await drift.check_all() == []
+
+    # When a window of calm traffic alone (the one logged call after the shift) is checked
+    await predict_all(gql, app, published["token"], frame(2, 300))
+    calm = await tables.PredictionLog.all().order_by("-created_at").first()
+    assert calm is not None and calm.n_rows == 300
+    narrow = replica(settings, drift_check_window_s=1e-6)
+    try:
+        assert await narrow.state.services.drift.check_all(now=calm.created_at + EPSILON) == []
+    finally:
+        await narrow.state.services.close()
+
+    # Then the episode is over, and drift seen again opens a new one
+    profile = await tables.DriftProfile.get(version_id=published["version"]["id"])
+    assert profile.drifted_since is None
+    (again,) = await drift.check_all()
+    assert again.rows == 600 and "age" in again.features
