@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import os
 import random
@@ -21,6 +22,9 @@ from domain.errors import ModelRejected
 
 MAX_FIELD = 1 << 16
 MAX_COLUMNS = 10_000
+MAX_STRING_CHARS = 1024  # what serving accepts in a string column
+# The answer travels on a pipe the sandbox caps at 4 MiB: a larger sample is subsampled.
+MAX_ANSWER_BYTES = 3 << 20
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
 
@@ -48,6 +52,11 @@ def _cell(raw: str, column: dict[str, Any], line: int) -> Any:
         if text.lower() in _FALSE:
             return False
         raise _refuse(f"Line {line}, column {column['name']!r}: expected true or false.")
+    if len(raw) > MAX_STRING_CHARS:
+        raise _refuse(
+            f"Line {line}, column {column['name']!r}: strings are at most "
+            f"{MAX_STRING_CHARS} characters."
+        )
     return raw
 
 
@@ -98,4 +107,8 @@ def read_reference(request: dict[str, Any]) -> dict[str, Any]:
             raise _refuse("The file is not UTF-8 text.") from None
     if not total:
         raise _refuse("The file has a header but no data rows.")
+    size = len(json.dumps(sample))
+    if size > MAX_ANSWER_BYTES:
+        # A uniform subset of a uniform sample is a uniform sample.
+        sample = chooser.sample(sample, max(1, int(len(sample) * MAX_ANSWER_BYTES * 0.9 / size)))
     return {"reference": {"rows": sample, "total": total}}

@@ -11,6 +11,7 @@ predictions the log holds for them. Statistics are in :mod:`domain.drift.stats`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -171,6 +172,17 @@ def build_profile(
     return features, prediction
 
 
+def compare_all(
+    profile: tables.DriftProfile, rows: list[list[Any]], outputs: list[Any], t: Thresholds
+) -> tuple[list[FeatureDrift], FeatureDrift | None]:
+    features = [
+        stats.compare(feature, [row[i] if i < len(row) else None for row in rows], t)
+        for i, feature in enumerate(profile.features)
+    ]
+    prediction = stats.compare(profile.prediction, outputs, t) if profile.prediction else None
+    return features, prediction
+
+
 def _utc(at: datetime) -> datetime:
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
@@ -239,12 +251,18 @@ class Drift:
                         _SANDBOX_REASONS.get(exc.reason, "failed"), exc.message
                     ) from None
         finally:
-            await aiofiles.os.remove(spool)
+            with contextlib.suppress(FileNotFoundError):
+                await aiofiles.os.remove(spool)
             claims.release(claim)
         rows = _sampled_rows(outcome.payload, columns)
         predictions = await self._predict(model, version, rows)
-        features, prediction = build_profile(
-            columns, rows, predictions, signature=version.signature, bins=self.limits.bins
+        features, prediction = await asyncio.to_thread(
+            build_profile,
+            columns,
+            rows,
+            predictions,
+            signature=version.signature,
+            bins=self.limits.bins,
         )
         return await self._save(
             caller, version, tables.ProfileSource.UPLOAD, len(rows), features, prediction
@@ -269,8 +287,13 @@ class Drift:
             outputs += predicted
         if len(rows) < needed:
             raise NotEnoughData(len(rows), needed)
-        features, prediction = build_profile(
-            columns, rows, outputs, signature=version.signature, bins=self.limits.bins
+        features, prediction = await asyncio.to_thread(
+            build_profile,
+            columns,
+            rows,
+            outputs,
+            signature=version.signature,
+            bins=self.limits.bins,
         )
         return await self._save(
             caller, version, tables.ProfileSource.LOG, len(rows), features, prediction
@@ -423,12 +446,9 @@ class Drift:
             rows += inputs
             outputs += predicted
         thresholds = await thresholds_of(profile.model_id)
-        features = [
-            stats.compare(feature, [row[i] if i < len(row) else None for row in rows], thresholds)
-            for i, feature in enumerate(profile.features)
-        ]
-        prediction = (
-            stats.compare(profile.prediction, outputs, thresholds) if profile.prediction else None
+        # Sorting and testing tens of thousands of values: off the event loop.
+        features, prediction = await asyncio.to_thread(
+            compare_all, profile, rows, outputs, thresholds
         )
         return DriftReport(
             model_id=profile.model_id,

@@ -343,12 +343,28 @@ async def test_bad_reference_files_get_typed_errors(published, multipart):
         (b"age,income,city\n1,2,paris\n3,4\n", "invalid_csv"),  # short row
         (b"age,income,city\nold,2,paris\n", "invalid_csv"),  # not a number
         (b"age,income,city\n1,2,\xff\xfe\n", "invalid_csv"),  # not UTF-8
+        (b"age,income,city\n1,2," + b"x" * 2000 + b"\n", "invalid_csv"),  # string too long
+        (b"age,income,city\n1,2," + b"x" * 70_000 + b"\n", "invalid_csv"),  # field too long
+        (b"age,age,city\n1,2,paris\n", "invalid_csv"),  # a column twice
+        (b"age,income,city\n1,,paris\n", "invalid_rows"),  # the model takes no missing values
     ]
     for data, reason in cases:
         result = await reference_upload(multipart, published, data)
         assert result["__typename"] == "ReferenceRejectedError", (data, result)
         assert result["reason"] == reason
     assert await tables.DriftProfile.all().count() == 0
+
+
+async def test_a_reference_with_a_bom_crlf_and_quoted_cells_is_read(published, multipart):
+    data = '\ufeffcity,age,income\r\n"nice",30,1.5\r\n"lyon, centre",41,"2"\r\n'.encode()
+    result = await reference_upload(multipart, published, data)
+    assert result["__typename"] == "DriftProfileSuccess", result
+    assert result["profile"]["rows"] == 2
+    assert [(f["name"], f["count"], f["missing"]) for f in result["profile"]["features"]] == [
+        ("age", 2, 0),
+        ("income", 2, 0),
+        ("city", 2, 0),
+    ]
 
 
 async def test_thresholds_for_maintainers_reports_for_viewers(
