@@ -325,6 +325,27 @@ class DriftQuery:
             return None
         return DriftReport.from_domain(report)
 
+    @strawberry.field(
+        description="A version's reference profile; null when it has none, or the version is "
+        "not visible to you.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def drift_profile(
+        self,
+        info: Info,
+        version_id: Annotated[strawberry.ID, strawberry.argument(description="The version.")],
+    ) -> DriftProfile | None:
+        try:
+            profile = await info.context.services.drift.get_profile(
+                caller=await info.context.require_caller(),
+                version_id=parse_id(version_id, "Model version"),
+            )
+        except NotFound as exc:
+            if exc.what != "Model version":
+                raise
+            return None
+        return DriftProfile.from_table(profile) if profile else None
+
 
 @strawberry.type
 class DriftMutation:

@@ -53,6 +53,7 @@ ROOT_FIELDS: dict[tuple[OperationType, str], Need] = {
     (Q, "modelAnalytics"): Scope.READ,
     (Q, "predictionLog"): Scope.READ,
     (Q, "driftReport"): Scope.READ,
+    (Q, "driftProfile"): Scope.READ,
     (Q, "usage"): Scope.READ,
     (Q, "userLimits"): Scope.ADMIN,
     (Q, "team"): Scope.READ,

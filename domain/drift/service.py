@@ -78,11 +78,15 @@ class NotEnoughData(DomainError):
         self.needed = needed
 
 
-_SANDBOX_REASONS = {
-    "invalid_example": "invalid_csv",
-    "load_timeout": "timeout",
-    "load_memory": "memory",
-}
+def _rejected(exc: ModelRejected, timeout_s: float) -> ReferenceRejected:
+    """The sandbox's refusal, worded for a reference dataset rather than a model."""
+    if exc.reason == "invalid_example":
+        return ReferenceRejected("invalid_csv", exc.message)
+    if exc.reason == "load_timeout":
+        return ReferenceRejected("timeout", f"Reading the reference took over {timeout_s:g} s.")
+    if exc.reason == "load_memory":
+        return ReferenceRejected("memory", "Reading the reference exceeded the memory limit.")
+    return ReferenceRejected("failed", exc.message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,9 +251,7 @@ class Drift:
                         ),
                     )
                 except ModelRejected as exc:
-                    raise ReferenceRejected(
-                        _SANDBOX_REASONS.get(exc.reason, "failed"), exc.message
-                    ) from None
+                    raise _rejected(exc, self.limits.timeout_s) from None
         finally:
             with contextlib.suppress(FileNotFoundError):
                 await aiofiles.os.remove(spool)

@@ -88,6 +88,8 @@ query Report($model: String!, $window: DriftWindow) {{
     prediction {{ {FEATURE} }}
   }}
 }}"""
+PROFILE = """
+query Profile($version: ID!) { driftProfile(versionId: $version) { source rows driftedSince } }"""
 PREDICT = """
 query Predict($model: String!, $rows: FeatureMatrix) {
   predict(model: $model, rows: $rows) { predictions { value } }
@@ -404,10 +406,15 @@ async def test_thresholds_for_maintainers_reports_for_viewers(
         "minRows": 10,
     }
 
-    # Then Bob reads the report, with them, once the version has a profile; Carol sees none
+    # Then Bob reads the profile and the report, with them, once there is one; Carol sees none
     body = await gql(REPORT, {"model": "ada/m"}, token=bob["accessToken"])
     assert body["data"]["driftReport"] is None and "errors" not in body
+    version = published["version"]["id"]
+    body = await gql(PROFILE, {"version": version}, token=bob["accessToken"])
+    assert body["data"]["driftProfile"] is None and "errors" not in body
     await reference_upload(multipart, published, to_csv(frame(1, 100)))
+    body = await gql(PROFILE, {"version": version}, token=bob["accessToken"])
+    assert body["data"]["driftProfile"] == {"source": "UPLOAD", "rows": 100, "driftedSince": None}
     await predict_all(gql, app, published["token"], frame(2, 20))
     body = await gql(REPORT, {"model": "ada/m"}, token=bob["accessToken"])
     report = body["data"]["driftReport"]
@@ -418,6 +425,8 @@ async def test_thresholds_for_maintainers_reports_for_viewers(
     assert body["data"]["driftReport"] is None
     body = await gql(REPORT, {"model": model_id}, token=carol["accessToken"])
     assert body["data"]["driftReport"] is None
+    body = await gql(PROFILE, {"version": version}, token=carol["accessToken"])
+    assert body["data"]["driftProfile"] is None
 
 
 MODEL_EVENTS = """subscription($model: String!) { modelEvents(model: $model) {
