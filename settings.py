@@ -165,6 +165,25 @@ class Settings(BaseSettings):
         le=1_000_000,
         description="Shadow copies waiting to run; beyond it they are dropped and counted.",
     )
+    drift_check_interval_s: float = Field(
+        default=900.0, gt=0, description="How often the drift check runs (once per deployment)."
+    )
+    drift_check_window_s: float = Field(
+        default=3600.0, gt=0, description="The window of logged inputs each check compares."
+    )
+    drift_profile_log_rows: int = Field(
+        default=1000, ge=10, le=100_000, description="N: a profile from the log takes N rows."
+    )
+    drift_reference_max_bytes: int = Field(
+        default=50 << 20, ge=1024, description="Cap on an uploaded reference CSV."
+    )
+    drift_sample_rows: int = Field(
+        default=5000, ge=100, le=50_000, description="Reference rows a profile keeps (sampled)."
+    )
+    drift_bins: int = Field(default=10, ge=2, le=100, description="Quantile bins per feature.")
+    drift_window_max_rows: int = Field(
+        default=50_000, ge=100, le=1_000_000, description="Logged rows a report reads at most."
+    )
     max_subscriptions_per_socket: int = Field(default=10, ge=1, le=1000)
     ws_init_timeout_s: float = Field(default=10.0, gt=0, le=120)
 

@@ -10,6 +10,7 @@ registered with ``on`` sees every change, wherever it was made.
     ModelEvent      model:<id> and registry   a version, alias, share or the model changed
     AccountEvent    account:<user id>         a login, a revoked session, a password change
     SessionsChanged sessions                  cached callers to forget (revoked, user changed)
+    DriftEvent      model:<id> and drift      a version's inputs drifted from its reference
 
 Events carry the acting user's id (``actor_id``) when there is one.
 """
@@ -34,6 +35,7 @@ log = logging.getLogger("modelserve.events")
 
 REGISTRY_CHANNEL = "registry"
 SESSIONS_CHANNEL = "sessions"
+DRIFT_CHANNEL = "drift"
 # A replica whose stream broke waits this long before subscribing again.
 RESUBSCRIBE_S = 1.0
 
@@ -208,14 +210,74 @@ class SessionsChanged:
         )
 
 
-Event = ModelEvent | AccountEvent | SessionsChanged
-E = TypeVar("E", ModelEvent, AccountEvent, SessionsChanged)
+DRIFT_DETECTED = "DRIFT_DETECTED"
+
+
+@dataclass(frozen=True, slots=True)
+class DriftEvent:
+    """The scheduled check found a version's logged inputs (or predictions) drifted from its
+    reference profile: once per episode, when drift is first seen. ``features`` names what
+    drifted (``prediction`` for the prediction distribution)."""
+
+    model_id: uuid.UUID
+    version_id: uuid.UUID
+    number: int
+    features: tuple[str, ...]
+    rows: int
+    since: datetime
+    until: datetime
+    at: datetime = field(default_factory=_now)
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        return (model_channel(self.model_id), DRIFT_CHANNEL)
+
+    def to_message(self) -> dict[str, Any]:
+        return {
+            "kind": DRIFT_DETECTED,
+            "modelId": str(self.model_id),
+            "at": self.at.isoformat(),
+            "versionId": str(self.version_id),
+            "number": self.number,
+            "features": list(self.features),
+            "rows": self.rows,
+            "since": self.since.isoformat(),
+            "until": self.until.isoformat(),
+        }
+
+    @classmethod
+    def from_message(cls, message: dict[str, Any]) -> DriftEvent:
+        if message.get("kind") != DRIFT_DETECTED:
+            raise ValueError("not a drift event")
+        return cls(
+            model_id=uuid.UUID(message["modelId"]),
+            version_id=uuid.UUID(message["versionId"]),
+            number=int(message["number"]),
+            features=tuple(str(f) for f in message.get("features") or ()),
+            rows=int(message["rows"]),
+            since=datetime.fromisoformat(message["since"]),
+            until=datetime.fromisoformat(message["until"]),
+            at=datetime.fromisoformat(message["at"]),
+        )
+
+
+def model_message(message: dict[str, Any]) -> ModelEvent | DriftEvent:
+    """An event from a ``model:<id>`` channel, which carries both kinds."""
+    if message.get("kind") == DRIFT_DETECTED:
+        return DriftEvent.from_message(message)
+    return ModelEvent.from_message(message)
+
+
+Event = ModelEvent | AccountEvent | SessionsChanged | DriftEvent
+E = TypeVar("E", ModelEvent, AccountEvent, SessionsChanged, DriftEvent)
 Handler = Callable[[E], Awaitable[None] | None]
 
 # The shared channels whose events this replica's handlers also take from other replicas.
-REMOTE: dict[str, type[ModelEvent] | type[SessionsChanged]] = {
+RemoteEvent = type[ModelEvent] | type[SessionsChanged] | type[DriftEvent]
+REMOTE: dict[str, RemoteEvent] = {
     REGISTRY_CHANNEL: ModelEvent,
     SESSIONS_CHANNEL: SessionsChanged,
+    DRIFT_CHANNEL: DriftEvent,
 }
 
 
@@ -285,7 +347,7 @@ class Emitter:
                 await task
         self._tasks = []
 
-    async def _listen(self, channel: str, kind: type[ModelEvent] | type[SessionsChanged]) -> None:
+    async def _listen(self, channel: str, kind: RemoteEvent) -> None:
         while True:
             subscribed = asyncio.Event()
             waiter = asyncio.create_task(self._mark_ready(channel, subscribed))

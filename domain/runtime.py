@@ -15,6 +15,7 @@ from typing import Any
 from domain.accounts import Accounts, LoginRates, PasswordHashing, TokenCodec
 from domain.accounts.throttle import ThrottlePolicy
 from domain.audit.log import AuditLog
+from domain.drift import Drift, DriftLimits
 from domain.events import Emitter, ModelEvent, SessionsChanged
 from domain.inference.cache import ModelCache
 from domain.inference.compile import NotCompiled, compile_version
@@ -205,6 +206,26 @@ class Services:
             quotas,
             Teams(emitter=emitter),
             InProcessQueue(),
+        )
+
+    @cached_property
+    def drift(self) -> Drift:
+        """Reference profiles, drift reports and the scheduled drift check."""
+        settings = self.settings
+        return Drift(
+            inference=self.inference,
+            emitter=self.emitter,
+            spool_dir=settings.data_dir / "spool",
+            limits=DriftLimits(
+                bins=settings.drift_bins,
+                sample_rows=settings.drift_sample_rows,
+                reference_max_bytes=settings.drift_reference_max_bytes,
+                profile_log_rows=settings.drift_profile_log_rows,
+                window_max_rows=settings.drift_window_max_rows,
+                check_window_s=settings.drift_check_window_s,
+                timeout_s=settings.intake_timeout_s,
+                memory_limit_mb=settings.intake_memory_mb,
+            ),
         )
 
     @cached_property

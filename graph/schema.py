@@ -10,11 +10,12 @@ from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
-from graph import accounts, errors, keys, registry, teams
+from graph import accounts, drift, errors, keys, registry, teams
 from graph.accounts import AccountsMutation, AccountsQuery, AccountsSubscription
 from graph.admin import AdminMutation
 from graph.analytics import AnalyticsQuery
 from graph.audit import AuditQuery, RecordOrigin
+from graph.drift import DriftMutation, DriftQuery
 from graph.errors import OperationGuard, Schema
 from graph.inference import FEATURE_MATRIX, FeatureMatrix, InferenceMutation, InferenceQuery
 from graph.keys import KeysMutation, KeysQuery
@@ -34,6 +35,7 @@ Query = merge_types(
         RegistryQuery,
         InferenceQuery,
         AnalyticsQuery,
+        DriftQuery,
         ObservabilityQuery,
         AuditQuery,
         UsageQuery,
@@ -49,6 +51,7 @@ Mutation = merge_types(
         InferenceMutation,
         AdminMutation,
         UsageMutation,
+        DriftMutation,
         teams.TeamsMutation,
     ),
 )
@@ -61,6 +64,7 @@ EXCEPTION_HANDLERS = (
     *registry.HANDLERS,
     *teams.HANDLERS,
     *keys.HANDLERS,
+    *drift.HANDLERS,
 )
 
 

@@ -14,6 +14,7 @@ MODEL_MODULES = [
     "storage.tables.audit",
     "storage.tables.quotas",
     "storage.tables.traffic",
+    "storage.tables.drift",
 ]
 MIGRATIONS_ROOT = Path(__file__).resolve().parent.parent / "migrations"
 

@@ -157,3 +157,13 @@ async def test_the_walkthrough_runs_as_written(live_server, tmp_path):
         "UploadModelVersionSuccess",
         "EXPLANATION_UNSUPPORTED",
     ]
+    # And a reference profile flags the shifted window of traffic, and not the calm one
+    (profiled,) = answered(printed, "uploadDriftReference")
+    assert profiled["__typename"] == "DriftProfileSuccess", profiled
+    assert profiled["profile"]["source"] == "UPLOAD" and profiled["profile"]["rows"] == 150
+    (thresholds,) = answered(printed, "setDriftThresholds")
+    assert thresholds["thresholds"]["psi"] == 0.25
+    calm, shifted = answered(printed, "driftReport")
+    assert (calm["rows"], calm["drifted"], calm["driftedFeatures"]) == (150, False, [])
+    assert shifted["rows"] == 150 and shifted["drifted"] is True
+    assert "x2" in shifted["driftedFeatures"]

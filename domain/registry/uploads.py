@@ -70,6 +70,30 @@ class UploadOutcome:
     deduplicated: bool
 
 
+async def spool(chunks: AsyncIterator[bytes], path: Path, *, limit: int) -> tuple[str, int]:
+    """Write an upload's chunks to ``path``; its SHA-256 and size.
+
+    Raises:
+        PayloadTooLarge: more than ``limit`` bytes came.
+        StorageFull: the disk is full.
+    """
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        async with aiofiles.open(path, "wb") as out:
+            async for chunk in chunks:
+                size += len(chunk)
+                if size > limit:
+                    raise PayloadTooLarge(limit)
+                digest.update(chunk)
+                await out.write(chunk)
+    except OSError as exc:
+        if exc.errno in {28, 122}:  # ENOSPC, EDQUOT
+            raise StorageFull() from None
+        raise
+    return digest.hexdigest(), size
+
+
 class Uploads(RegistryBase):
     """Uploads: spool, check in the sandbox, store, and record the next version."""
 
@@ -168,22 +192,7 @@ class Uploads(RegistryBase):
         return UploadOutcome(version, deduplicated=False)
 
     async def _spool(self, chunks: AsyncIterator[bytes], path: Path) -> tuple[str, int]:
-        digest = hashlib.sha256()
-        size = 0
-        limit = self.limits.max_upload_bytes
-        try:
-            async with aiofiles.open(path, "wb") as out:
-                async for chunk in chunks:
-                    size += len(chunk)
-                    if size > limit:
-                        raise PayloadTooLarge(limit)
-                    digest.update(chunk)
-                    await out.write(chunk)
-        except OSError as exc:
-            if exc.errno in {28, 122}:  # ENOSPC, EDQUOT
-                raise StorageFull() from None
-            raise
-        return digest.hexdigest(), size
+        return await spool(chunks, path, limit=self.limits.max_upload_bytes)
 
     async def _replay(
         self, caller: Caller, key: str, fingerprint: str

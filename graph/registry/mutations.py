@@ -46,7 +46,7 @@ from graph.registry.types import Alias, Model, ModelVersion, Share
 from storage import tables
 
 
-async def _upload_chunks(upload: Upload) -> AsyncIterator[bytes]:
+async def upload_chunks(upload: Upload) -> AsyncIterator[bytes]:
     while chunk := await upload.read(1 << 20):
         yield chunk
 
@@ -111,7 +111,7 @@ class RegistryMutation:
         outcome = await info.context.services.registry.upload_version(
             caller=caller,
             model_id=parse_id(input.model_id, "Model"),
-            chunks=_upload_chunks(input.file),
+            chunks=upload_chunks(input.file),
             filename=getattr(input.file, "filename", None),
             description=input.description,
             tags=input.tags,

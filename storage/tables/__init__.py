@@ -2,6 +2,7 @@
 
 from storage.tables.accounts import ApiKey, RefreshToken, Role, Session, User
 from storage.tables.audit import AuditEntry
+from storage.tables.drift import DriftProfile, DriftThresholds, ProfileSource
 from storage.tables.predictions import PredictionLog, PredictionStatus
 from storage.tables.quotas import ModelQuota, UserLimits
 from storage.tables.registry import (
@@ -23,6 +24,8 @@ __all__ = [
     "AliasEvent",
     "ApiKey",
     "AuditEntry",
+    "DriftProfile",
+    "DriftThresholds",
     "IdempotencyKey",
     "LogPolicy",
     "Model",
@@ -30,6 +33,7 @@ __all__ = [
     "ModelVersion",
     "PredictionLog",
     "PredictionStatus",
+    "ProfileSource",
     "RefreshToken",
     "Role",
     "RouteRole",
