@@ -10,7 +10,7 @@ from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
-from graph import accounts, errors, keys, registry, teams
+from graph import accounts, errors, keys, registry, teams, webhooks
 from graph.accounts import AccountsMutation, AccountsQuery, AccountsSubscription
 from graph.admin import AdminMutation
 from graph.analytics import AnalyticsQuery
@@ -38,6 +38,7 @@ Query = merge_types(
         AuditQuery,
         UsageQuery,
         teams.TeamsQuery,
+        webhooks.WebhooksQuery,
     ),
 )
 Mutation = merge_types(
@@ -50,6 +51,7 @@ Mutation = merge_types(
         AdminMutation,
         UsageMutation,
         teams.TeamsMutation,
+        webhooks.WebhooksMutation,
     ),
 )
 SCALARS = {FeatureMatrix: FEATURE_MATRIX}

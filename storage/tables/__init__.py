@@ -16,12 +16,19 @@ from storage.tables.registry import (
     VersionStatus,
 )
 from storage.tables.teams import Team, TeamMember, TeamRole
+from storage.tables.webhooks import (
+    DeliveryStatus,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 __all__ = [
     "Alias",
     "AliasEvent",
     "ApiKey",
     "AuditEntry",
+    "DeliveryStatus",
     "IdempotencyKey",
     "LogPolicy",
     "Model",
@@ -40,4 +47,7 @@ __all__ = [
     "User",
     "UserLimits",
     "VersionStatus",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]
