@@ -109,14 +109,15 @@ class Dispatcher:
         token = uuid.uuid4()
         if connections.get("default").capabilities.dialect == "postgres":
             async with in_transaction():
-                rows = (
+                # Whole rows: Tortoise drops FOR UPDATE from a ``values_list`` query.
+                locked = (
                     await due.order_by("next_attempt_at")
                     .limit(limit)
                     .select_for_update(skip_locked=True)
-                    .values_list("id", flat=True)
                 )
+                rows = [row.id for row in locked]
                 if rows:
-                    await tables.WebhookDelivery.filter(id__in=list(rows)).update(
+                    await tables.WebhookDelivery.filter(free, id__in=rows).update(
                         lease_until=until, lease_token=token
                     )
             return [(row, token) for row in rows]
