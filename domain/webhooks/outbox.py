@@ -7,9 +7,9 @@ explicitly). A worker delivers the rows afterwards (``domain/webhooks/delivery.p
 means eventual delivery even when Redis or the queue is down at that moment, a rollback means no
 webhook.
 
-Who receives an event: endpoints subscribed to its type, enabled, registered on the model
-(``model_id``), on the team (``team_id``) or by the user (``user_id``). Given a ``model_id``
-alone, the model's team (for a team's model) or its owner (for a personal one) receive it too.
+Who receives an event: endpoints subscribed to its type and enabled, registered on the model
+(``model_id``), on its team (for a team's model) or by its owner (for a personal one), and on
+the ``team_id`` and by the ``user_id`` given (a job's submitter, a key's owner over quota).
 """
 
 from __future__ import annotations
@@ -59,22 +59,24 @@ async def record(
     dedupe_key: str | None = None,
 ) -> int:
     """Queue ``event_type`` with ``data`` for every endpoint that wants it; call it inside the
-    transaction of the change. Returns how many deliveries were written.
+    transaction of the change. Returns how many deliveries were written (one per endpoint,
+    however many of the scopes it matches).
 
     ``dedupe_key`` makes the event once-only per endpoint (a second ``record`` with the same key
     writes nothing): quota.exceeded uses it once per subject and window.
     """
     kind = EventType(event_type)
-    if model_id is not None and user_id is None and team_id is None:
+    teams = {team_id} - {None}
+    users = {user_id} - {None}
+    if model_id is not None:
         model = await tables.Model.get_or_none(id=model_id).using_db(connection)
-        if model is not None:
-            team_id = model.team_id
-            user_id = model.owner_id if model.team_id is None else None
-    scopes = [
-        Q(**{field: value})
-        for field, value in (("model_id", model_id), ("team_id", team_id), ("user_id", user_id))
-        if value is not None
-    ]
+        if model is not None and model.team_id is not None:
+            teams.add(model.team_id)
+        elif model is not None:
+            users.add(model.owner_id)
+    scopes = [Q(model_id=model_id)] if model_id is not None else []
+    scopes += [Q(team_id__in=list(teams))] if teams else []
+    scopes += [Q(user_id__in=list(users))] if users else []
     if not scopes:
         return 0
     endpoints = await tables.WebhookEndpoint.filter(

@@ -816,3 +816,42 @@ async def test_a_predict_only_key_may_not_manage_webhooks(gql, hooks, receiver, 
     )
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert await tables.WebhookEndpoint.all().count() == 0
+
+
+async def test_team_endpoints_are_for_team_admins_and_hear_the_teams_models(
+    gql, signup, upload, hooks, receiver
+):
+    from tests.graph.test_teams import ACCEPT, CREATE_TEAM, CREATE_TEAM_MODEL, INVITE
+
+    ada = (await signup("ada@example.com"))["accessToken"]
+    bob = (await signup("bob@example.com"))["accessToken"]
+    eve = (await signup("eve@example.com"))["accessToken"]
+    assert (await gql(CREATE_TEAM, {"name": "acme"}, token=ada))["data"]["createTeam"][
+        "__typename"
+    ] == "TeamSuccess"
+    await gql(INVITE, {"team": "acme", "user": "bob", "role": "MAINTAINER"}, token=ada)
+    await gql(ACCEPT, {"team": "acme"}, token=bob)
+    made = await gql(CREATE_TEAM_MODEL, {"name": "churn", "team": "acme"}, token=ada)
+    model_id = made["data"]["createModel"]["model"]["id"]
+
+    # A maintainer may not register for the team, a stranger cannot tell it exists
+    url = receiver.url()
+    assert (await register(gql, bob, url, ["VERSION_CREATED"], team="acme"))[
+        "__typename"
+    ] == "ForbiddenError"
+    assert await register(gql, eve, url, ["VERSION_CREATED"], team="acme") == {
+        "__typename": "NotFoundError",
+        "message": "Team not found.",
+    }
+    # The admin may; the team endpoint hears a version a maintainer uploads to a team model
+    created = await register(gql, ada, url, ["VERSION_CREATED"], team="acme")
+    assert created["__typename"] == "WebhookSecretSuccess"
+    listed = await gql('query { webhookEndpoints(team: "acme") { id } }', token=ada)
+    assert listed["data"]["webhookEndpoints"] == [{"id": created["endpoint"]["id"]}]
+    hidden = await gql(ENDPOINT, {"id": created["endpoint"]["id"]}, token=bob)
+    assert hidden["data"] == {"webhookEndpoint": None}
+    await upload_version(upload, bob, model_id)
+    await eventually(hooks, lambda: len(receiver.received) >= 1, then_drains=1)
+    assert len(receiver.received) == 1
+    payload = verify(created["secret"], receiver.received[0])
+    assert payload["data"]["model"] == {"id": model_id, "fullName": "acme/churn"}
