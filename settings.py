@@ -187,6 +187,28 @@ class Settings(BaseSettings):
     max_subscriptions_per_socket: int = Field(default=10, ge=1, le=1000)
     ws_init_timeout_s: float = Field(default=10.0, gt=0, le=120)
 
+    webhook_allow_loopback: bool = Field(
+        default=False,
+        description="Let webhooks reach 127.0.0.0/8 and ::1 (for tests; refused in production).",
+    )
+    webhook_timeout_s: float = Field(
+        default=10.0, gt=0, le=30, description="What one delivery attempt may take in all."
+    )
+    webhook_max_attempts: int = Field(default=8, ge=1, le=50)
+    webhook_backoff_base_s: float = Field(
+        default=5.0, gt=0, le=3600, description="Delay before the first retry; doubles after."
+    )
+    webhook_backoff_max_s: float = Field(default=6 * 3600.0, gt=0)
+    webhook_disable_after_failures: int = Field(
+        default=50, ge=1, description="Failed attempts in a row after which an endpoint is off."
+    )
+    webhook_drain_interval_s: float = Field(default=2.0, gt=0, le=3600)
+    webhook_lease_s: float = Field(
+        default=60.0, gt=0, description="How long a worker's claim on a delivery holds."
+    )
+    webhook_concurrency: int = Field(default=8, ge=1, le=256)
+    webhook_max_response_bytes: int = Field(default=64 * 1024, ge=0, le=1 << 20)
+
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "INFO"
@@ -248,6 +270,10 @@ class Settings(BaseSettings):
         _check_secret(self.secret_key.get_secret_value())
         if self.environment is Environment.PRODUCTION:
             self._refuse_what_production_does_not_allow()
+        if self.is_production and self.webhook_allow_loopback:
+            raise ValueError("MODELSERVE_WEBHOOK_ALLOW_LOOPBACK is for tests, not production")
+        if self.webhook_lease_s <= self.webhook_timeout_s:
+            raise ValueError("MODELSERVE_WEBHOOK_LEASE_S must exceed MODELSERVE_WEBHOOK_TIMEOUT_S")
         return self
 
     def _refuse_what_production_does_not_allow(self) -> None:

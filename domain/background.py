@@ -45,9 +45,10 @@ def catalogue() -> tuple[dict[str, Task], dict[str, Scheduled]]:
     """Every task and every scheduled job, by name."""
     from domain import maintenance
     from domain.drift import tasks as drift
+    from domain.webhooks import tasks as webhooks
 
-    tasks: list[Task] = [*maintenance.TASKS, *drift.TASKS]
-    schedule: list[Scheduled] = [*maintenance.SCHEDULE, *drift.SCHEDULE]
+    tasks: list[Task] = [*maintenance.TASKS, *drift.TASKS, *webhooks.TASKS]
+    schedule: list[Scheduled] = [*maintenance.SCHEDULE, *drift.SCHEDULE, *webhooks.SCHEDULE]
     by_name = {t.name: t for t in tasks}
     scheduled = {s.name: s for s in schedule}
     if len(by_name) != len(tasks) or len(scheduled) != len(schedule):

@@ -131,6 +131,7 @@ class AccountEventKind(StrEnum):
     PASSWORD_CHANGED = "PASSWORD_CHANGED"  # noqa: S105 - an event name
     API_KEY_CREATED = "API_KEY_CREATED"
     API_KEY_REVOKED = "API_KEY_REVOKED"
+    WEBHOOK_DISABLED = "WEBHOOK_DISABLED"  # an endpoint you registered failed too long
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ once on the replica that made it, and within that time on the others.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
+from domain import webhooks
 from domain.accounts import Caller
 from domain.audit import AuditAction, AuditTarget, AuditTrail
 from domain.errors import FieldError, Forbidden, NotFound, RateLimited, ValidationFailed
@@ -42,6 +44,8 @@ from domain.ratelimit import Rate, RateLimiter, Window
 from domain.registry import access
 from domain.registry.access import Access
 from storage import tables
+
+log = logging.getLogger("modelserve.quotas")
 
 SETTINGS_TTL_S = 1.0
 MAX_CACHED = 10_000
@@ -138,10 +142,59 @@ class Quotas:
         self.policy = policy
         self._user_limits = _Cached()
         self._model_quotas = _Cached()
+        # quota.exceeded goes out once per subject and window: the windows already announced.
+        self._announced: set[str] = set()
 
     def clear_cache(self) -> None:
         self._user_limits.clear()
         self._model_quotas.clear()
+        self._announced.clear()
+
+    async def _exceeded(
+        self,
+        refusal: RateLimited,
+        rate: Rate,
+        *,
+        caller: Caller | None = None,
+        model_id: uuid.UUID | None = None,
+    ) -> None:
+        """Announce ``quota.exceeded`` (webhooks) the first time a window refuses a subject.
+
+        The window is the fixed interval of the limit's length the refusal falls in; a second
+        replica refusing in the same window finds the delivery rows' dedupe key taken. A failure
+        here is logged and never changes the refusal.
+        """
+        if model_id is not None:
+            subject, subject_id = "model", str(model_id)
+        else:
+            assert caller is not None
+            subject, subject_id = caller_key(caller)
+        window = int(time.time() // rate.seconds)
+        key = f"quota:{subject}:{subject_id}:{refusal.limited_by}:{rate.seconds}:{window}"
+        if key in self._announced:
+            return
+        if len(self._announced) >= MAX_CACHED:
+            self._announced.clear()
+        self._announced.add(key)
+        data = {
+            "subject": {"type": subject, "id": subject_id},
+            "limitedBy": refusal.limited_by,
+            "limit": rate.amount,
+            "windowSeconds": rate.seconds,
+            "windowStart": datetime.fromtimestamp(window * rate.seconds, UTC).isoformat(),
+            "retryAfter": refusal.retry_after,
+        }
+        try:
+            await webhooks.record(
+                webhooks.EventType.QUOTA_EXCEEDED,
+                model_id=model_id,
+                user_id=caller.user_id if caller is not None else None,
+                data=data,
+                dedupe_key=key,
+            )
+        except Exception:
+            self._announced.discard(key)
+            log.warning("could not record quota.exceeded for %s %s", subject, subject_id)
 
     def prediction_cost(self, rows: int, *, explain: bool = False) -> int:
         """Units a prediction request of ``rows`` rows costs (explained: times the multiplier)."""
@@ -155,7 +208,11 @@ class Quotas:
         rate = (await self._rates(caller.user_id))[0]
         cost = self.prediction_cost(rows, explain=explain)
         key = caller_key(caller)
-        await self.limiter.charge(rate, PREDICTIONS, *key, cost=cost, name=PREDICTIONS)
+        try:
+            await self.limiter.charge(rate, PREDICTIONS, *key, cost=cost, name=PREDICTIONS)
+        except RateLimited as refusal:
+            await self._exceeded(refusal, rate, caller=caller)
+            raise
 
     async def charge_model(self, *, model_id: uuid.UUID, rows: int, explain: bool = False) -> None:
         """Spend a prediction's units from the model's quota, when it has one."""
@@ -164,12 +221,14 @@ class Quotas:
             return
         cost = self.prediction_cost(rows, explain=explain)
         minute, day = _model_rates(quota)
-        if minute is not None:
-            await self.limiter.charge(
-                minute, "model", str(model_id), cost=cost, name=MODEL_PER_MINUTE
-            )
-        if day is not None:
-            await self.limiter.charge(day, "model", str(model_id), cost=cost, name=MODEL_PER_DAY)
+        for rate, name in ((minute, MODEL_PER_MINUTE), (day, MODEL_PER_DAY)):
+            if rate is None:
+                continue
+            try:
+                await self.limiter.charge(rate, "model", str(model_id), cost=cost, name=name)
+            except RateLimited as refusal:
+                await self._exceeded(refusal, rate, model_id=model_id)
+                raise
 
     async def charge_upload(self, *, caller: Caller) -> None:
         """Spend one upload from the caller's budget; RateLimited when it is spent."""
@@ -195,15 +254,15 @@ class Quotas:
             if spent <= window.remaining:
                 refused.append(None)
                 continue
-            refused.append(
-                RateLimited(
-                    max(1, window.resets_in_s or rate.seconds),
-                    f"Rate limit reached ({PREDICTIONS}: {rate.amount} per {rate.seconds} s).",
-                    limit=rate.amount,
-                    remaining=window.remaining,
-                    limited_by=PREDICTIONS,
-                )
+            refusal = RateLimited(
+                max(1, window.resets_in_s or rate.seconds),
+                f"Rate limit reached ({PREDICTIONS}: {rate.amount} per {rate.seconds} s).",
+                limit=rate.amount,
+                remaining=window.remaining,
+                limited_by=PREDICTIONS,
             )
+            await self._exceeded(refusal, rate, caller=caller)
+            refused.append(refusal)
         return refused
 
     async def model_refusals(
@@ -246,6 +305,7 @@ class Quotas:
                             remaining=window.remaining,
                             limited_by=name,
                         )
+                        await self._exceeded(refusal, rate, model_id=model_id)
             refused.append(refusal)
         return refused
 

@@ -27,6 +27,7 @@ from domain.ratelimit import Rate, RateLimiter
 from domain.registry.intake import IntakeResult, load_serving_model
 from domain.registry.service import IntakeLimits, Registry
 from domain.teams import Teams
+from domain.webhooks.service import Webhooks
 from settings import Settings
 from storage.artifacts import ArtifactStore, artifact_store_from_url
 from storage.pubsub import PubSub, pubsub_from_url
@@ -233,6 +234,11 @@ class Services:
         """Reading the audit log (entries are written by the services that make the changes)."""
         return AuditLog()
 
+    @cached_property
+    def webhooks(self) -> Webhooks:
+        """Webhook endpoints and this process's outbox dispatcher."""
+        return Webhooks(settings=self.settings, emitter=self.emitter, queue=self.queue)
+
     def start(self) -> None:
         """Start background work; call inside the running event loop, after the database."""
         self.emitter.start()
@@ -241,6 +247,8 @@ class Services:
             self._warm_up = asyncio.create_task(self.inference.warm_up(), name="warm-up")
         if not self._started:
             self._started = True
+            # After a change commits (its event goes out then), deliver its webhooks soon.
+            self.emitter.on(ModelEvent, self.webhooks.nudge, remote=False)
             self.queue.start(self)
 
     async def close(self) -> None:

@@ -10,7 +10,7 @@ from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
-from graph import accounts, drift, errors, keys, registry, teams
+from graph import accounts, drift, errors, keys, registry, teams, webhooks
 from graph.accounts import AccountsMutation, AccountsQuery, AccountsSubscription
 from graph.admin import AdminMutation
 from graph.analytics import AnalyticsQuery
@@ -40,6 +40,7 @@ Query = merge_types(
         AuditQuery,
         UsageQuery,
         teams.TeamsQuery,
+        webhooks.WebhooksQuery,
     ),
 )
 Mutation = merge_types(
@@ -53,6 +54,7 @@ Mutation = merge_types(
         UsageMutation,
         DriftMutation,
         teams.TeamsMutation,
+        webhooks.WebhooksMutation,
     ),
 )
 SCALARS = {FeatureMatrix: FEATURE_MATRIX}

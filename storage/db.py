@@ -15,6 +15,7 @@ MODEL_MODULES = [
     "storage.tables.quotas",
     "storage.tables.traffic",
     "storage.tables.drift",
+    "storage.tables.webhooks",
 ]
 MIGRATIONS_ROOT = Path(__file__).resolve().parent.parent / "migrations"
 

@@ -21,8 +21,9 @@ def walkthrough() -> str:
     start = text.index(SECTION)
     end = text.find("\n## ", start + len(SECTION))
     blocks = re.findall(r"```sh\n(.*?)```", text[start : end if end > 0 else None], re.DOTALL)
-    # The test serves the app itself; the reader starts `make run`.
-    lines = [line for b in blocks for line in b.splitlines() if not line.startswith("make run")]
+    # The test serves the app itself; the reader starts `make run` (with a setting or two).
+    serve = re.compile(r"^(\w+=\S+ )*make run")
+    lines = [line for b in blocks for line in b.splitlines() if not serve.match(line)]
     return "\n".join(lines) + "\n"
 
 
@@ -44,9 +45,14 @@ def answered(printed: list[dict], field: str) -> list:
     return [a["data"][field] for a in printed if field in (a.get("data") or {})]
 
 
-@pytest.mark.timeout(300)  # three uploads, each checked in a sandbox, on a busy machine
-async def test_the_walkthrough_runs_as_written(live_server, tmp_path):
-    # Given the README's blocks, pointed at a live server
+@pytest.mark.timeout(600)  # several uploads, each checked in a sandbox, on a busy machine
+async def test_the_walkthrough_runs_as_written(app, live_server, tmp_path, monkeypatch):
+    # Given the README's blocks, pointed at a live server started as the README says (loopback
+    # webhooks on), with a compressed retry schedule
+    settings = app.state.services.settings
+    monkeypatch.setattr(settings, "webhook_allow_loopback", True)
+    monkeypatch.setattr(settings, "webhook_backoff_base_s", 0.2)
+    monkeypatch.setattr(settings, "webhook_drain_interval_s", 0.2)
     script = walkthrough().replace(
         "API=http://127.0.0.1:8000/graphql", f"API=http://{live_server}/graphql"
     )
@@ -73,7 +79,7 @@ async def test_the_walkthrough_runs_as_written(live_server, tmp_path):
     assert [a for a in printed if "errors" in a] == []
     assert printed[0]["data"]["register"]["__typename"] == "RegisterSuccess"
     assert printed[1]["data"]["me"]["username"] == "ada"
-    assert answered(printed, "setAlias") == [{"__typename": "SetAliasSuccess"}]
+    assert answered(printed, "setAlias") == [{"__typename": "SetAliasSuccess"}] * 2
 
     # And the published model predicts, row by row and in a batch
     predicted = answered(printed, "predict")
@@ -86,6 +92,7 @@ async def test_the_walkthrough_runs_as_written(live_server, tmp_path):
     # And a predict-only key predicts, and is refused everything else
     forbidden, first, second, limited, retry_after, header, unauthenticated = lines[:7]
     shape, missing, served = lines[7:10]
+    explained, received = lines[10:15], lines[15:]
     ((listed,),) = answered(printed, "apiKeys")
     assert listed["name"] == "iris-client" and listed["scopes"] == ["PREDICT"]
     assert re.fullmatch(r"msk_[0-9a-f]{16}", listed["prefix"]) and listed["isActive"] is True
@@ -115,7 +122,7 @@ async def test_the_walkthrough_runs_as_written(live_server, tmp_path):
     assert actions.count("QUOTA_CHANGED") == 2 and "ALIAS_SET" in actions
     assert not [a for a in actions if a.startswith("KEY_")]
     assert {entry["actor"]["username"] for entry in entries} == {"ada"}
-    (alias_set,) = [a for a in printed if "setAlias" in (a.get("data") or {})]
+    alias_set, _ = [a for a in printed if "setAlias" in (a.get("data") or {})]
     assert entries[actions.index("ALIAS_SET")]["requestId"] == alias_set["extensions"]["requestId"]
 
     # And the same model answers over the Open Inference Protocol and MLflow's scoring protocol
@@ -150,7 +157,7 @@ async def test_the_walkthrough_runs_as_written(live_server, tmp_path):
 
     # And an explanation adds up to the model's decision_function, costs ten times the units,
     # and a model without an explainer says so with its own code
-    assert lines[10:] == [
+    assert explained == [
         "MARGIN",
         "adds up",
         "10",
@@ -167,3 +174,18 @@ async def test_the_walkthrough_runs_as_written(live_server, tmp_path):
     assert (calm["rows"], calm["drifted"], calm["driftedFeatures"]) == (150, False, [])
     assert shifted["rows"] == 150 and shifted["drifted"] is True
     assert "x2" in shifted["driftedFeatures"]
+
+    # And a webhook to the metadata address is refused; the local receiver that failed three
+    # times got the alias change a fourth time, every copy verified by standardwebhooks
+    (refused,) = answered(printed, "createWebhookEndpoint")
+    assert refused["__typename"] == "ValidationError"
+    assert [f["code"] for f in refused["fields"]] == ["address_not_allowed"]
+    assert [line.split()[0] for line in received] == ["500", "500", "500", "200"]
+    assert {tuple(line.split()[1:]) for line in received} == {
+        ("verified", line.split()[2], "alias.changed") for line in received[:1]
+    }
+    (endpoint,) = answered(printed, "webhookEndpoint")
+    (delivery,) = endpoint["deliveries"]["nodes"]
+    assert (delivery["status"], delivery["attempts"]) == ("SUCCEEDED", 4)
+    assert [a["statusCode"] for a in delivery["attemptLog"]] == [500, 500, 500, 200]
+    assert delivery["webhookId"] == received[0].split()[2]

@@ -63,6 +63,11 @@ class AuditAction(StrEnum):
     TEAM_MEMBER_ADDED = "team_member_added"
     TEAM_MEMBER_REMOVED = "team_member_removed"
     TEAM_ROLE_CHANGED = "team_role_changed"
+    WEBHOOK_CREATED = "webhook_created"
+    WEBHOOK_UPDATED = "webhook_updated"
+    WEBHOOK_DELETED = "webhook_deleted"
+    WEBHOOK_SECRET_ROTATED = "webhook_secret_rotated"  # noqa: S105 - an action name
+    WEBHOOK_DISABLED = "webhook_disabled"
 
 
 class TargetType(StrEnum):
@@ -74,6 +79,7 @@ class TargetType(StrEnum):
     API_KEY = "api_key"
     TEAM = "team"
     QUOTA = "quota"
+    WEBHOOK = "webhook"
 
 
 @dataclass(frozen=True, slots=True)

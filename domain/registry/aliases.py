@@ -17,7 +17,7 @@ from domain.errors import (
 from domain.events import ModelEvent, ModelEventKind
 from domain.registry import access
 from domain.registry.access import Access
-from domain.registry.base import RegistryBase
+from domain.registry.base import RegistryBase, record_alias_change
 from domain.registry.rules import (
     ALIAS_RE,
     VersionNotReady,
@@ -93,6 +93,14 @@ class Aliases(RegistryBase):
                     target=AuditTarget.alias(model, alias),
                     detail={**detail, "trafficCleared": True} if cleared else detail,
                 )
+                await record_alias_change(
+                    model,
+                    alias=alias,
+                    from_version_id=previous,
+                    to_version_id=version.id,
+                    caller=caller,
+                    reason=reason,
+                )
         if previous != version.id:
             await self._event(
                 ModelEvent(
@@ -129,6 +137,14 @@ class Aliases(RegistryBase):
                 actor=caller,
                 target=AuditTarget.alias(model, alias),
                 detail={"fromVersionId": current.version_id, "reason": reason[:500]},
+            )
+            await record_alias_change(
+                model,
+                alias=alias,
+                from_version_id=current.version_id,
+                to_version_id=None,
+                caller=caller,
+                reason=reason[:500],
             )
         await self._event(
             ModelEvent(

@@ -19,6 +19,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.functions import Max
 from tortoise.transactions import in_transaction
 
+from domain import webhooks
 from domain.accounts import Caller
 from domain.errors import (
     IdempotencyKeyReused,
@@ -32,7 +33,7 @@ from domain.errors import (
 from domain.events import ModelEvent, ModelEventKind
 from domain.registry import access
 from domain.registry.access import Access
-from domain.registry.base import RegistryBase, utc_now
+from domain.registry.base import RegistryBase, utc_now, webhook_model
 from domain.registry.intake import IntakeResult, claims, inspect_artifact
 from domain.registry.rules import (
     check_upload_fields,
@@ -351,6 +352,15 @@ class Uploads(RegistryBase):
                     result_id=version.id,
                 )
             await tables.Model.filter(id=model.id).update(updated_at=utc_now())
+            await webhooks.record(
+                webhooks.EventType.VERSION_CREATED,
+                model_id=model.id,
+                data={
+                    "model": webhook_model(model),
+                    "version": {"id": str(version.id), "number": version.number},
+                    "actorId": str(caller.user_id),
+                },
+            )
         return version
 
 

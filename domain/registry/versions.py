@@ -18,7 +18,7 @@ from domain.errors import (
 from domain.events import ModelEvent, ModelEventKind
 from domain.registry import access
 from domain.registry.access import Access
-from domain.registry.base import RegistryBase
+from domain.registry.base import RegistryBase, record_alias_change
 from domain.registry.traffic import clear_policy, drop_version
 from storage import tables
 
@@ -55,6 +55,14 @@ class Versions(RegistryBase):
                     from_version_id=version.id,
                     to_version_id=None,
                     actor_id=caller.user_id,
+                    reason="version archived",
+                )
+                await record_alias_change(
+                    await tables.Model.get(id=version.model_id),
+                    alias=alias.name,
+                    from_version_id=version.id,
+                    to_version_id=None,
+                    caller=caller,
                     reason="version archived",
                 )
                 await alias.delete()

@@ -18,12 +18,19 @@ from storage.tables.registry import (
 )
 from storage.tables.teams import Team, TeamMember, TeamRole
 from storage.tables.traffic import RouteRole, TrafficRoute
+from storage.tables.webhooks import (
+    DeliveryStatus,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 __all__ = [
     "Alias",
     "AliasEvent",
     "ApiKey",
     "AuditEntry",
+    "DeliveryStatus",
     "DriftProfile",
     "DriftThresholds",
     "IdempotencyKey",
@@ -47,4 +54,7 @@ __all__ = [
     "User",
     "UserLimits",
     "VersionStatus",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]
