@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 import aiofiles.os
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
+from domain import webhooks
 from domain.accounts import Caller
 from domain.errors import (
     DomainError,
@@ -35,6 +37,7 @@ from domain.errors import (
 from domain.events import DriftEvent, Emitter
 from domain.registry import access
 from domain.registry.access import Access
+from domain.registry.base import webhook_model
 from domain.registry.intake import claims
 from domain.registry.intake.sandbox import SandboxLimits, run_worker
 from domain.registry.uploads import SPOOL_PREFIX
@@ -496,18 +499,35 @@ class Drift:
         mine = tables.DriftProfile.filter(id=profile.id)
         await mine.update(checked_at=now)
         if report.drifted:
-            # Whoever sets drifted_since first opens the episode and emits, once.
-            if not await mine.filter(drifted_since=None).update(drifted_since=now):
-                return None
-            return DriftEvent(
-                model_id=report.model_id,
-                version_id=report.version_id,
-                number=report.number,
-                features=tuple(report.drifted_features),
-                rows=report.rows,
-                since=report.since,
-                until=report.until,
-            )
+            # Whoever sets drifted_since first opens the episode and emits, once; the
+            # `drift.detected` webhooks are written in the same transaction.
+            async with in_transaction():
+                if not await mine.filter(drifted_since=None).update(drifted_since=now):
+                    return None
+                event = DriftEvent(
+                    model_id=report.model_id,
+                    version_id=report.version_id,
+                    number=report.number,
+                    features=tuple(report.drifted_features),
+                    rows=report.rows,
+                    since=report.since,
+                    until=report.until,
+                )
+                model = await tables.Model.get(id=report.model_id)
+                await webhooks.record(
+                    webhooks.EventType.DRIFT_DETECTED,
+                    model_id=report.model_id,
+                    data={
+                        "model": webhook_model(model),
+                        "versionId": str(report.version_id),
+                        "version": report.number,
+                        "features": list(report.drifted_features),
+                        "rows": report.rows,
+                        "since": report.since.isoformat(),
+                        "until": report.until.isoformat(),
+                    },
+                )
+            return event
         if report.enough_data:
             await mine.update(drifted_since=None)
         return None

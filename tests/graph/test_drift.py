@@ -32,6 +32,7 @@ from tests.conftest import TEST_REDIS_URL, make_settings
 from tests.graph.queries import CREATE_MODEL, SHARE
 from tests.graph.test_api_keys import CREATE_KEY
 from tests.graph.test_streams import subscribe
+from tests.graph.test_webhooks import Receiver, eventually, register, verify
 from tests.graph.test_websocket import receive
 
 CITIES = ["paris", "lyon", "nice"]
@@ -597,3 +598,37 @@ async def test_a_new_episode_after_a_calm_window_emits_again(
     assert profile.drifted_since is None
     (again,) = await drift.check_all()
     assert again.rows == 600 and "age" in again.features
+
+
+async def test_drift_detected_reaches_the_models_webhook_signed(
+    gql, app, published, multipart, monkeypatch
+):
+    # Given Ada's endpoint for drift.detected on her profiled model, and a local receiver
+    services = app.state.services
+    monkeypatch.setattr(services.settings, "webhook_allow_loopback", True)
+    receiver = Receiver()
+    await receiver.start()
+    try:
+        token = published["token"]
+        created = await register(
+            gql, token, receiver.url(), ["DRIFT_DETECTED"], modelId=published["model"]["id"]
+        )
+        assert created["__typename"] == "WebhookSecretSuccess", created
+        await reference_upload(multipart, published, to_csv(frame(1, 400)))
+
+        # When shifted inputs arrive and the scheduled check runs twice
+        await predict_all(gql, app, token, frame(3, 600, shift=10.0, cities=[0.1, 0.2, 0.7]))
+        assert len(await services.drift.check_all()) == 1
+        assert await services.drift.check_all() == []
+        await eventually(services.webhooks, lambda: receiver.received, then_drains=3)
+
+        # Then one signed drift.detected delivery names the version and what drifted
+        assert len(receiver.received) == 1
+        payload = verify(created["secret"], receiver.received[0])
+        assert payload["type"] == "drift.detected"
+        assert payload["data"]["model"] == {"id": published["model"]["id"], "fullName": "ada/m"}
+        assert payload["data"]["versionId"] == published["version"]["id"]
+        assert payload["data"]["rows"] == 600
+        assert {"age", "city"} <= set(payload["data"]["features"])
+    finally:
+        await receiver.stop()
