@@ -131,6 +131,22 @@ class Settings(BaseSettings):
     prediction_log_queue: int = Field(default=10_000, ge=10)
     prediction_log_batch: int = Field(default=500, ge=1, le=10_000)
     prediction_log_retention_days: int = Field(default=30, ge=1)
+    job_max_upload_bytes: int = Field(
+        default=1 << 30, ge=1024, description="A batch job's file as sent (gzip or not)."
+    )
+    job_max_decompressed_bytes: int = Field(
+        default=2 << 30, ge=1024, description="A gzip batch file's size once decompressed."
+    )
+    job_chunk_rows: int = Field(default=1000, ge=1, le=10_000, description="Rows per job chunk.")
+    job_lease_s: float = Field(
+        default=60.0, gt=0, le=3600, description="A job's lease; the worker renews it."
+    )
+    job_max_attempts: int = Field(default=3, ge=1, le=20)
+    job_reap_interval_s: float = Field(default=15.0, gt=0)
+    job_max_line_bytes: int = Field(default=1 << 20, ge=1024, description="Longest input line.")
+    job_max_columns: int = Field(default=10_000, ge=1, le=1_000_000)
+    job_max_row_errors: int = Field(default=100, ge=1, le=10_000, description="Rows reported.")
+    job_link_ttl_s: int = Field(default=900, ge=10, le=7 * 86_400, description="Signed links.")
     max_subscriptions_per_socket: int = Field(default=10, ge=1, le=1000)
     ws_init_timeout_s: float = Field(default=10.0, gt=0, le=120)
 

@@ -44,9 +44,10 @@ class Background:
 def catalogue() -> tuple[dict[str, Task], dict[str, Scheduled]]:
     """Every task and every scheduled job, by name."""
     from domain import maintenance
+    from domain.jobs import tasks as jobs
 
-    tasks: list[Task] = [*maintenance.TASKS]
-    schedule: list[Scheduled] = [*maintenance.SCHEDULE]
+    tasks: list[Task] = [*maintenance.TASKS, *jobs.TASKS]
+    schedule: list[Scheduled] = [*maintenance.SCHEDULE, *jobs.SCHEDULE]
     by_name = {t.name: t for t in tasks}
     scheduled = {s.name: s for s in schedule}
     if len(by_name) != len(tasks) or len(scheduled) != len(schedule):

@@ -20,6 +20,7 @@ from domain.inference.cache import ModelCache
 from domain.inference.compile import NotCompiled, compile_version
 from domain.inference.prediction_cache import PredictionCache
 from domain.inference.service import Inference, InferenceConfig, Target
+from domain.jobs import Jobs, JobsConfig
 from domain.predictions.log import PredictionLogWriter
 from domain.quotas import QuotaPolicy, Quotas
 from domain.ratelimit import Rate, RateLimiter
@@ -53,6 +54,7 @@ class Services:
     quotas: Quotas
     teams: Teams
     queue: InProcessQueue
+    jobs: Jobs
     _started: bool = False
     _warm_up: asyncio.Task[int] | None = None
 
@@ -187,6 +189,17 @@ class Services:
         emitter.on(SessionsChanged, accounts.forget)
         emitter.on_gap(inference.forget_resolutions)
         emitter.on_gap(accounts.clear_cache)
+        queue = InProcessQueue()
+        jobs = Jobs(
+            store=store,
+            emitter=emitter,
+            inference=inference,
+            quotas=quotas,
+            queue=queue,
+            config=JobsConfig.from_settings(settings),
+            spool_dir=settings.data_dir / "spool",
+            secret=settings.jwt_secret,
+        )
         return cls(
             settings,
             pubsub,
@@ -201,7 +214,8 @@ class Services:
             circuit,
             quotas,
             Teams(emitter=emitter),
-            InProcessQueue(),
+            queue,
+            jobs,
         )
 
     @cached_property

@@ -23,7 +23,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise.contrib.starlette import RegisterTortoise
 
 from domain.runtime import Services
-from graph import graphiql, metrics
+from graph import graphiql, jobs, metrics
 from graph.context import Context
 from graph.envelope import EnvelopeView
 from graph.http import (
@@ -175,7 +175,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             GraphQLGuardMiddleware,
             path="/graphql",
             max_body_bytes=settings.max_body_bytes,
-            max_upload_bytes=settings.max_upload_bytes,
+            # The larger cap at the door; each mutation holds its file to its own.
+            max_upload_bytes=max(settings.max_upload_bytes, settings.job_max_upload_bytes),
         ),
     ]
     if settings.cors_origins:
@@ -201,6 +202,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         WebSocketRoute("/graphql", view),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        jobs.results_endpoint(services),
     ]
     if sampler is not None:
         routes.append(Route("/metrics", metrics.endpoint(settings, sampler)))

@@ -10,7 +10,7 @@ from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
-from graph import accounts, errors, keys, registry, teams
+from graph import accounts, errors, jobs, keys, registry, teams
 from graph.accounts import AccountsMutation, AccountsQuery, AccountsSubscription
 from graph.admin import AdminMutation
 from graph.analytics import AnalyticsQuery
@@ -38,6 +38,7 @@ Query = merge_types(
         AuditQuery,
         UsageQuery,
         teams.TeamsQuery,
+        jobs.JobsQuery,
     ),
 )
 Mutation = merge_types(
@@ -50,12 +51,16 @@ Mutation = merge_types(
         AdminMutation,
         UsageMutation,
         teams.TeamsMutation,
+        jobs.JobsMutation,
     ),
 )
 SCALARS = {FeatureMatrix: FEATURE_MATRIX}
-Subscription = merge_types("Subscription", (AccountsSubscription, StreamsSubscription))
+Subscription = merge_types(
+    "Subscription", (AccountsSubscription, StreamsSubscription, jobs.JobsSubscription)
+)
 # Each area's domain-error → union-member handlers (inference and analytics reuse these).
 EXCEPTION_HANDLERS = (
+    *jobs.HANDLERS,  # before the registry's: a DecompressedTooLarge is a PayloadTooLarge too
     *errors.HANDLERS,
     *accounts.HANDLERS,
     *registry.HANDLERS,

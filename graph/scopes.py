@@ -58,6 +58,8 @@ ROOT_FIELDS: dict[tuple[OperationType, str], Need] = {
     (Q, "myTeams"): Scope.READ,
     (Q, "teamInvitations"): Scope.READ,
     (Q, "allTeams"): Scope.ADMIN,
+    (Q, "job"): Scope.READ,
+    (Q, "jobs"): Scope.READ,
     (Q, "predict"): Scope.PREDICT,
     (Q, "predictBatch"): Scope.PREDICT,
     (M, "register"): Gate.PUBLIC,
@@ -90,9 +92,12 @@ ROOT_FIELDS: dict[tuple[OperationType, str], Need] = {
     (M, "removeTeamMember"): Gate.SESSION,
     (M, "deleteTeam"): Gate.SESSION,
     (M, "setUserLimits"): Scope.ADMIN,
+    (M, "createBatchJob"): Scope.PREDICT,
+    (M, "cancelJob"): Scope.PREDICT,
     (S, "accountEvents"): Scope.READ,
     (S, "predictions"): Scope.READ,
     (S, "modelEvents"): Scope.READ,
+    (S, "jobProgress"): Scope.READ,
 }
 
 

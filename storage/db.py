@@ -13,6 +13,7 @@ MODEL_MODULES = [
     "storage.tables.predictions",
     "storage.tables.audit",
     "storage.tables.quotas",
+    "storage.tables.jobs",
 ]
 MIGRATIONS_ROOT = Path(__file__).resolve().parent.parent / "migrations"
 

@@ -41,7 +41,7 @@ from graph.registry.types import Alias, Model, ModelVersion, Share
 from storage import tables
 
 
-async def _upload_chunks(upload: Upload) -> AsyncIterator[bytes]:
+async def upload_chunks(upload: Upload) -> AsyncIterator[bytes]:
     while chunk := await upload.read(1 << 20):
         yield chunk
 
@@ -106,13 +106,13 @@ class RegistryMutation:
         outcome = await info.context.services.registry.upload_version(
             caller=caller,
             model_id=parse_id(input.model_id, "Model"),
-            chunks=_upload_chunks(input.file),
+            chunks=upload_chunks(input.file),
             filename=getattr(input.file, "filename", None),
             description=input.description,
             tags=input.tags,
             metrics=metrics,
             input_example=example,
-            idempotency_key=_idempotency_key(info, input.idempotency_key),
+            idempotency_key=idempotency_key_of(info, input.idempotency_key),
         )
         forget(info.context.loaders.versions_by_model_id, outcome.version.model_id)
         return UploadModelVersionSuccess(
@@ -208,7 +208,7 @@ class RegistryMutation:
         return DoneSuccess(changed=changed)
 
 
-def _idempotency_key(info: Info, argument: str | None) -> str | None:
+def idempotency_key_of(info: Info, argument: str | None) -> str | None:
     """The ``idempotencyKey`` argument, or the ``Idempotency-Key`` header of an HTTP request;
     both may be given only when they agree."""
     context = info.context

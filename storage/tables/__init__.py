@@ -2,6 +2,7 @@
 
 from storage.tables.accounts import ApiKey, RefreshToken, Role, Session, User
 from storage.tables.audit import AuditEntry
+from storage.tables.jobs import Job, JobChunk, JobFormat, JobStatus
 from storage.tables.predictions import PredictionLog, PredictionStatus
 from storage.tables.quotas import ModelQuota, UserLimits
 from storage.tables.registry import (
@@ -23,6 +24,10 @@ __all__ = [
     "ApiKey",
     "AuditEntry",
     "IdempotencyKey",
+    "Job",
+    "JobChunk",
+    "JobFormat",
+    "JobStatus",
     "LogPolicy",
     "Model",
     "ModelQuota",
