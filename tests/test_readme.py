@@ -81,7 +81,7 @@ async def test_the_walkthrough_runs_as_written(live_server, tmp_path):
     assert batch["classes"] == [0, 1, 2]
 
     # And a predict-only key predicts, and is refused everything else
-    forbidden, first, second, limited, retry_after, header, unauthenticated = lines
+    forbidden, first, second, limited, retry_after, header, unauthenticated, *results = lines
     ((listed,),) = answered(printed, "apiKeys")
     assert listed["name"] == "iris-client" and listed["scopes"] == ["PREDICT"]
     assert re.fullmatch(r"msk_[0-9a-f]{16}", listed["prefix"]) and listed["isActive"] is True
@@ -113,3 +113,20 @@ async def test_the_walkthrough_runs_as_written(live_server, tmp_path):
     assert {entry["actor"]["username"] for entry in entries} == {"ada"}
     (alias_set,) = [a for a in printed if "setAlias" in (a.get("data") or {})]
     assert entries[actions.index("ALIAS_SET")]["requestId"] == alias_set["extensions"]["requestId"]
+
+    # And the batch job predicted every row but the malformed one, downloadable both ways
+    (job,) = answered(printed, "job")
+    assert (job["status"], job["rowsDone"], job["rowsFailed"]) == ("SUCCEEDED", 1500, 1)
+    assert job["rowErrors"] == [
+        {"line": 1502, "code": "invalid", "message": "0: Expected a number, got str."}
+    ]
+    assert job["version"] == {"number": 1}
+    columns = "sepal_length,sepal_width,petal_length,petal_width"
+    probabilities = "probability_0,probability_1,probability_2"
+    assert results[0] == f"line,{columns},prediction,{probabilities}"
+    assert results[1].startswith("2,5.1,3.5,1.4,0.2,0,")
+    (linked,) = [a for a in printed if "prediction" in a]
+    assert (linked["line"], linked["prediction"]) == (2, 0)
+    assert linked["input"] == dict(
+        zip(columns.split(","), ["5.1", "3.5", "1.4", "0.2"], strict=True)
+    )

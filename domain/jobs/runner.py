@@ -314,6 +314,7 @@ async def _commit(jobs: Jobs, job: tables.Job, token: uuid.UUID, chunk: _Chunk) 
         stored = await jobs.store.put_bytes(b"\n".join(chunk.output) + b"\n", suffix=".jsonl")
         key = stored.key
     room = jobs.config.max_row_errors - len(job.row_errors)
+    chunk.errors.sort(key=lambda e: e.line)
     row_errors = job.row_errors + [e.to_json() for e in chunk.errors[: max(0, room)]]
     values: dict[str, Any] = {
         "chunks_done": chunk.index + 1,

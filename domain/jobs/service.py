@@ -319,9 +319,10 @@ class Jobs:
             await access.require_model(caller, model_id, needed=Access.PREDICTOR)
             query = query.filter(model_id=model_id)
         else:
-            query = query.filter(
-                model_id__in=tables.Model.filter(access.visible(caller)).values("id")
+            usable = await tables.Model.filter(access.visible(caller)).distinct().values_list(
+                "id", flat=True
             )
+            query = query.filter(model_id__in=list(usable))
         if after is not None:
             created, last_id = after
             query = query.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=last_id))
