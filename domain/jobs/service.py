@@ -319,8 +319,10 @@ class Jobs:
             await access.require_model(caller, model_id, needed=Access.PREDICTOR)
             query = query.filter(model_id=model_id)
         else:
-            usable = await tables.Model.filter(access.visible(caller)).distinct().values_list(
-                "id", flat=True
+            usable = (
+                await tables.Model.filter(access.visible(caller))
+                .distinct()
+                .values_list("id", flat=True)
             )
             query = query.filter(model_id__in=list(usable))
         if after is not None:
