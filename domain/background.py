@@ -41,7 +41,11 @@ class Scheduled:
 
 
 class BackgroundUnavailable(Unavailable):
-    """The queue could not take the task (its Redis is down); nothing was enqueued, retry."""
+    """The queue did not confirm the task in time (its Redis is down or slow); retry later.
+
+    An unconfirmed task may still have been queued (a slow Redis can take it after all), so a
+    retry can queue it twice: tasks are idempotent.
+    """
 
     retryable = True
 

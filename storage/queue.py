@@ -38,6 +38,7 @@ from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from taskiq import AckableMessage, AsyncBroker, InMemoryBroker
 from taskiq.acks import AcknowledgeType
+from taskiq.exceptions import SendTaskError
 from taskiq.middlewares import SimpleRetryMiddleware
 from taskiq.receiver import Receiver
 from taskiq_redis import RedisStreamBroker
@@ -126,7 +127,10 @@ class TaskQueue:
             self._redis = Redis.from_url(
                 config.url, socket_connect_timeout=config.deadline_s, socket_timeout=5.0
             )
-        self.broker.add_middlewares(SimpleRetryMiddleware(default_retry_label=True))
+        # Retries for errors only: a task cancelled by a stopping worker is redelivered instead.
+        self.broker.add_middlewares(
+            SimpleRetryMiddleware(default_retry_label=True, types_of_exceptions=(Exception,))
+        )
         for task in self._tasks.values():
             self._register(task.name, self._task_body(task), task.max_attempts, task.timeout_s)
         for entry in self._schedule.values():
@@ -148,7 +152,7 @@ class TaskQueue:
         try:
             async with asyncio.timeout(self.config.deadline_s):
                 await found.kiq(**kwargs)
-        except _OUTAGES as exc:
+        except (SendTaskError, *_OUTAGES) as exc:
             raise QueueUnavailable(f"the queue is unavailable ({type(exc).__name__})") from exc
 
     # -- working ----------------------------------------------------------------------------
@@ -200,6 +204,7 @@ class TaskQueue:
             leases = asyncio.create_task(self.broker.keep_leases(), name="queue-leases")
             stopping = asyncio.create_task(stop.wait())
             await asyncio.wait({listening, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            log.info("worker stopping: no new tasks, %.0f s for running ones", self.config.grace_s)
             await self._stop_timers()
             if not listening.done():
                 try:
@@ -207,6 +212,9 @@ class TaskQueue:
                     await asyncio.wait_for(listening, self.config.grace_s + 5)
                 except TimeoutError:
                     log.warning("tasks still running after the grace period; left to others")
+            # Whatever still runs is abandoned: cancelled when the process ends, never acknowledged
+            # (taskiq would acknowledge a cancelled task as run), so its lease runs out.
+            self.broker.abandoned = True
             stopping.cancel()
             leases.cancel()
             if listening.done() and not listening.cancelled() and listening.exception():
@@ -303,15 +311,13 @@ class TaskQueue:
         broker = self.broker
         assert isinstance(broker, _LeasedStreamBroker)
         async with asyncio.timeout(self.config.deadline_s):
-            async with self._redis.pipeline(transaction=False) as pipe:
-                pipe.xlen(broker.queue_name)
-                pipe.xpending(broker.queue_name, broker.consumer_group_name)
-                try:
-                    length, pending = await pipe.execute()
-                except ResponseError:  # no group yet: nothing was ever sent
-                    return 0, 0
+            length = int(await self._redis.xlen(broker.queue_name))
+            try:
+                pending = await self._redis.xpending(broker.queue_name, broker.consumer_group_name)
+            except ResponseError:  # no worker has declared the group yet
+                pending = None
         running = int(pending["pending"]) if pending else 0
-        return max(int(length) - running, 0), running
+        return max(length - running, 0), running
 
     async def ping(self) -> None:
         """Raise if the queue cannot be reached."""
@@ -358,9 +364,12 @@ class _LeasedStreamBroker(RedisStreamBroker):
             **kwargs,
         )
         self._held: set[bytes] = set()
+        self.abandoned = False  # set when a stopping worker gives up what still runs
 
     def _ack_generator(self, id: str, queue_name: str) -> Callable[[], Awaitable[None]]:
         async def ack() -> None:
+            if self.abandoned:
+                return
             async with (
                 Redis(connection_pool=self.connection_pool) as conn,
                 conn.pipeline(transaction=True) as pipe,
