@@ -21,7 +21,7 @@ import pytest
 from domain.background import Background, BackgroundUnavailable, catalogue
 from storage.queue import QueueConfig, TaskQueue
 from tests.background_tasks import read_marks
-from tests.test_faults import private_redis
+from tests.test_faults import private_redis, serving
 from tests.test_shutdown import ROOT, _drop_database, _prepare_database
 
 pytestmark = [pytest.mark.fault, pytest.mark.timeout(120)]
@@ -219,3 +219,24 @@ async def test_enqueue_with_redis_paused_or_down_is_a_retryable_error(tmp_path):
             assert refused.value.retryable is True
             assert refused.value.code.value == "UNAVAILABLE"
         await queue.queue.close()
+
+
+async def test_readyz_reports_the_queue_and_its_redis_going_down(tmp_path):
+    async with (
+        deployment(tmp_path) as (deploy, redis),
+        serving(deploy.env, tmp_path / "server.log") as (_server, http),
+    ):
+        before = (await http.get("/readyz")).json()
+        redis.kill()
+        redis.wait()
+        after = await http.get("/readyz")
+
+    assert before["queue"] == {
+        "status": "ok",
+        "backend": "redis",
+        "waiting": 0,
+        "running": 0,
+        "worker_in_process": False,
+    }
+    assert after.status_code == 200  # degraded, still ready: the API answers without the queue
+    assert (after.json()["status"], after.json()["queue"]["status"]) == ("degraded", "unavailable")
