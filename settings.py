@@ -125,6 +125,12 @@ class Settings(BaseSettings):
         le=24 * 3600,
         description="A task a dead worker held runs again elsewhere after this (live ones renew).",
     )
+    queue_max_deliveries: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="A task is dropped (logged and counted) once its workers died this often.",
+    )
     worker_concurrency: int = Field(default=10, ge=1, le=1000, description="Tasks at once.")
     worker_grace_s: float = Field(
         default=30.0, ge=0, le=3600, description="On SIGTERM, how long running tasks may finish."

@@ -73,6 +73,13 @@ class Background:
         except QueueUnavailable as exc:
             raise BackgroundUnavailable() from exc
 
+    async def depth(self) -> tuple[int, int]:
+        """(waiting, running) tasks; raises when the queue cannot be reached."""
+        return await self.queue.depth()
+
+    async def close(self) -> None:
+        await self.queue.close()
+
 
 # Every area's lists; ``MODELSERVE_BACKGROUND_MODULES`` may name more (tests use it for theirs).
 AREAS = ("domain.maintenance",)

@@ -237,11 +237,11 @@ class Services:
             self._started = True
             self.queue.queue.attach(self)
             if role is Role.API:
-                self._worker = asyncio.create_task(self.work(asyncio.Event()), name="worker")
+                self._stop_work = asyncio.Event()
+                self._worker = asyncio.create_task(self.work(self._stop_work), name="worker")
 
     async def work(self, stop: asyncio.Event) -> None:
         """Run tasks until ``stop`` is set, then give running ones the grace period."""
-        self._stop_work = stop
         await self.queue.queue.work(stop)
 
     async def close(self) -> None:
@@ -276,6 +276,7 @@ def _task_queue(settings: Settings, observe: Callable[[str, str], None] | None) 
         url=settings.queue_url,
         name=settings.queue_name,
         lease_s=settings.queue_lease_s,
+        max_deliveries=settings.queue_max_deliveries,
         concurrency=settings.worker_concurrency,
         grace_s=settings.worker_grace_s,
         default_timeout_s=settings.task_timeout_s,

@@ -182,7 +182,7 @@ def observe_task(name: str, outcome: str) -> None:
 async def sample_queue(services: Services) -> None:
     """Copy the queue's depth into its gauge (left as it was when the queue cannot say)."""
     with contextlib.suppress(Exception):
-        waiting, running = await services.queue.queue.depth()
+        waiting, running = await services.queue.depth()
         QUEUE_DEPTH.labels("waiting").set(waiting)
         QUEUE_DEPTH.labels("running").set(running)
 
@@ -301,22 +301,26 @@ def _bearer_matches(request: Request, token: str) -> bool:
 
 
 class WorkerMetrics:
-    """A worker's ``/metrics``: prometheus-client's own HTTP server, depth sampled meanwhile."""
+    """A worker's ``/metrics``: prometheus-client's own HTTP server (a thread), with the queue's
+    depth read afresh on each scrape from the worker's event loop."""
 
     def __init__(self, services: Services, *, port: int) -> None:
         from prometheus_client import start_http_server
 
-        self._server, self._thread = start_http_server(port, addr="127.0.0.1")
-        self._services = services
-        self._task = asyncio.create_task(self._run(), name="worker-metrics")
+        loop = asyncio.get_running_loop()
 
-    async def _run(self) -> None:
-        while True:
-            await sample_queue(self._services)
-            await asyncio.sleep(SAMPLE_INTERVAL_S)
+        class FreshRegistry:
+            def collect(self):  # type: ignore[no-untyped-def]
+                refreshed = asyncio.run_coroutine_threadsafe(sample_queue(services), loop)
+                with contextlib.suppress(Exception):
+                    refreshed.result(timeout=SAMPLE_INTERVAL_S)
+                return registry().collect()
+
+        self._server, self._thread = start_http_server(
+            port,
+            addr="127.0.0.1",
+            registry=FreshRegistry(),  # type: ignore[arg-type]
+        )
 
     async def close(self) -> None:
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
         self._server.shutdown()

@@ -356,9 +356,7 @@ async def _queue_health(services: Services) -> QueueHealth:
     settings = services.settings
     waiting = running = 0
     try:
-        waiting, running = await asyncio.wait_for(
-            services.queue.queue.depth(), timeout=PROBE_TIMEOUT_S
-        )
+        waiting, running = await asyncio.wait_for(services.queue.depth(), timeout=PROBE_TIMEOUT_S)
         status = HealthStatus.OK
     except Exception:
         status = HealthStatus.UNAVAILABLE

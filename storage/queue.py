@@ -77,6 +77,7 @@ class QueueConfig:
     url: str  # memory:// or redis://...
     name: str = "modelserve"
     lease_s: float = 300.0
+    max_deliveries: int = 5  # a task whose worker died this often is dropped
     deadline_s: float = 2.0  # what enqueuing may wait on Redis
     concurrency: int = 10
     grace_s: float = 30.0
@@ -121,6 +122,8 @@ class TaskQueue:
                 consumer_group_name=f"{config.name}:workers",
                 consumer_name=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}",
                 lease_ms=int(config.lease_s * 1000),
+                max_deliveries=config.max_deliveries,
+                on_drop=lambda name: self._observe(name, "gave_up"),
                 socket_connect_timeout=config.deadline_s,
                 health_check_interval=10,
             )
@@ -353,7 +356,15 @@ class _LeasedStreamBroker(RedisStreamBroker):
     number of tasks waiting or running.
     """
 
-    def __init__(self, url: str, *, lease_ms: int, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        lease_ms: int,
+        max_deliveries: int,
+        on_drop: Callable[[str], None],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(
             url,
             consumer_id="0",  # a group declared after entries were added still gets them
@@ -364,6 +375,8 @@ class _LeasedStreamBroker(RedisStreamBroker):
             **kwargs,
         )
         self._held: set[bytes] = set()
+        self._max_deliveries = max_deliveries
+        self._on_drop = on_drop
         self.abandoned = False  # set when a stopping worker gives up what still runs
 
     def _ack_generator(self, id: str, queue_name: str) -> Callable[[], Awaitable[None]]:
@@ -415,9 +428,30 @@ class _LeasedStreamBroker(RedisStreamBroker):
                     count=self.unacknowledged_batch_size,
                 )
                 for msg_id, fields in claimed[1]:
-                    if fields:  # an entry deleted meanwhile comes back empty
-                        log.warning("a task's lease ran out; it runs again here")
-                        yield self._delivery(msg_id, fields)
+                    if not fields:  # an entry deleted meanwhile comes back empty
+                        continue
+                    if await self._too_often(conn, msg_id, fields):
+                        continue
+                    log.warning("a task's lease ran out; it runs again here")
+                    yield self._delivery(msg_id, fields)
+
+    async def _too_often(self, conn: Redis, msg_id: bytes, fields: dict[bytes, bytes]) -> bool:
+        """Drop (and say so) an entry whose workers died ``max_deliveries`` times running it."""
+        found = await conn.xpending_range(
+            self.queue_name, self.consumer_group_name, min=msg_id, max=msg_id, count=1
+        )
+        deliveries = int(found[0]["times_delivered"]) if found else 0
+        if deliveries <= self._max_deliveries:
+            return False
+        try:
+            name = self.formatter.loads(message=fields[b"data"]).task_name
+        except Exception:
+            name = "unreadable"
+        log.error("task %s dropped: its worker died %d times running it", name, deliveries - 1)
+        self._held.add(msg_id)
+        await self._ack_generator(id=msg_id, queue_name=self.queue_name)()  # type: ignore[arg-type]
+        self._on_drop(name)
+        return True
 
     async def keep_leases(self) -> None:
         """While this worker lives, reset the idle time of the entries it holds."""

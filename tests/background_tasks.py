@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import math
 import os
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,17 @@ async def record(_services: Any, *, mark: str, hold_s: float = 0.0, once: bool =
     _mark(f"done {mark}")
 
 
+async def crash(_services: Any, *, mark: str) -> None:
+    """Kill the worker running it, as an out-of-memory kill would."""
+    _mark(f"start {mark}")
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+async def fail(_services: Any, *, mark: str) -> None:
+    _mark(f"fail {mark}")
+    raise RuntimeError("a task that always fails")
+
+
 def _marks_path() -> Path:
     return Path(os.environ["MODELSERVE_TEST_MARKS"])
 
@@ -48,7 +60,11 @@ async def tick(_services: Any) -> None:
     _mark(f"tick {math.floor(time.time() / _tick_s(None))}")
 
 
-TASKS = [Task("tests.record", record, max_attempts=1)]
+TASKS = [
+    Task("tests.record", record, max_attempts=1),
+    Task("tests.crash", crash),
+    Task("tests.fail", fail, max_attempts=2),
+]
 SCHEDULE = (
     [Scheduled("tests.tick", every_s=_tick_s, run=tick)]
     if os.environ.get("MODELSERVE_TEST_TICK_S")

@@ -16,11 +16,13 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
 from domain.background import Background, BackgroundUnavailable, catalogue
 from storage.queue import QueueConfig, TaskQueue
 from tests.background_tasks import read_marks
+from tests.conftest import free_port
 from tests.test_faults import private_redis, serving
 from tests.test_shutdown import ROOT, _drop_database, _prepare_database
 
@@ -38,12 +40,12 @@ class Deployment:
         self.marks = tmp_path / "marks"
         self.workers: list[subprocess.Popen[bytes]] = []
 
-    def start_worker(self, **settings: str) -> subprocess.Popen[bytes]:
+    def start_worker(self, *flags: str, **settings: str) -> subprocess.Popen[bytes]:
         log = self.tmp_path / f"worker-{len(self.workers)}.log"
         env = self.env | {f"MODELSERVE_{k.upper()}": v for k, v in settings.items()}
         with log.open("ab") as out:
             worker = subprocess.Popen(
-                [sys.executable, "-m", "graph.cli", "worker"],
+                [sys.executable, "-m", "graph.cli", "worker", *flags],
                 cwd=ROOT,
                 env=env,
                 stdout=out,
@@ -140,7 +142,7 @@ async def test_a_killed_workers_task_runs_again_on_another_worker(tmp_path):
         doomed.send_signal(signal.SIGKILL)
         doomed.wait()
         marks = await deploy.until(lambda m: any(x[0] == "done" for x in m), "a finish")
-        await queue.queue.close()
+        await queue.close()
         assert survivor.poll() is None
 
     assert marks == [
@@ -163,8 +165,8 @@ async def test_sigterm_lets_a_running_task_finish_and_takes_no_more(tmp_path):
         await deploy.ready(worker, "worker stopping")
         await queue.enqueue("tests.record", mark="t2")
         exit_code = await asyncio.to_thread(worker.wait, 60)
-        waiting, running = await queue.queue.depth()
-        await queue.queue.close()
+        waiting, running = await queue.depth()
+        await queue.close()
 
     assert exit_code == 0, deploy.log_of(worker)
     assert read_marks(deploy.marks) == [
@@ -187,7 +189,7 @@ async def test_a_task_past_the_grace_period_is_left_to_another_worker(tmp_path):
         assert read_marks(deploy.marks) == [["start", "g1", str(leaving.pid)]]
         taking_over = deploy.start_worker()
         marks = await deploy.until(lambda m: any(x[0] == "done" for x in m), "a finish")
-        await queue.queue.close()
+        await queue.close()
 
     assert exit_code == 0, deploy.log_of(leaving)
     assert marks == [
@@ -208,7 +210,7 @@ async def test_enqueue_with_redis_paused_or_down_is_a_retryable_error(tmp_path):
         await queue.enqueue("tests.record", mark="again")  # retrying works once Redis answers
         # The unconfirmed send still landed when Redis woke up: at least once, never lost
         # silently (which is why a task must be idempotent).
-        assert await queue.queue.depth() == (3, 0)
+        assert await queue.depth() == (3, 0)
 
         redis.kill()
         redis.wait()
@@ -218,7 +220,7 @@ async def test_enqueue_with_redis_paused_or_down_is_a_retryable_error(tmp_path):
                 await queue.enqueue("tests.record", mark="after")
             assert refused.value.retryable is True
             assert refused.value.code.value == "UNAVAILABLE"
-        await queue.queue.close()
+        await queue.close()
 
 
 async def test_readyz_reports_the_queue_and_its_redis_going_down(tmp_path):
@@ -240,3 +242,50 @@ async def test_readyz_reports_the_queue_and_its_redis_going_down(tmp_path):
     }
     assert after.status_code == 200  # degraded, still ready: the API answers without the queue
     assert (after.json()["status"], after.json()["queue"]["status"]) == ("degraded", "unavailable")
+
+
+async def test_a_task_that_kills_its_workers_is_dropped_after_the_set_deliveries(tmp_path):
+    async with deployment(tmp_path) as (deploy, _redis):
+        deploy.env["MODELSERVE_QUEUE_MAX_DELIVERIES"] = "2"
+        queue = deploy.client()
+        await queue.enqueue("tests.crash", mark="c1")
+        killed = []
+        for _ in range(2):
+            worker = deploy.start_worker()
+            await asyncio.to_thread(worker.wait, 60)
+            killed.append(worker)
+        last = deploy.start_worker()
+        await deploy.ready(last, "dropped")
+        depth = await queue.depth()
+        await queue.close()
+        assert last.poll() is None
+
+    assert [worker.returncode for worker in killed] == [-signal.SIGKILL, -signal.SIGKILL]
+    assert read_marks(deploy.marks) == [["start", "c1", str(w.pid)] for w in killed]
+    assert "task tests.crash dropped: its worker died 2 times" in deploy.log_of(last)
+    assert depth == (0, 0)
+
+
+async def test_worker_metrics_count_runs_failures_and_the_queue(tmp_path):
+    async with deployment(tmp_path) as (deploy, _redis):
+        queue = deploy.client()
+        await queue.enqueue("tests.record", mark="m1")
+        await queue.enqueue("tests.fail", mark="m2")
+        port = free_port()
+        worker = deploy.start_worker("--metrics-port", str(port), worker_concurrency="1")
+        await deploy.until(lambda m: m.count(["fail", "m2", str(worker.pid)]) == 2, "two tries")
+        await queue.enqueue("tests.record", mark="m3", hold_s=600)
+        await deploy.until(lambda m: ["start", "m3", str(worker.pid)] in m, "the third task")
+        async with httpx.AsyncClient(timeout=10) as http:
+            scraped = ""
+            for _ in range(100):
+                scraped = (await http.get(f"http://127.0.0.1:{port}/metrics")).text
+                if 'modelserve_queue_depth{state="running"} 1.0' in scraped:
+                    break
+                await asyncio.sleep(0.2)
+        await queue.close()
+
+    assert 'modelserve_background_tasks_total{outcome="ok",task="tests.record"} 1.0' in scraped
+    assert 'modelserve_background_tasks_total{outcome="failed",task="tests.fail"} 2.0' in scraped
+    assert 'modelserve_queue_depth{state="running"} 1.0' in scraped
+    assert 'modelserve_queue_depth{state="waiting"} 0.0' in scraped
