@@ -101,7 +101,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     sampler: metrics.Sampler | None = None
     if settings.metrics_enabled:
         services = Services.build(
-            settings, on_prediction=metrics.observe_prediction, on_batch=metrics.observe_batch
+            settings,
+            on_prediction=metrics.observe_prediction,
+            on_batch=metrics.observe_batch,
+            on_task=metrics.observe_task,
         )
         sampler = metrics.instrument(services)
     else:

@@ -90,6 +90,9 @@ def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settin
         # deadline on a busy machine and open the circuit for everyone; the fault tests run
         # their own servers with the production deadline.
         "redis_deadline_s": 5.0,
+        # The app under test runs its background work itself, on whichever queue the backend
+        # gives (memory://, or the Redis stream); tests/test_worker.py runs separate workers.
+        "worker_in_process": True,
     }
     values.update(overrides)
     return load_settings(**values)
