@@ -24,6 +24,7 @@ class Plan:
     ) -> None:
         self.fmt = fmt
         self.names: list[str] | None = signature.get("feature_names") or None
+        self._known = frozenset(self.names or ())
         typed = signature.get("columns") or None
         n_features = signature.get("n_features_in")
         if typed:
@@ -35,7 +36,7 @@ class Plan:
             assert columns is not None
             if self.names:
                 missing = [name for name in self.names if name not in columns]
-                unknown = [name for name in columns if name not in set(self.names)]
+                unknown = [name for name in columns if name not in self._known]
                 if missing:
                     raise BadInput(f"Missing columns: {_list(missing)}.")
                 if unknown:
@@ -59,7 +60,7 @@ class Plan:
                 return RowError(
                     row.line, "Expected a JSON object keyed by feature.", "not_an_object"
                 )
-            unknown = [str(key) for key in value if key not in set(self.names)]
+            unknown = [str(key) for key in value if key not in self._known]
             if unknown:
                 return RowError(row.line, f"Unknown features: {_list(unknown)}.", "unknown_feature")
             return [value.get(name) for name in self.names]

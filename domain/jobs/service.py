@@ -37,6 +37,7 @@ from domain.errors import (
     NotFound,
     PayloadTooLarge,
     StorageFull,
+    Unavailable,
     ValidationFailed,
 )
 from domain.events import Emitter, JobEvent, JobEventKind
@@ -231,7 +232,12 @@ class Jobs:
             if replay is None:
                 raise
             return SubmitOutcome(replay, deduplicated=True)
-        await self.queue.enqueue("jobs.run", job_id=str(job.id))
+        try:
+            await self.queue.enqueue("jobs.run", job_id=str(job.id))
+        except Unavailable:
+            # The job is recorded: the reaper queues it once the queue answers again, so the
+            # caller gets their job rather than an error that invites a duplicate.
+            log.warning("job %s recorded but not queued (the queue is unavailable)", job.id)
         log.info("job %s queued for version %s", job.id, target.version_id)
         return SubmitOutcome(job, deduplicated=False)
 
