@@ -412,21 +412,29 @@ class _LeasedStreamBroker(RedisStreamBroker):
                         count=self.count,
                     )
                 except ResponseError as exc:
-                    if "NOGROUP" not in str(exc):
+                    # The stream (and its group) is gone: Redis restarted without persistence,
+                    # or was flushed, while this read waited ("UNBLOCKED") or before it.
+                    if "NOGROUP" not in str(exc) and "UNBLOCKED" not in str(exc):
                         raise
                     await self._declare_consumer_group()
                     continue
                 for _stream, entries in fetched or []:
                     for msg_id, fields in entries:
                         yield self._delivery(msg_id, fields)
-                claimed = await conn.xautoclaim(
-                    self.queue_name,
-                    self.consumer_group_name,
-                    self.consumer_name,
-                    min_idle_time=self.idle_timeout,
-                    start_id="0-0",
-                    count=self.unacknowledged_batch_size,
-                )
+                try:
+                    claimed = await conn.xautoclaim(
+                        self.queue_name,
+                        self.consumer_group_name,
+                        self.consumer_name,
+                        min_idle_time=self.idle_timeout,
+                        start_id="0-0",
+                        count=self.unacknowledged_batch_size,
+                    )
+                except ResponseError as exc:
+                    if "NOGROUP" not in str(exc):
+                        raise
+                    await self._declare_consumer_group()
+                    continue
                 for msg_id, fields in claimed[1]:
                     if not fields:  # an entry deleted meanwhile comes back empty
                         continue

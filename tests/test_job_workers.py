@@ -36,7 +36,7 @@ PROGRESS = """subscription($id: ID!) { jobProgress(id: $id) {
   status rowsDone rowsFailed progress rowsPerSecond etaSeconds } }"""
 # Fast leases and reaping, and a budget a 100,000-row job does not wait on.
 JOB_SETTINGS = {
-    "job_lease_s": "2",
+    "job_lease_s": "5",
     "job_reap_interval_s": "1",
     "prediction_units_per_minute": "100000",
 }
