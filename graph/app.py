@@ -23,7 +23,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise.contrib.starlette import RegisterTortoise
 
 from domain.runtime import Services
-from graph import graphiql, jobs, metrics
+from graph import graphiql, job_results, metrics
 from graph.context import Context
 from graph.envelope import EnvelopeView
 from graph.http import (
@@ -205,7 +205,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         WebSocketRoute("/graphql", view),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
-        jobs.results_endpoint(services),
+        job_results.results_endpoint(services),
     ]
     if sampler is not None:
         routes.append(Route("/metrics", metrics.endpoint(settings, sampler)))

@@ -1,31 +1,24 @@
-"""Batch jobs: submit a file, follow it, cancel it, download its results (GraphQL and REST)."""
+"""Batch jobs in the schema: submit a file, follow it, cancel it, sign a link to its results."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
-import io
-import json
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
 from strawberry.file_uploads import Upload
 
 from domain import events
-from domain.accounts import Caller, Scope
-from domain.errors import DecompressedTooLarge, DomainError, NotFound
+from domain.accounts import Caller
+from domain.errors import DecompressedTooLarge, NotFound
 from domain.jobs.service import ENDED
-from graph.context import Context, Info, IsAuthenticated
+from graph.context import Info, IsAuthenticated
 from graph.errors import Maps, NotFoundError, ValidationError, parse_id
 from graph.live import guarded
-from graph.loaders import Loaders
 from graph.pagination import Connection, Edge, PageInfo, decode_cursor, encode_cursor, page_size
 from graph.registry.mutations import idempotency_key_of, upload_chunks
 from graph.registry.results import (
@@ -36,7 +29,6 @@ from graph.registry.results import (
 from storage import tables
 
 if TYPE_CHECKING:
-    from domain.runtime import Services
     from graph.registry.types import ModelVersion
 
 JobStatus = strawberry.enum(tables.JobStatus, name="JobStatus", description="Where a job is.")
@@ -426,115 +418,3 @@ async def _pump(info: Info, job: tables.Job, out: asyncio.Queue[dict[str, Any] |
     finally:
         announcer.cancel()
         await out.put(None)
-
-
-# -- the download route ---------------------------------------------------------------------
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_cell(value: Any) -> str:
-    """A cell a spreadsheet shows as text, never runs (OWASP CSV injection): a leading
-    formula character gets a quote, unless the cell is a plain number."""
-    text = value if isinstance(value, str) else json.dumps(value) if value is not None else ""
-    if text.startswith(FORMULA_PREFIXES):
-        try:
-            float(text)
-        except ValueError:
-            return "'" + text
-    return text
-
-
-async def _as_csv(job: tables.Job, lines: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    columns = list(job.columns or [])
-    classes = list(job.classes or [])
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    header = ["line", *columns, "prediction", *(f"probability_{c}" for c in classes)]
-    writer.writerow([_csv_cell(c) for c in header])
-    async for record in _records(lines):
-        given = record["input"]
-        cells = given if isinstance(given, list) else [given.get(c) for c in columns]
-        row = [record["line"], *cells, record["prediction"], *record.get("probabilities", [])]
-        writer.writerow([_csv_cell(c) if not isinstance(c, int | float) else c for c in row])
-        if buffer.tell() > 1 << 16:
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode()
-
-
-async def _as_jsonl(job: tables.Job, lines: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    columns = list(job.columns or [])
-    classes = list(job.classes or [])
-    async for record in _records(lines):
-        given = record["input"]
-        if isinstance(given, list) and job.format is tables.JobFormat.CSV:
-            record["input"] = dict(zip(columns, given, strict=False))
-        if "probabilities" in record and classes:
-            record["probabilities"] = dict(
-                zip((str(c) for c in classes), record["probabilities"], strict=False)
-            )
-        yield json.dumps(record, separators=(",", ":")).encode() + b"\n"
-
-
-async def _records(pieces: AsyncIterator[bytes]) -> AsyncIterator[dict[str, Any]]:
-    pending = b""
-    async for piece in pieces:
-        pending += piece
-        *complete, pending = pending.split(b"\n")
-        for line in complete:
-            if line:
-                yield json.loads(line)
-    if pending.strip():
-        yield json.loads(pending)
-
-
-def _error(status: int, code: str, message: str) -> Response:
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status)
-
-
-def results_endpoint(services: Services) -> Route:
-    """``GET /jobs/{id}/results?format=csv|jsonl``: with ``Authorization: Bearer`` or
-    ``X-API-Key`` (read scope, the job's owner with predict access), or a signed link's
-    ``expires`` and ``signature``."""
-
-    async def results(request: Request) -> Response:
-        raw_format = request.query_params.get("format", "csv").lower()
-        if raw_format not in {f.value for f in tables.JobFormat}:
-            return _error(400, "BAD_USER_INPUT", "format must be csv or jsonl.")
-        fmt = tables.JobFormat(raw_format)
-        jobs = services.jobs
-        try:
-            job_id = parse_id(request.path_params["job_id"], "Job")
-            signature = request.query_params.get("signature")
-            if signature is not None:
-                expires = request.query_params.get("expires", "")
-                if not expires.isdigit():
-                    raise NotFound("Job")
-                job = await jobs.job_for_link(
-                    job_id=job_id, fmt=fmt, expires=int(expires), signature=signature
-                )
-            else:
-                context = Context(request, Response(), services, "", Loaders.build(services))
-                caller = await context.require_caller()
-                if not caller.has(Scope.READ):
-                    return _error(403, "FORBIDDEN", "Downloading results needs the read scope.")
-                job = await jobs.require_job(caller=caller, job_id=job_id)
-        except DomainError as exc:
-            status = {"UNAUTHENTICATED": 401, "NOT_FOUND": 404}.get(exc.code.value, 400)
-            return _error(status, exc.code.value, exc.message)
-        convert = _as_csv if fmt is tables.JobFormat.CSV else _as_jsonl
-        media = "text/csv; charset=utf-8" if fmt is tables.JobFormat.CSV else "application/jsonl"
-        name = f"job-{job.id}-results.{fmt.value}"
-        return StreamingResponse(
-            convert(job, jobs.output_lines(job)),
-            media_type=media,
-            headers={
-                "Content-Disposition": f'attachment; filename="{name}"',
-                "Cache-Control": "no-store",
-                "X-Job-Status": str(job.status),
-            },
-        )
-
-    return Route("/jobs/{job_id}/results", results, methods=["GET"])

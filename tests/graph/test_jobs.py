@@ -19,7 +19,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from domain.jobs import runner
-from graph.jobs import _csv_cell
+from graph.job_results import csv_cell
 from storage import tables
 from tests import factories
 from tests.graph.conftest import post_multipart
@@ -337,7 +337,7 @@ async def test_csv_exports_escape_formula_prefixes(iris, submit, wait_job, clien
 
     exported = next(csv.reader(io.StringIO(response.text)))
     assert exported[1:5] == ['\'=HYPERLINK("http://x")', "'+b", "'@c", "'-d"]
-    assert [_csv_cell(v) for v in ["-1.5", "+2", "=A1", "\tx", "safe"]] == [
+    assert [csv_cell(v) for v in ["-1.5", "+2", "=A1", "\tx", "safe"]] == [
         "-1.5",
         "+2",
         "'=A1",
