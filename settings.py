@@ -132,6 +132,41 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=200 << 20, ge=1024, description="Multipart body cap.")
     intake_timeout_s: float = Field(default=30.0, gt=0, le=600)
     intake_memory_mb: int = Field(default=2048, ge=256)
+    queue_url: str = Field(
+        default="",
+        description="Where background tasks wait: memory:// (in this process) or redis://...; "
+        "empty means MODELSERVE_REDIS_URL when set, else memory://.",
+    )
+    worker_in_process: bool | None = Field(
+        default=None,
+        description="`serve` also runs background work; default: only for memory://.",
+    )
+    queue_name: str = Field(
+        default="modelserve", pattern=r"^[A-Za-z0-9_.:-]{1,64}$", description="Redis key prefix."
+    )
+    queue_lease_s: float = Field(
+        default=300.0,
+        gt=0,
+        le=24 * 3600,
+        description="A task a dead worker held runs again elsewhere after this (live ones renew).",
+    )
+    queue_max_deliveries: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="A task is dropped (logged and counted) once its workers died this often.",
+    )
+    worker_concurrency: int = Field(default=10, ge=1, le=1000, description="Tasks at once.")
+    worker_grace_s: float = Field(
+        default=30.0, ge=0, le=3600, description="On SIGTERM, how long running tasks may finish."
+    )
+    task_timeout_s: float = Field(
+        default=3600.0, gt=0, description="A task running longer is stopped (and retried)."
+    )
+    background_modules: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="More modules declaring TASKS / SCHEDULE, comma-separated (tests use it).",
+    )
     purge_interval_s: float = Field(default=300.0, gt=0)
     orphan_grace_s: float = Field(
         default=3600.0, ge=0, description="Age past which an artifact no version uses is swept."
@@ -184,6 +219,22 @@ class Settings(BaseSettings):
     drift_window_max_rows: int = Field(
         default=50_000, ge=100, le=1_000_000, description="Logged rows a report reads at most."
     )
+    job_max_upload_bytes: int = Field(
+        default=1 << 30, ge=1024, description="A batch job's file as sent (gzip or not)."
+    )
+    job_max_decompressed_bytes: int = Field(
+        default=2 << 30, ge=1024, description="A gzip batch file's size once decompressed."
+    )
+    job_chunk_rows: int = Field(default=1000, ge=1, le=10_000, description="Rows per job chunk.")
+    job_lease_s: float = Field(
+        default=60.0, gt=0, le=3600, description="A job's lease; the worker renews it."
+    )
+    job_max_attempts: int = Field(default=3, ge=1, le=20)
+    job_reap_interval_s: float = Field(default=15.0, gt=0)
+    job_max_line_bytes: int = Field(default=1 << 20, ge=1024, description="Longest input line.")
+    job_max_columns: int = Field(default=10_000, ge=1, le=1_000_000)
+    job_max_row_errors: int = Field(default=100, ge=1, le=10_000, description="Rows reported.")
+    job_link_ttl_s: int = Field(default=900, ge=10, le=7 * 86_400, description="Signed links.")
     max_subscriptions_per_socket: int = Field(default=10, ge=1, le=1000)
     ws_init_timeout_s: float = Field(default=10.0, gt=0, le=120)
 
@@ -227,7 +278,7 @@ class Settings(BaseSettings):
         default=None, description="Report unexpected errors to Sentry; unset means off."
     )
 
-    @field_validator("cors_origins", "production_allow", mode="before")
+    @field_validator("cors_origins", "production_allow", "background_modules", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
@@ -255,8 +306,21 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value
 
+    @field_validator("queue_url")
+    @classmethod
+    def _check_queue_url(cls, value: str) -> str:
+        if value and urlsplit(value).scheme not in {"memory", "redis", "rediss", "unix"}:
+            raise ValueError("must be memory:// or start with redis://, rediss:// or unix://")
+        return value
+
     @model_validator(mode="after")
     def _fill_defaults_and_check_secret(self) -> Self:
+        if not self.queue_url:
+            self.queue_url = self.redis_url or "memory://"
+        if self.worker_in_process is False and self.queue_in_memory:
+            raise ValueError(
+                "MODELSERVE_WORKER_IN_PROCESS=false needs a Redis queue (MODELSERVE_QUEUE_URL)"
+            )
         if not self.max_body_bytes:
             self.max_body_bytes = body_cap_for(self.predict_batch_max_rows)
         if not self.database_url:
@@ -303,6 +367,14 @@ class Settings(BaseSettings):
     def is_locked_down(self) -> bool:
         """Staging and production: everything a development desk opens is closed."""
         return self.environment is not Environment.DEVELOPMENT
+
+    @property
+    def queue_in_memory(self) -> bool:
+        return self.queue_url.startswith("memory:")
+
+    @property
+    def runs_worker_in_serve(self) -> bool:
+        return self.queue_in_memory if self.worker_in_process is None else self.worker_in_process
 
     @property
     def graphiql_enabled(self) -> bool:

@@ -11,9 +11,13 @@ since a queue delivers at least once (a worker killed mid-task means the task ru
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import importlib
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from domain.errors import Unavailable
+from storage.queue import QueueUnavailable, TaskQueue, UnknownTask
 
 if TYPE_CHECKING:
     from domain.runtime import Services
@@ -24,6 +28,8 @@ if TYPE_CHECKING:
 class Task:
     name: str
     run: Callable[..., Awaitable[None]]  # run(services, **kwargs)
+    max_attempts: int = 3  # runs when it raises (a worker that dies does not count)
+    timeout_s: float | None = None  # None: MODELSERVE_TASK_TIMEOUT_S
 
 
 @dataclass(frozen=True)
@@ -34,21 +40,64 @@ class Scheduled:
     at_start: bool = False  # also once when a worker starts (before the first interval)
 
 
+class BackgroundUnavailable(Unavailable):
+    """The queue did not confirm the task in time (its Redis is down or slow); retry later.
+
+    An unconfirmed task may still have been queued (a slow Redis can take it after all), so a
+    retry can queue it twice: tasks are idempotent.
+    """
+
+    retryable = True
+
+    def __init__(self) -> None:
+        super().__init__("The background queue")
+
+
 class Background:
     """What the rest of the code sees of the queue: hand a task to a worker."""
 
+    def __init__(self, queue: TaskQueue) -> None:
+        self.queue = queue
+
     async def enqueue(self, name: str, /, **kwargs: Any) -> None:
-        raise NotImplementedError
+        """Queue task ``name`` with JSON-able ``kwargs``; it runs at least once, on some worker.
+
+        Raises:
+            BackgroundUnavailable: the queue's Redis is down or slow (within a short deadline).
+            KeyError: no task of that name is declared.
+        """
+        try:
+            await self.queue.send(name, kwargs)
+        except UnknownTask:
+            raise KeyError(f"no background task named {name!r}") from None
+        except QueueUnavailable as exc:
+            raise BackgroundUnavailable() from exc
+
+    async def depth(self) -> tuple[int, int]:
+        """(waiting, running) tasks; raises when the queue cannot be reached."""
+        return await self.queue.depth()
+
+    async def close(self) -> None:
+        await self.queue.close()
 
 
-def catalogue() -> tuple[dict[str, Task], dict[str, Scheduled]]:
-    """Every task and every scheduled job, by name."""
-    from domain import maintenance
-    from domain.drift import tasks as drift
-    from domain.webhooks import tasks as webhooks
+# Every area's lists; ``MODELSERVE_BACKGROUND_MODULES`` may name more (tests use it for theirs).
+AREAS = (
+    "domain.maintenance",
+    "domain.jobs.tasks",
+    "domain.drift.tasks",
+    "domain.webhooks.tasks",
+)
 
-    tasks: list[Task] = [*maintenance.TASKS, *drift.TASKS, *webhooks.TASKS]
-    schedule: list[Scheduled] = [*maintenance.SCHEDULE, *drift.SCHEDULE, *webhooks.SCHEDULE]
+
+def catalogue(extra: Iterable[str] = ()) -> tuple[dict[str, Task], dict[str, Scheduled]]:
+    """Every task and every scheduled job, by name (``extra``: more modules with the lists)."""
+    tasks: list[Task] = []
+    schedule: list[Scheduled] = []
+    for name in (*AREAS, *extra):
+        module = importlib.import_module(name)
+        tasks.extend(getattr(module, "TASKS", ()))
+        schedule.extend(getattr(module, "SCHEDULE", ()))
     by_name = {t.name: t for t in tasks}
     scheduled = {s.name: s for s in schedule}
     if len(by_name) != len(tasks) or len(scheduled) != len(schedule):

@@ -11,6 +11,7 @@ registered with ``on`` sees every change, wherever it was made.
     AccountEvent    account:<user id>         a login, a revoked session, a password change
     SessionsChanged sessions                  cached callers to forget (revoked, user changed)
     DriftEvent      model:<id> and drift      a version's inputs drifted from its reference
+    JobEvent        job:<id>                  a batch job started, progressed or ended
 
 Events carry the acting user's id (``actor_id``) when there is one.
 """
@@ -46,6 +47,10 @@ def model_channel(model_id: uuid.UUID) -> str:
 
 def account_channel(user_id: uuid.UUID) -> str:
     return f"account:{user_id}"
+
+
+def job_channel(job_id: uuid.UUID) -> str:
+    return f"job:{job_id}"
 
 
 def _now() -> datetime:
@@ -262,6 +267,74 @@ class DriftEvent:
         )
 
 
+class JobEventKind(StrEnum):
+    STARTED = "STARTED"  # a worker took the job (again, after a retry)
+    PROGRESS = "PROGRESS"  # a chunk was committed
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
+@dataclass(frozen=True, slots=True)
+class JobEvent:
+    """A batch job's progress or end, with its figures at that moment."""
+
+    kind: JobEventKind
+    job_id: uuid.UUID
+    user_id: uuid.UUID
+    model_id: uuid.UUID
+    status: str
+    rows_done: int = 0
+    rows_failed: int = 0
+    bytes_done: int = 0
+    input_bytes: int = 0
+    error: str | None = None
+    started_at: datetime | None = None
+    at: datetime = field(default_factory=_now)
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        return (job_channel(self.job_id),)
+
+    @property
+    def ended(self) -> bool:
+        return self.kind in {JobEventKind.COMPLETED, JobEventKind.FAILED, JobEventKind.CANCELLED}
+
+    def to_message(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind.value,
+            "jobId": str(self.job_id),
+            "userId": str(self.user_id),
+            "modelId": str(self.model_id),
+            "status": self.status,
+            "rowsDone": self.rows_done,
+            "rowsFailed": self.rows_failed,
+            "bytesDone": self.bytes_done,
+            "inputBytes": self.input_bytes,
+            "error": self.error,
+            "startedAt": self.started_at.isoformat() if self.started_at else None,
+            "at": self.at.isoformat(),
+        }
+
+    @classmethod
+    def from_message(cls, message: dict[str, Any]) -> JobEvent:
+        started = message.get("startedAt")
+        return cls(
+            kind=JobEventKind(message["kind"]),
+            job_id=uuid.UUID(message["jobId"]),
+            user_id=uuid.UUID(message["userId"]),
+            model_id=uuid.UUID(message["modelId"]),
+            status=message["status"],
+            rows_done=int(message.get("rowsDone") or 0),
+            rows_failed=int(message.get("rowsFailed") or 0),
+            bytes_done=int(message.get("bytesDone") or 0),
+            input_bytes=int(message.get("inputBytes") or 0),
+            error=message.get("error"),
+            started_at=datetime.fromisoformat(started) if started else None,
+            at=datetime.fromisoformat(message["at"]),
+        )
+
+
 def model_message(message: dict[str, Any]) -> ModelEvent | DriftEvent:
     """An event from a ``model:<id>`` channel, which carries both kinds."""
     if message.get("kind") == DRIFT_DETECTED:
@@ -269,8 +342,8 @@ def model_message(message: dict[str, Any]) -> ModelEvent | DriftEvent:
     return ModelEvent.from_message(message)
 
 
-Event = ModelEvent | AccountEvent | SessionsChanged | DriftEvent
-E = TypeVar("E", ModelEvent, AccountEvent, SessionsChanged, DriftEvent)
+Event = ModelEvent | AccountEvent | SessionsChanged | DriftEvent | JobEvent
+E = TypeVar("E", ModelEvent, AccountEvent, SessionsChanged, DriftEvent, JobEvent)
 Handler = Callable[[E], Awaitable[None] | None]
 
 # The shared channels whose events this replica's handlers also take from other replicas.

@@ -9,18 +9,21 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
 from domain.accounts import Accounts, LoginRates, PasswordHashing, TokenCodec
 from domain.accounts.throttle import ThrottlePolicy
 from domain.audit.log import AuditLog
+from domain.background import Background, catalogue
 from domain.drift import Drift, DriftLimits
 from domain.events import Emitter, ModelEvent, SessionsChanged
 from domain.inference.cache import ModelCache
 from domain.inference.compile import NotCompiled, compile_version
 from domain.inference.prediction_cache import PredictionCache
 from domain.inference.service import Inference, InferenceConfig, Target
+from domain.jobs import Jobs, JobsConfig
 from domain.predictions.log import PredictionLogWriter
 from domain.quotas import QuotaPolicy, Quotas
 from domain.ratelimit import Rate, RateLimiter
@@ -31,10 +34,18 @@ from domain.webhooks.service import Webhooks
 from settings import Settings
 from storage.artifacts import ArtifactStore, artifact_store_from_url
 from storage.pubsub import PubSub, pubsub_from_url
-from storage.queue import InProcessQueue
+from storage.queue import QueueConfig, TaskQueue
 from storage.redis_guard import GuardedRedis, RedisCircuit
 
 log = logging.getLogger("modelserve")
+
+
+class Role(StrEnum):
+    """What a process is for: ``serve`` answers the API, ``worker`` runs background work."""
+
+    API = "api"
+    WORKER = "worker"
+
 
 COMPILE_TIMEOUT_S = 120.0
 
@@ -54,9 +65,13 @@ class Services:
     redis_circuit: RedisCircuit
     quotas: Quotas
     teams: Teams
-    queue: InProcessQueue
+    queue: Background
+    jobs: Jobs
     _started: bool = False
+    _nudging: bool = False
     _warm_up: asyncio.Task[int] | None = None
+    _worker: asyncio.Task[None] | None = None
+    _stop_work: asyncio.Event | None = None
 
     @classmethod
     def build(
@@ -65,8 +80,10 @@ class Services:
         *,
         on_prediction: Callable[[Target, str, int, float], None] | None = None,
         on_batch: Callable[[int, int], None] | None = None,
+        on_task: Callable[[str, str], None] | None = None,
     ) -> Services:
-        """Everything wired from ``settings``; the hooks observe predictions and micro-batches."""
+        """Everything wired from ``settings``; the hooks observe predictions, micro-batches and
+        background work (name, ``ok`` or ``failed``)."""
         circuit = RedisCircuit(timeout_s=settings.redis_deadline_s, retry_s=settings.redis_retry_s)
         pubsub = pubsub_from_url(settings.redis_url, circuit=circuit)
         limiter = RateLimiter(settings.redis_url, circuit=circuit)
@@ -192,6 +209,17 @@ class Services:
         emitter.on(SessionsChanged, accounts.forget)
         emitter.on_gap(inference.forget_resolutions)
         emitter.on_gap(accounts.clear_cache)
+        queue = Background(_task_queue(settings, on_task))
+        jobs = Jobs(
+            store=store,
+            emitter=emitter,
+            inference=inference,
+            quotas=quotas,
+            queue=queue,
+            config=JobsConfig.from_settings(settings),
+            spool_dir=settings.data_dir / "spool",
+            secret=settings.jwt_secret,
+        )
         return cls(
             settings,
             pubsub,
@@ -206,7 +234,8 @@ class Services:
             circuit,
             quotas,
             Teams(emitter=emitter),
-            InProcessQueue(),
+            queue,
+            jobs,
         )
 
     @cached_property
@@ -239,17 +268,30 @@ class Services:
         """Webhook endpoints and this process's outbox dispatcher."""
         return Webhooks(settings=self.settings, emitter=self.emitter, queue=self.queue)
 
-    def start(self) -> None:
-        """Start background work; call inside the running event loop, after the database."""
+    def start(self, role: Role = Role.API) -> None:
+        """Start this role's background work; call inside the event loop, after the database.
+
+        Every role may enqueue; the worker role (and ``serve`` when the settings say it runs
+        work in process) also runs tasks and scheduled work, through :meth:`work`.
+        """
         self.emitter.start()
         self.inference.start()
-        if self.settings.warm_up_production:
-            self._warm_up = asyncio.create_task(self.inference.warm_up(), name="warm-up")
-        if not self._started:
-            self._started = True
+        if not self._nudging:
             # After a change commits (its event goes out then), deliver its webhooks soon.
+            self._nudging = True
             self.emitter.on(ModelEvent, self.webhooks.nudge, remote=False)
-            self.queue.start(self)
+        if role is Role.API and self.settings.warm_up_production:
+            self._warm_up = asyncio.create_task(self.inference.warm_up(), name="warm-up")
+        if not self._started and (role is Role.WORKER or self.settings.runs_worker_in_serve):
+            self._started = True
+            self.queue.queue.attach(self)
+            if role is Role.API:
+                self._stop_work = asyncio.Event()
+                self._worker = asyncio.create_task(self.work(self._stop_work), name="worker")
+
+    async def work(self, stop: asyncio.Event) -> None:
+        """Run tasks until ``stop`` is set, then give running ones the grace period."""
+        await self.queue.queue.work(stop)
 
     async def close(self) -> None:
         """Flush the prediction log and release connections; call before the database closes."""
@@ -257,6 +299,10 @@ class Services:
             self._warm_up.cancel()
             with contextlib.suppress(BaseException):
                 await self._warm_up
+        if self._worker is not None and self._stop_work is not None:
+            self._stop_work.set()
+            with contextlib.suppress(BaseException):
+                await self._worker
         with contextlib.suppress(Exception):
             await self.queue.close()
         with contextlib.suppress(Exception):
@@ -271,3 +317,17 @@ class Services:
             with contextlib.suppress(Exception):
                 await self.redis.aclose()
         self.hashing.close()
+
+
+def _task_queue(settings: Settings, observe: Callable[[str, str], None] | None) -> TaskQueue:
+    tasks, schedule = catalogue(settings.background_modules)
+    config = QueueConfig(
+        url=settings.queue_url,
+        name=settings.queue_name,
+        lease_s=settings.queue_lease_s,
+        max_deliveries=settings.queue_max_deliveries,
+        concurrency=settings.worker_concurrency,
+        grace_s=settings.worker_grace_s,
+        default_timeout_s=settings.task_timeout_s,
+    )
+    return TaskQueue(config, tasks=tasks, schedule=schedule, settings=settings, observe=observe)

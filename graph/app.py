@@ -24,7 +24,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise.contrib.starlette import RegisterTortoise
 
 from domain.runtime import Services
-from graph import graphiql, inference_v2, metrics, mlflow
+from graph import graphiql, inference_v2, job_results, metrics, mlflow
 from graph.context import Context
 from graph.envelope import EnvelopeView
 from graph.http import (
@@ -102,7 +102,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     sampler: metrics.Sampler | None = None
     if settings.metrics_enabled:
         services = Services.build(
-            settings, on_prediction=metrics.observe_prediction, on_batch=metrics.observe_batch
+            settings,
+            on_prediction=metrics.observe_prediction,
+            on_batch=metrics.observe_batch,
+            on_task=metrics.observe_task,
         )
         sampler = metrics.instrument(services)
     else:
@@ -176,7 +179,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             GraphQLGuardMiddleware,
             path="/graphql",
             max_body_bytes=settings.max_body_bytes,
-            max_upload_bytes=settings.max_upload_bytes,
+            # The larger cap at the door; each mutation holds its file to its own.
+            max_upload_bytes=max(settings.max_upload_bytes, settings.job_max_upload_bytes),
         ),
     ]
     if settings.cors_origins:
@@ -207,6 +211,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # The protocols other clients speak, on the same engine as GraphQL's predict.
         *inference_v2.routes(services),
         *mlflow.routes(services),
+        job_results.results_endpoint(services),
     ]
     if sampler is not None:
         routes.append(Route("/metrics", metrics.endpoint(settings, sampler)))

@@ -1,25 +1,26 @@
-"""The ``modelserve`` command: serve, migrate, create-admin, backup, restore, export-schema."""
+"""The ``modelserve`` command: serve, worker, migrate, create-admin, backup, restore,
+export-schema."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import getpass
+import logging
+import logging.config
 import os
 import signal
 import sys
 from pathlib import Path
 from typing import Any
 
-from settings import SettingsError, get_settings
+from settings import Settings, SettingsError, get_settings
 
 WS_MAX_BYTES = 1 << 20
 GRACEFUL_SHUTDOWN_S = 30
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import logging.config
-
     import uvicorn
 
     from graph.logs import logging_config
@@ -53,6 +54,56 @@ def _serve(args: argparse.Namespace) -> int:
         server_header=False,
     )
     return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    if settings.queue_in_memory:
+        print(
+            "modelserve worker: the queue is in process (memory://), so `serve` runs the work; "
+            "set MODELSERVE_QUEUE_URL (or MODELSERVE_REDIS_URL) to run separate workers",
+            file=sys.stderr,
+        )
+        return 2
+    asyncio.run(_run_worker(settings, metrics_port=args.metrics_port))
+    return 0
+
+
+async def _run_worker(settings: Settings, *, metrics_port: int | None) -> None:
+    """The worker role: the services without the HTTP app, running tasks until SIGTERM."""
+    from tortoise import Tortoise
+
+    from domain.runtime import Role, Services
+    from graph import metrics
+    from graph.logs import configure_logging
+    from storage import migrate
+    from storage.db import tortoise_config
+
+    configure_logging(level=settings.log_level, fmt=settings.log_format)
+    if settings.auto_migrate_enabled:
+        await migrate.upgrade(settings.database_url)
+    await Tortoise.init(
+        config=tortoise_config(settings.database_url, pool_max=settings.database_pool_max)
+    )
+    services = Services.build(
+        settings, on_task=metrics.observe_task if settings.metrics_enabled else None
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    sampler = None
+    if settings.metrics_enabled and metrics_port:
+        sampler = metrics.WorkerMetrics(services, port=metrics_port)
+    try:
+        services.start(role=Role.WORKER)
+        logging.getLogger("modelserve").info("worker ready (queue %s)", settings.queue_name)
+        await services.work(stop)
+    finally:
+        if sampler is not None:
+            await sampler.close()
+        await services.close()
+        await Tortoise.close_connections()
 
 
 def _empty_metrics_dir() -> None:
@@ -159,6 +210,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--proxy-headers", action="store_true", help="trust X-Forwarded-For")
     serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
     serve.set_defaults(func=_serve)
+
+    worker = sub.add_parser("worker", help="run background tasks and scheduled work")
+    worker.add_argument(
+        "--metrics-port", type=int, default=None, help="serve Prometheus metrics on this port"
+    )
+    worker.set_defaults(func=_worker)
 
     migrate = sub.add_parser("migrate", help="bring the database up to date")
     migrate.set_defaults(func=_migrate)

@@ -26,6 +26,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from domain.background import BackgroundUnavailable
 from domain.errors import (
     Conflict,
     DomainError,
@@ -139,6 +140,7 @@ TOP_LEVEL: frozenset[type[DomainError]] = frozenset(
         StorageFull,
         StorageReadOnly,
         Unavailable,
+        BackgroundUnavailable,
         PredictionTimeout,
         PredictionFailed,
         UnservableOutput,

@@ -137,6 +137,18 @@ RATE_LIMITER_FALLBACKS = Counter(
     "Limit checks process memory answered because the shared storage (Redis) failed.",
 )
 
+TASKS = Counter(
+    "modelserve_background_tasks",
+    "Background work run in this process, by task name and outcome (ok or failed).",
+    ["task", "outcome"],
+)
+QUEUE_DEPTH = Gauge(
+    "modelserve_queue_depth",
+    "Background tasks waiting for a worker (state=waiting) or being run (state=running).",
+    ["state"],
+    multiprocess_mode="livemax",  # one queue, seen alike by every process
+)
+
 _operation_names: set[str] = set()
 
 
@@ -171,6 +183,19 @@ def observe_batch(requests: int, rows: int) -> None:
     BATCH_ROWS.observe(rows)
 
 
+def observe_task(name: str, outcome: str) -> None:
+    """The queue's hook: once per run of a task or scheduled entry."""
+    TASKS.labels(name, outcome).inc()
+
+
+async def sample_queue(services: Services) -> None:
+    """Copy the queue's depth into its gauge (left as it was when the queue cannot say)."""
+    with contextlib.suppress(Exception):
+        waiting, running = await services.queue.depth()
+        QUEUE_DEPTH.labels("waiting").set(waiting)
+        QUEUE_DEPTH.labels("running").set(running)
+
+
 def observe_cache(event: str, amount: int) -> None:
     """A ``CacheStats`` listener."""
     counter = CACHE_EVENTS.get(event)
@@ -183,6 +208,7 @@ class Sampler:
 
     def __init__(self, services: Services) -> None:
         self._services = services
+        self.services = services
         self._seen = dict.fromkeys(LOG_TOTALS, 0)
         self._seen_dropped = dict.fromkeys(DROP_REASONS, 0)
         self._seen_fallbacks = 0
@@ -224,6 +250,7 @@ class Sampler:
     async def _run(self) -> None:
         while True:
             self.sample()
+            await sample_queue(self._services)
             await asyncio.sleep(SAMPLE_INTERVAL_S)
 
     async def close(self) -> None:
@@ -274,6 +301,7 @@ def endpoint(settings: Settings, sampler: Sampler) -> Callable[[Request], Awaita
                 "Unauthorized", status_code=401, headers={"WWW-Authenticate": "Bearer"}
             )
         sampler.sample()
+        await sample_queue(sampler.services)
         return Response(generate_latest(registry()), media_type=CONTENT_TYPE_LATEST)
 
     return metrics
@@ -285,3 +313,29 @@ def _bearer_matches(request: Request, token: str) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(
         given.strip().encode(), token.encode()
     )
+
+
+class WorkerMetrics:
+    """A worker's ``/metrics``: prometheus-client's own HTTP server (a thread), with the queue's
+    depth read afresh on each scrape from the worker's event loop."""
+
+    def __init__(self, services: Services, *, port: int) -> None:
+        from prometheus_client import start_http_server
+
+        loop = asyncio.get_running_loop()
+
+        class FreshRegistry:
+            def collect(self):  # type: ignore[no-untyped-def]
+                refreshed = asyncio.run_coroutine_threadsafe(sample_queue(services), loop)
+                with contextlib.suppress(Exception):
+                    refreshed.result(timeout=SAMPLE_INTERVAL_S)
+                return registry().collect()
+
+        self._server, self._thread = start_http_server(
+            port,
+            addr="127.0.0.1",
+            registry=FreshRegistry(),  # type: ignore[arg-type]
+        )
+
+    async def close(self) -> None:
+        self._server.shutdown()

@@ -7,7 +7,8 @@ returns the request id in the response's ``extensions``.
 ``readiness`` is what ``/readyz`` and the admin ``health`` query report. Only the database is
 required: when it fails the server is ``unavailable`` (503). A part that works less well makes
 it ``degraded`` but still ready (200): Redis down (limits fall back to process memory, caches
-and events to this replica, see ``storage.redis_guard``), the model cache over its byte budget,
+and events to this replica, see ``storage.redis_guard``), the queue unreachable (background
+work cannot be queued, the API still answers), the model cache over its byte budget,
 or the prediction log writer failing to write (its records wait in a bounded buffer, and taking
 this replica out of rotation would not bring the database back).
 """
@@ -221,6 +222,19 @@ class RateLimiterHealth:
     )
 
 
+@strawberry.type(description="The background queue, as the server answering sees it.")
+class QueueHealth:
+    status: HealthStatus = strawberry.field(
+        description="Unavailable while its Redis fails: background work cannot be queued."
+    )
+    backend: str = strawberry.field(description="`redis` or `in-process`.")
+    waiting: int = strawberry.field(description="Tasks waiting for a worker.")
+    running: int = strawberry.field(description="Tasks a worker holds.")
+    worker_in_process: bool = strawberry.field(
+        description="Whether this server runs background work itself (else workers do)."
+    )
+
+
 @strawberry.type(description="Readiness of the server answering, part by part (as /readyz).")
 class Health:
     status: HealthStatus = strawberry.field(
@@ -231,6 +245,7 @@ class Health:
     pubsub: PubSubHealth = strawberry.field(description="Live events.")
     prediction_log: PredictionLogHealth = strawberry.field(description="The log writer.")
     rate_limiter: RateLimiterHealth = strawberry.field(description="Rate limits and quotas.")
+    queue: QueueHealth = strawberry.field(description="Background work.")
 
     def to_json(self) -> dict[str, Any]:
         """The ``/readyz`` body."""
@@ -258,6 +273,13 @@ class Health:
                 "status": self.rate_limiter.status.value,
                 "backend": self.rate_limiter.backend,
                 "fallbacks": self.rate_limiter.fallbacks,
+            },
+            "queue": {
+                "status": self.queue.status.value,
+                "backend": self.queue.backend,
+                "waiting": self.queue.waiting,
+                "running": self.queue.running,
+                "worker_in_process": self.queue.worker_in_process,
             },
         }
 
@@ -311,7 +333,8 @@ async def readiness(services: Services) -> Health:
         backend=limiter.backend,
         fallbacks=limiter.fallbacks,
     )
-    parts = (model_cache, pubsub, prediction_log, rate_limiter)
+    queue = await _queue_health(services)
+    parts = (model_cache, pubsub, prediction_log, rate_limiter, queue)
     if not all(check.ok for check in checks if check.name == "database"):
         status = HealthStatus.UNAVAILABLE
     elif any(part.status is not HealthStatus.OK for part in parts):
@@ -325,6 +348,24 @@ async def readiness(services: Services) -> Health:
         pubsub=pubsub,
         prediction_log=prediction_log,
         rate_limiter=rate_limiter,
+        queue=queue,
+    )
+
+
+async def _queue_health(services: Services) -> QueueHealth:
+    settings = services.settings
+    waiting = running = 0
+    try:
+        waiting, running = await asyncio.wait_for(services.queue.depth(), timeout=PROBE_TIMEOUT_S)
+        status = HealthStatus.OK
+    except Exception:
+        status = HealthStatus.UNAVAILABLE
+    return QueueHealth(
+        status=status,
+        backend="in-process" if settings.queue_in_memory else "redis",
+        waiting=waiting,
+        running=running,
+        worker_in_process=settings.runs_worker_in_serve,
     )
 
 

@@ -10,7 +10,7 @@ from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
-from graph import accounts, drift, errors, keys, registry, teams, webhooks
+from graph import accounts, drift, errors, jobs, keys, registry, teams, webhooks
 from graph.accounts import AccountsMutation, AccountsQuery, AccountsSubscription
 from graph.admin import AdminMutation
 from graph.analytics import AnalyticsQuery
@@ -41,6 +41,7 @@ Query = merge_types(
         UsageQuery,
         teams.TeamsQuery,
         webhooks.WebhooksQuery,
+        jobs.JobsQuery,
     ),
 )
 Mutation = merge_types(
@@ -55,12 +56,16 @@ Mutation = merge_types(
         DriftMutation,
         teams.TeamsMutation,
         webhooks.WebhooksMutation,
+        jobs.JobsMutation,
     ),
 )
 SCALARS = {FeatureMatrix: FEATURE_MATRIX}
-Subscription = merge_types("Subscription", (AccountsSubscription, StreamsSubscription))
+Subscription = merge_types(
+    "Subscription", (AccountsSubscription, StreamsSubscription, jobs.JobsSubscription)
+)
 # Each area's domain-error → union-member handlers (inference and analytics reuse these).
 EXCEPTION_HANDLERS = (
+    *jobs.HANDLERS,  # before the registry's: a DecompressedTooLarge is a PayloadTooLarge too
     *errors.HANDLERS,
     *accounts.HANDLERS,
     *registry.HANDLERS,

@@ -60,6 +60,8 @@ ROOT_FIELDS: dict[tuple[OperationType, str], Need] = {
     (Q, "myTeams"): Scope.READ,
     (Q, "teamInvitations"): Scope.READ,
     (Q, "allTeams"): Scope.ADMIN,
+    (Q, "job"): Scope.READ,
+    (Q, "jobs"): Scope.READ,
     (Q, "predict"): Scope.PREDICT,
     (Q, "predictBatch"): Scope.PREDICT,
     (M, "register"): Gate.PUBLIC,
@@ -104,9 +106,12 @@ ROOT_FIELDS: dict[tuple[OperationType, str], Need] = {
     (M, "deleteWebhookEndpoint"): Scope.PUBLISH,
     (M, "rotateWebhookSecret"): Scope.PUBLISH,
     (M, "redeliverWebhook"): Scope.PUBLISH,
+    (M, "createBatchJob"): Scope.PREDICT,
+    (M, "cancelJob"): Scope.PREDICT,
     (S, "accountEvents"): Scope.READ,
     (S, "predictions"): Scope.READ,
     (S, "modelEvents"): Scope.READ,
+    (S, "jobProgress"): Scope.READ,
 }
 
 

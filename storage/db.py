@@ -16,6 +16,7 @@ MODEL_MODULES = [
     "storage.tables.traffic",
     "storage.tables.drift",
     "storage.tables.webhooks",
+    "storage.tables.jobs",
 ]
 MIGRATIONS_ROOT = Path(__file__).resolve().parent.parent / "migrations"
 

@@ -93,6 +93,9 @@ def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settin
         # Production refuses SQLite unless allowed; the embedded run exercises production's
         # other behaviour on it (tests/test_settings.py checks the refusal itself).
         "production_allow": "",
+        # The app under test runs its background work itself, on whichever queue the backend
+        # gives (memory://, or the Redis stream); tests/test_worker.py runs separate workers.
+        "worker_in_process": True,
     }
     values.update(overrides)
     if database_url.startswith("sqlite"):

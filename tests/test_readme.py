@@ -92,7 +92,7 @@ async def test_the_walkthrough_runs_as_written(app, live_server, tmp_path, monke
     # And a predict-only key predicts, and is refused everything else
     forbidden, first, second, limited, retry_after, header, unauthenticated = lines[:7]
     shape, missing, served = lines[7:10]
-    explained, received = lines[10:15], lines[15:]
+    explained, received, results = lines[10:15], lines[15:19], lines[19:]
     ((listed,),) = answered(printed, "apiKeys")
     assert listed["name"] == "iris-client" and listed["scopes"] == ["PREDICT"]
     assert re.fullmatch(r"msk_[0-9a-f]{16}", listed["prefix"]) and listed["isActive"] is True
@@ -189,3 +189,20 @@ async def test_the_walkthrough_runs_as_written(app, live_server, tmp_path, monke
     assert (delivery["status"], delivery["attempts"]) == ("SUCCEEDED", 4)
     assert [a["statusCode"] for a in delivery["attemptLog"]] == [500, 500, 500, 200]
     assert delivery["webhookId"] == received[0].split()[2]
+
+    # And the batch job predicted every row but the malformed one, downloadable both ways
+    (job,) = answered(printed, "job")
+    assert (job["status"], job["rowsDone"], job["rowsFailed"]) == ("SUCCEEDED", 1500, 1)
+    assert job["rowErrors"] == [
+        {"line": 1502, "code": "invalid", "message": "0: Expected a number, got str."}
+    ]
+    assert job["version"] == {"number": 1}
+    columns = "sepal_length,sepal_width,petal_length,petal_width"
+    probabilities = "probability_0,probability_1,probability_2"
+    assert results[0] == f"line,{columns},prediction,{probabilities}"
+    assert results[1].startswith("2,5.1,3.5,1.4,0.2,0,")
+    (linked,) = [a for a in printed if "prediction" in a]
+    assert (linked["line"], linked["prediction"]) == (2, 0)
+    assert linked["input"] == dict(
+        zip(columns.split(","), ["5.1", "3.5", "1.4", "0.2"], strict=True)
+    )

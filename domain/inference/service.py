@@ -678,6 +678,10 @@ class Inference:
         output = await self._batcher(target, loaded).submit(matrix)
         return plain_output(output, len(matrix)).predictions.tolist()
 
+    def check_rows(self, target: Target, rows: list[Any], *, max_rows: int) -> None:
+        """Raises ``InvalidInput`` naming the first rows that do not fit ``target``."""
+        self._matrix(target, rows, None, max_rows)
+
     def _matrix(self, target: Target, rows: Any, records: Any, max_rows: int) -> np.ndarray:
         signature = target.signature
         allows_missing = bool(signature.get("allows_missing"))

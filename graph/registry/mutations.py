@@ -117,7 +117,7 @@ class RegistryMutation:
             tags=input.tags,
             metrics=metrics,
             input_example=example,
-            idempotency_key=_idempotency_key(info, input.idempotency_key),
+            idempotency_key=idempotency_key_of(info, input.idempotency_key),
         )
         forget(info.context.loaders.versions_by_model_id, outcome.version.model_id)
         return UploadModelVersionSuccess(
@@ -246,7 +246,7 @@ def _version_id(raw: str) -> uuid.UUID:
         return uuid.UUID(int=0)
 
 
-def _idempotency_key(info: Info, argument: str | None) -> str | None:
+def idempotency_key_of(info: Info, argument: str | None) -> str | None:
     """The ``idempotencyKey`` argument, or the ``Idempotency-Key`` header of an HTTP request;
     both may be given only when they agree."""
     context = info.context

@@ -3,6 +3,7 @@
 from storage.tables.accounts import ApiKey, RefreshToken, Role, Session, User
 from storage.tables.audit import AuditEntry
 from storage.tables.drift import DriftProfile, DriftThresholds, ProfileSource
+from storage.tables.jobs import Job, JobChunk, JobFormat, JobStatus
 from storage.tables.predictions import PredictionLog, PredictionStatus
 from storage.tables.quotas import ModelQuota, UserLimits
 from storage.tables.registry import (
@@ -34,6 +35,10 @@ __all__ = [
     "DriftProfile",
     "DriftThresholds",
     "IdempotencyKey",
+    "Job",
+    "JobChunk",
+    "JobFormat",
+    "JobStatus",
     "LogPolicy",
     "Model",
     "ModelQuota",

@@ -22,6 +22,12 @@ async def test_readyz_reports_each_dependency(client):
         "checks": expected,
         "failed": [],
     }
+    queue = body["queue"]
+    assert (queue["status"], queue["backend"], queue["worker_in_process"]) == (
+        "ok",
+        "redis" if TEST_REDIS_URL else "in-process",
+        True,
+    )
 
 
 async def test_readyz_names_a_failed_database(client, monkeypatch):
