@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
+from domain import webhooks
 from domain.accounts import Caller
 from domain.accounts.caller import ALL_SCOPES, AuthMethod, Scope
 from domain.errors import DomainError, RateLimited
@@ -36,6 +37,7 @@ from domain.inference.validation import InvalidInput
 from domain.jobs.plan import Plan
 from domain.jobs.reading import BadInput, CsvReader, JsonLinesReader, Row, RowError
 from domain.jobs.service import SPOOL_PREFIX, event_of
+from domain.registry.base import webhook_model
 from domain.registry.intake import claims
 from storage import tables
 
@@ -351,16 +353,33 @@ async def _finish(
     query = tables.Job.filter(id=job.id, status=tables.JobStatus.RUNNING)
     if token is not None:
         query = query.filter(lease_token=token)
-    done = await query.update(
-        status=status,
-        error=failed,
-        finished_at=_now(),
-        lease_token=None,
-        lease_expires_at=None,
-        updated_at=_now(),
-    )
-    if not done:
-        raise LeaseLost()
+    async with in_transaction():
+        done = await query.update(
+            status=status,
+            error=failed,
+            finished_at=_now(),
+            lease_token=None,
+            lease_expires_at=None,
+            updated_at=_now(),
+        )
+        if not done:
+            raise LeaseLost()
+        # The `job.completed` / `job.failed` webhooks commit with the job's end, or not at all.
+        ended = await tables.Job.get(id=job.id).select_related("model", "version")
+        await webhooks.record(
+            webhooks.EventType.JOB_FAILED if failed else webhooks.EventType.JOB_COMPLETED,
+            model_id=ended.model_id,
+            user_id=ended.user_id,
+            data={
+                "model": webhook_model(ended.model),
+                "jobId": str(ended.id),
+                "version": {"id": str(ended.version_id), "number": ended.version.number},
+                "status": str(status),
+                "rowsDone": ended.rows_done,
+                "rowsFailed": ended.rows_failed,
+                "error": failed,
+            },
+        )
     job = await tables.Job.get(id=job.id)
     kind = JobEventKind.FAILED if failed else JobEventKind.COMPLETED
     log.info("job %s %s: %d rows, %d failed", job.id, status, job.rows_done, job.rows_failed)

@@ -26,6 +26,7 @@ from tests.graph.conftest import post_multipart
 from tests.graph.queries import CREATE_MODEL, SET_ALIAS, SHARE, UNSHARE
 from tests.graph.test_accounts import codes
 from tests.graph.test_api_keys import CREATE_KEY
+from tests.graph.test_webhooks import Receiver, eventually, register, verify
 
 CREATE_JOB = """
 mutation Create($input: CreateBatchJobInput!) {
@@ -799,3 +800,42 @@ async def test_job_progress_streams_until_the_job_ends(
         await ws.close()
     assert refused["type"] == "next"
     assert [e["extensions"]["code"] for e in refused["payload"]["errors"]] == ["NOT_FOUND"]
+
+
+async def test_a_job_that_ends_is_announced_to_the_models_webhook_signed(
+    app, gql, iris, submit, wait_job, monkeypatch
+):
+    # Given Ada's endpoint for job.completed and job.failed on her model, and a local receiver
+    services = app.state.services
+    monkeypatch.setattr(services.settings, "webhook_allow_loopback", True)
+    receiver = Receiver()
+    await receiver.start()
+    try:
+        token = iris["token"]
+        endpoint = await register(
+            gql,
+            token,
+            receiver.url(),
+            ["JOB_COMPLETED", "JOB_FAILED"],
+            modelId=iris["model"]["id"],
+        )
+        assert endpoint["__typename"] == "WebhookSecretSuccess", endpoint
+
+        # When one job succeeds and another passes its failure threshold
+        good = created(await submit(token, "ada/iris", b"a,b,c,d\n1,2,3,4\n"))
+        bad = created(await submit(token, "ada/iris", b"a,b,c,d\nx,2,3,4\n", maxFailedRows=0))
+        assert (await wait_job(token, good["id"]))["status"] == "SUCCEEDED"
+        assert (await wait_job(token, bad["id"]))["status"] == "FAILED"
+        await eventually(services.webhooks, lambda: len(receiver.received) >= 2, then_drains=3)
+
+        # Then each end is one signed delivery naming the job, its version and its figures
+        verified = [verify(endpoint["secret"], got) for got in receiver.received]
+        payloads = {p["data"]["jobId"]: p for p in verified}
+        assert len(receiver.received) == 2
+        assert payloads[good["id"]]["type"] == "job.completed"
+        assert payloads[good["id"]]["data"]["rowsDone"] == 1
+        assert payloads[good["id"]]["data"]["version"]["id"] == iris["version"]["id"]
+        assert payloads[bad["id"]]["type"] == "job.failed"
+        assert payloads[bad["id"]]["data"]["error"] == "More than 0 rows failed."
+    finally:
+        await receiver.stop()
