@@ -9,6 +9,8 @@ import re
 import sys
 from pathlib import Path
 
+from tests.conftest import TEST_REDIS_URL
+
 README = Path(__file__).resolve().parent.parent / "README.md"
 SECTION = "## A first session with curl"
 
@@ -81,7 +83,7 @@ async def test_the_walkthrough_runs_as_written(live_server, tmp_path):
     assert batch["classes"] == [0, 1, 2]
 
     # And a predict-only key predicts, and is refused everything else
-    forbidden, first, second, limited, retry_after, header, unauthenticated = lines
+    forbidden, first, second, limited, retry_after, header, unauthenticated, queue = lines
     ((listed,),) = answered(printed, "apiKeys")
     assert listed["name"] == "iris-client" and listed["scopes"] == ["PREDICT"]
     assert re.fullmatch(r"msk_[0-9a-f]{16}", listed["prefix"]) and listed["isActive"] is True
@@ -103,6 +105,9 @@ async def test_the_walkthrough_runs_as_written(live_server, tmp_path):
     assert revoked["__typename"] == "RevokeApiKeySuccess"
     assert revoked["key"]["isActive"] is False and revoked["key"]["revokedAt"]
     assert unauthenticated == "UNAUTHENTICATED"
+
+    # And the server says where its background work runs
+    assert queue == ("redis" if TEST_REDIS_URL else "in-process")
 
     # And the model's audit trail has the alias set and both quota changes, by ada
     (model,) = answered(printed, "model")
