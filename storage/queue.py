@@ -446,9 +446,11 @@ class _LeasedStreamBroker(RedisStreamBroker):
                 self._reclaimed_at = now
                 entries += await self._reclaim(conn)
         except ResponseError as exc:
-            if "NOGROUP" not in str(exc):
+            # Redis lost the stream or its group (restarted without its data, or the key was
+            # deleted under a blocked read: "NOGROUP", "UNBLOCKED the stream key no longer
+            # exists"): declare it again.
+            if "NOGROUP" not in str(exc) and "no longer exists" not in str(exc):
                 raise
-            # Redis lost the group (restarted without its data): declare it again.
             await self._declare_consumer_group()
             return []
         return entries
@@ -499,16 +501,7 @@ class _LeasedStreamBroker(RedisStreamBroker):
         """
         await self.connection_pool.disconnect()
         async with Redis(connection_pool=self.connection_pool) as conn:
-            mine = await conn.xpending_range(
-                self.queue_name,
-                self.consumer_group_name,
-                min="-",
-                max="+",
-                count=1000,
-                consumername=self.consumer_name,
-            )
-            for pending in mine:
-                msg_id = pending["message_id"]
+            for msg_id in await self._pending_here(conn):
                 if msg_id in self._held:
                     continue  # started here: its lease decides
                 for _id, fields in await conn.xrange(self.queue_name, msg_id, msg_id):
@@ -517,6 +510,18 @@ class _LeasedStreamBroker(RedisStreamBroker):
                         pipe.xack(self.queue_name, self.consumer_group_name, msg_id)
                         pipe.xdel(self.queue_name, msg_id)
                         await pipe.execute()
+
+    async def _pending_here(self, conn: Redis) -> list[bytes]:
+        """Ids of the entries Redis counts as delivered to this consumer and not acknowledged."""
+        found = await conn.xpending_range(
+            self.queue_name,
+            self.consumer_group_name,
+            min="-",
+            max="+",
+            count=len(self._held) + 1000,
+            consumername=self.consumer_name,
+        )
+        return [pending["message_id"] for pending in found]
 
     async def keep_leases(self) -> None:
         """While this worker lives, reset the idle time of the entries it holds."""
@@ -527,15 +532,7 @@ class _LeasedStreamBroker(RedisStreamBroker):
                 continue
             with contextlib.suppress(Exception):
                 async with Redis(connection_pool=self.connection_pool) as conn:
-                    mine = await conn.xpending_range(
-                        self.queue_name,
-                        self.consumer_group_name,
-                        min="-",
-                        max="+",
-                        count=len(self._held) + 100,
-                        consumername=self.consumer_name,
-                    )
-                    ids = [p["message_id"] for p in mine if p["message_id"] in self._held]
+                    ids = [i for i in await self._pending_here(conn) if i in self._held]
                     if ids:
                         await conn.xclaim(
                             self.queue_name,
