@@ -65,6 +65,7 @@ class Background:
         Raises:
             BackgroundUnavailable: the queue's Redis is down or slow (within a short deadline).
             KeyError: no task of that name is declared.
+            TypeError: ``kwargs`` are not JSON-able.
         """
         try:
             await self.queue.send(name, kwargs)

@@ -168,7 +168,11 @@ class TaskQueue:
         try:
             async with asyncio.timeout(self.config.deadline_s):
                 await found.kiq(**kwargs)
-        except (SendTaskError, *_OUTAGES) as exc:
+        except SendTaskError as exc:
+            if not isinstance(exc.__cause__, _OUTAGES):  # e.g. arguments JSON cannot carry
+                raise TypeError(f"task {name} cannot be sent: {exc.__cause__!r}") from exc
+            raise QueueUnavailable(f"the queue is unavailable ({exc.__cause__!r})") from exc
+        except _OUTAGES as exc:
             raise QueueUnavailable(f"the queue is unavailable ({type(exc).__name__})") from exc
 
     # -- working ----------------------------------------------------------------------------
