@@ -37,7 +37,7 @@ class Scheduled:
     name: str
     every_s: Callable[[Settings], float]
     run: Callable[[Services], Awaitable[None]]
-    at_start: bool = False  # also once when a worker starts (before the first interval)
+    at_start: bool = False  # also once whenever a worker starts (unleased: each start runs it)
 
 
 class BackgroundUnavailable(Unavailable):

@@ -282,16 +282,18 @@ class TaskQueue:
     # -- scheduling -------------------------------------------------------------------------
 
     async def _every(self, entry: ScheduleSpec) -> None:
-        first = True
+        if entry.at_start:
+            # Once per start of this process, unleased: it is for what a crash left behind,
+            # which a run before the crash in the same slot could not have seen.
+            try:
+                await self._kick(SCHEDULED_PREFIX + entry.name, {})
+            except QueueUnavailable:
+                log.warning("could not schedule %s at start", entry.name, exc_info=True)
         while True:
             every = float(entry.every_s(self._settings))
-            now = time.time()
-            if not (first and entry.at_start):
-                # Sleep to the next slot boundary (every process wakes for the same slot).
-                await asyncio.sleep(every - (now % every) + 0.01)
-                now = time.time()
-            first = False
-            slot = math.floor(now / every)
+            # Sleep to the next slot boundary (every process wakes for the same slot).
+            await asyncio.sleep(every - (time.time() % every) + 0.01)
+            slot = math.floor(time.time() / every)
             try:
                 if await self._claim(entry.name, slot, every):
                     await self._kick(SCHEDULED_PREFIX + entry.name, {})
