@@ -37,7 +37,7 @@ class Scheduled:
     name: str
     every_s: Callable[[Settings], float]
     run: Callable[[Services], Awaitable[None]]
-    at_start: bool = False  # also once when a worker starts (before the first interval)
+    at_start: bool = False  # also once whenever a worker starts (unleased: each start runs it)
 
 
 class BackgroundUnavailable(Unavailable):
@@ -65,6 +65,7 @@ class Background:
         Raises:
             BackgroundUnavailable: the queue's Redis is down or slow (within a short deadline).
             KeyError: no task of that name is declared.
+            TypeError: ``kwargs`` are not JSON-able.
         """
         try:
             await self.queue.send(name, kwargs)

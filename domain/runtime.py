@@ -288,6 +288,7 @@ class Services:
             if role is Role.API:
                 self._stop_work = asyncio.Event()
                 self._worker = asyncio.create_task(self.work(self._stop_work), name="worker")
+                self._worker.add_done_callback(_report_stopped_worker)
 
     async def work(self, stop: asyncio.Event) -> None:
         """Run tasks until ``stop`` is set, then give running ones the grace period."""
@@ -317,6 +318,11 @@ class Services:
             with contextlib.suppress(Exception):
                 await self.redis.aclose()
         self.hashing.close()
+
+
+def _report_stopped_worker(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("background work stopped in this process", exc_info=task.exception())
 
 
 def _task_queue(settings: Settings, observe: Callable[[str, str], None] | None) -> TaskQueue:

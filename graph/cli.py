@@ -65,11 +65,13 @@ def _worker(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    asyncio.run(_run_worker(settings, metrics_port=args.metrics_port))
+    asyncio.run(
+        _run_worker(settings, metrics_port=args.metrics_port, metrics_host=args.metrics_host)
+    )
     return 0
 
 
-async def _run_worker(settings: Settings, *, metrics_port: int | None) -> None:
+async def _run_worker(settings: Settings, *, metrics_port: int | None, metrics_host: str) -> None:
     """The worker role: the services without the HTTP app, running tasks until SIGTERM."""
     from tortoise import Tortoise
 
@@ -94,7 +96,7 @@ async def _run_worker(settings: Settings, *, metrics_port: int | None) -> None:
         loop.add_signal_handler(signum, stop.set)
     sampler = None
     if settings.metrics_enabled and metrics_port:
-        sampler = metrics.WorkerMetrics(services, port=metrics_port)
+        sampler = metrics.WorkerMetrics(services, host=metrics_host, port=metrics_port)
     try:
         services.start(role=Role.WORKER)
         logging.getLogger("modelserve").info("worker ready (queue %s)", settings.queue_name)
@@ -215,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument(
         "--metrics-port", type=int, default=None, help="serve Prometheus metrics on this port"
     )
+    worker.add_argument("--metrics-host", default="127.0.0.1", help="and this address")
     worker.set_defaults(func=_worker)
 
     migrate = sub.add_parser("migrate", help="bring the database up to date")

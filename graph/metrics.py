@@ -319,7 +319,7 @@ class WorkerMetrics:
     """A worker's ``/metrics``: prometheus-client's own HTTP server (a thread), with the queue's
     depth read afresh on each scrape from the worker's event loop."""
 
-    def __init__(self, services: Services, *, port: int) -> None:
+    def __init__(self, services: Services, *, host: str, port: int) -> None:
         from prometheus_client import start_http_server
 
         loop = asyncio.get_running_loop()

@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -62,6 +64,16 @@ class ScheduleSpec(Protocol):
     every_s: Callable[[Any], float]
     run: Callable[[Any], Awaitable[None]]
     at_start: bool
+
+
+def _connection_options(config: QueueConfig) -> dict[str, Any]:
+    # One retry on a fresh connection: a pooled one may have died with a restarted Redis.
+    return {
+        "socket_connect_timeout": config.deadline_s,
+        "health_check_interval": 10,
+        "retry": Retry(NoBackoff(), 1),
+        "retry_on_error": [RedisConnectionError],
+    }
 
 
 class QueueUnavailable(Exception):
@@ -122,13 +134,14 @@ class TaskQueue:
                 consumer_group_name=f"{config.name}:workers",
                 consumer_name=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}",
                 lease_ms=int(config.lease_s * 1000),
+                # A read blocks up to 2 s; past this a silent connection counts as lost.
+                socket_timeout=10.0,
                 max_deliveries=config.max_deliveries,
                 on_drop=lambda name: self._observe(name, "gave_up"),
-                socket_connect_timeout=config.deadline_s,
-                health_check_interval=10,
+                **_connection_options(config),
             )
             self._redis = Redis.from_url(
-                config.url, socket_connect_timeout=config.deadline_s, socket_timeout=5.0
+                config.url, socket_timeout=5.0, **_connection_options(config)
             )
         # Retries for errors only: a task cancelled by a stopping worker is redelivered instead.
         self.broker.add_middlewares(
@@ -155,7 +168,11 @@ class TaskQueue:
         try:
             async with asyncio.timeout(self.config.deadline_s):
                 await found.kiq(**kwargs)
-        except (SendTaskError, *_OUTAGES) as exc:
+        except SendTaskError as exc:
+            if not isinstance(exc.__cause__, _OUTAGES):  # e.g. arguments JSON cannot carry
+                raise TypeError(f"task {name} cannot be sent: {exc.__cause__!r}") from exc
+            raise QueueUnavailable(f"the queue is unavailable ({exc.__cause__!r})") from exc
+        except _OUTAGES as exc:
             raise QueueUnavailable(f"the queue is unavailable ({type(exc).__name__})") from exc
 
     # -- working ----------------------------------------------------------------------------
@@ -182,17 +199,8 @@ class TaskQueue:
             return
         assert isinstance(self.broker, _LeasedStreamBroker)
         self.broker.is_worker_process = True
-        while not stop.is_set():
-            try:
-                async with asyncio.timeout(self.config.deadline_s * 2):
-                    await self.broker.startup()  # declares the consumer group
-                break
-            except _OUTAGES as exc:
-                log.warning("the queue's Redis is unavailable, retrying: %r", exc)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), 2.0)
-        if stop.is_set():
-            return
+        # The consumer group is declared by the first read that misses it (_next_entries), so
+        # a worker started while Redis is down waits for it instead of failing.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="taskiq") as executor:
             receiver = Receiver(
                 broker=self.broker,
@@ -220,8 +228,12 @@ class TaskQueue:
             self.broker.abandoned = True
             stopping.cancel()
             leases.cancel()
-            if listening.done() and not listening.cancelled() and listening.exception():
-                log.warning("the queue receiver failed", exc_info=listening.exception())
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(self.config.deadline_s * 2):
+                    await self.broker.hand_back()
+            failed = listening.exception() if listening.done() else None
+            if failed is not None and not stop.is_set():
+                raise RuntimeError("the queue's receiver stopped") from failed
 
     async def _drain_in_process(self) -> None:
         running = getattr(self.broker, "_running_tasks", set())
@@ -270,16 +282,18 @@ class TaskQueue:
     # -- scheduling -------------------------------------------------------------------------
 
     async def _every(self, entry: ScheduleSpec) -> None:
-        first = True
+        if entry.at_start:
+            # Once per start of this process, unleased: it is for what a crash left behind,
+            # which a run before the crash in the same slot could not have seen.
+            try:
+                await self._kick(SCHEDULED_PREFIX + entry.name, {})
+            except QueueUnavailable:
+                log.warning("could not schedule %s at start", entry.name, exc_info=True)
         while True:
             every = float(entry.every_s(self._settings))
-            now = time.time()
-            if not (first and entry.at_start):
-                # Sleep to the next slot boundary (every process wakes for the same slot).
-                await asyncio.sleep(every - (now % every) + 0.01)
-                now = time.time()
-            first = False
-            slot = math.floor(now / every)
+            # Sleep to the next slot boundary (every process wakes for the same slot).
+            await asyncio.sleep(every - (time.time() % every) + 0.01)
+            slot = math.floor(time.time() / every)
             try:
                 if await self._claim(entry.name, slot, every):
                     await self._kick(SCHEDULED_PREFIX + entry.name, {})
@@ -371,11 +385,12 @@ class _LeasedStreamBroker(RedisStreamBroker):
             idle_timeout=lease_ms,
             xread_block=min(2000, max(lease_ms // 3, 100)),
             xread_count=1,  # take one at a time, so idle workers share the work
-            unacknowledged_batch_size=10,
+            unacknowledged_batch_size=1,  # the same for tasks whose lease ran out
             **kwargs,
         )
         self._held: set[bytes] = set()
         self._max_deliveries = max_deliveries
+        self._reclaimed_at = 0.0
         self._on_drop = on_drop
         self.abandoned = False  # set when a stopping worker gives up what still runs
 
@@ -401,47 +416,69 @@ class _LeasedStreamBroker(RedisStreamBroker):
         )  # type: ignore[arg-type]
 
     async def listen(self) -> AsyncGenerator[AckableMessage, None]:  # type: ignore[override]
+        failing = False
         async with Redis(connection_pool=self.connection_pool) as conn:
             while True:
                 try:
-                    fetched = await conn.xreadgroup(
-                        self.consumer_group_name,
-                        self.consumer_name,
-                        {self.queue_name: ">"},
-                        block=self.block,
-                        count=self.count,
-                    )
-                except ResponseError as exc:
-                    # The stream (and its group) is gone: Redis restarted without persistence,
-                    # or was flushed, while this read waited ("UNBLOCKED") or before it.
-                    if "NOGROUP" not in str(exc) and "UNBLOCKED" not in str(exc):
-                        raise
-                    await self._declare_consumer_group()
+                    entries = await self._next_entries(conn)
+                except _OUTAGES as exc:
+                    # Keep listening through an outage (the receiver and its running tasks
+                    # stay); one line per outage.
+                    if not failing:
+                        log.warning("the queue's Redis is unavailable, retrying: %r", exc)
+                    failing = True
+                    await asyncio.sleep(1.0)
                     continue
-                for _stream, entries in fetched or []:
-                    for msg_id, fields in entries:
-                        yield self._delivery(msg_id, fields)
-                try:
-                    claimed = await conn.xautoclaim(
-                        self.queue_name,
-                        self.consumer_group_name,
-                        self.consumer_name,
-                        min_idle_time=self.idle_timeout,
-                        start_id="0-0",
-                        count=self.unacknowledged_batch_size,
-                    )
-                except ResponseError as exc:
-                    if "NOGROUP" not in str(exc):
-                        raise
-                    await self._declare_consumer_group()
-                    continue
-                for msg_id, fields in claimed[1]:
-                    if not fields:  # an entry deleted meanwhile comes back empty
-                        continue
-                    if await self._too_often(conn, msg_id, fields):
-                        continue
-                    log.warning("a task's lease ran out; it runs again here")
+                if failing:
+                    log.info("the queue's Redis answers again")
+                    failing = False
+                for msg_id, fields in entries:
                     yield self._delivery(msg_id, fields)
+
+    async def _next_entries(self, conn: Redis) -> list[tuple[bytes, dict[bytes, bytes]]]:
+        """New entries for this consumer, and (when idle, or every quarter lease) those whose
+        lease ran out, claimed here."""
+        try:
+            fetched = await conn.xreadgroup(
+                self.consumer_group_name,
+                self.consumer_name,
+                {self.queue_name: ">"},
+                block=self.block,
+                count=self.count,
+            )
+            entries = [entry for _stream, found in fetched or [] for entry in found]
+            now = time.monotonic()
+            if not entries or now - self._reclaimed_at > self.idle_timeout / 4000:
+                self._reclaimed_at = now
+                entries += await self._reclaim(conn)
+        except ResponseError as exc:
+            # Redis lost the stream or its group (restarted without its data, or the key was
+            # deleted under a blocked read: "NOGROUP", "UNBLOCKED the stream key no longer
+            # exists"): declare it again.
+            if "NOGROUP" not in str(exc) and "no longer exists" not in str(exc):
+                raise
+            await self._declare_consumer_group()
+            return []
+        return entries
+
+    async def _reclaim(self, conn: Redis) -> list[tuple[bytes, dict[bytes, bytes]]]:
+        claimed = await conn.xautoclaim(
+            self.queue_name,
+            self.consumer_group_name,
+            self.consumer_name,
+            min_idle_time=self.idle_timeout,
+            start_id="0-0",
+            count=self.unacknowledged_batch_size,
+        )
+        taken = []
+        for msg_id, fields in claimed[1]:
+            if not fields:  # an entry deleted meanwhile comes back empty
+                continue
+            if await self._too_often(conn, msg_id, fields):
+                continue
+            log.warning("a task's lease ran out; it runs again here")
+            taken.append((msg_id, fields))
+        return taken
 
     async def _too_often(self, conn: Redis, msg_id: bytes, fields: dict[bytes, bytes]) -> bool:
         """Drop (and say so) an entry whose workers died ``max_deliveries`` times running it."""
@@ -461,6 +498,37 @@ class _LeasedStreamBroker(RedisStreamBroker):
         self._on_drop(name)
         return True
 
+    async def hand_back(self) -> None:
+        """Requeue, for any worker, entries delivered here that no task ever started.
+
+        A read cancelled by the stop may still have been served (Redis delivered an entry to
+        the blocked read); such entries would otherwise wait for their lease. Called when
+        stopping, after closing the connections (which ends any blocked read).
+        """
+        await self.connection_pool.disconnect()
+        async with Redis(connection_pool=self.connection_pool) as conn:
+            for msg_id in await self._pending_here(conn):
+                if msg_id in self._held:
+                    continue  # started here: its lease decides
+                for _id, fields in await conn.xrange(self.queue_name, msg_id, msg_id):
+                    async with conn.pipeline(transaction=True) as pipe:
+                        pipe.xadd(self.queue_name, fields)
+                        pipe.xack(self.queue_name, self.consumer_group_name, msg_id)
+                        pipe.xdel(self.queue_name, msg_id)
+                        await pipe.execute()
+
+    async def _pending_here(self, conn: Redis) -> list[bytes]:
+        """Ids of the entries Redis counts as delivered to this consumer and not acknowledged."""
+        found = await conn.xpending_range(
+            self.queue_name,
+            self.consumer_group_name,
+            min="-",
+            max="+",
+            count=len(self._held) + 1000,
+            consumername=self.consumer_name,
+        )
+        return [pending["message_id"] for pending in found]
+
     async def keep_leases(self) -> None:
         """While this worker lives, reset the idle time of the entries it holds."""
         every = self.idle_timeout / 3000
@@ -470,15 +538,7 @@ class _LeasedStreamBroker(RedisStreamBroker):
                 continue
             with contextlib.suppress(Exception):
                 async with Redis(connection_pool=self.connection_pool) as conn:
-                    mine = await conn.xpending_range(
-                        self.queue_name,
-                        self.consumer_group_name,
-                        min="-",
-                        max="+",
-                        count=len(self._held) + 100,
-                        consumername=self.consumer_name,
-                    )
-                    ids = [p["message_id"] for p in mine if p["message_id"] in self._held]
+                    ids = [i for i in await self._pending_here(conn) if i in self._held]
                     if ids:
                         await conn.xclaim(
                             self.queue_name,

@@ -96,6 +96,7 @@ def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settin
         # The app under test runs its background work itself, on whichever queue the backend
         # gives (memory://, or the Redis stream); tests/test_worker.py runs separate workers.
         "worker_in_process": True,
+        "background_modules": ["tests.background_tasks"],
     }
     values.update(overrides)
     if database_url.startswith("sqlite"):

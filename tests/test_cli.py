@@ -84,3 +84,28 @@ def test_bad_configuration_is_reported_not_raised(tmp_path):
     assert env_result.returncode == 2
     assert "MODELSERVE_SECRET_KEY is required in production" in env_result.stderr
     assert "Traceback" not in env_result.stderr
+
+
+def test_worker_without_a_redis_queue_says_serve_runs_the_work(tmp_path):
+    result = run_cli("worker", data_dir=tmp_path)
+    assert result.returncode == 2
+    assert "the queue is in process (memory://), so `serve` runs the work" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_serve_that_runs_no_work_needs_a_redis_queue(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODELSERVE_")} | {
+        "MODELSERVE_DATA_DIR": str(tmp_path),
+        "MODELSERVE_WORKER_IN_PROCESS": "false",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "graph.cli", "serve"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "MODELSERVE_WORKER_IN_PROCESS=false needs a Redis queue" in result.stderr
+    assert "Traceback" not in result.stderr

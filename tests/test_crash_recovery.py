@@ -105,6 +105,9 @@ async def _eventually(check: Any, timeout_s: float = 15.0) -> None:
 async def test_sigkill_mid_intake_leaves_no_spool_sandbox_or_orphan_blob(tmp_path):
     env, database = await _prepare_database(tmp_path)
     env["MODELSERVE_ORPHAN_GRACE_S"] = str(GRACE_S)
+    # The start-up sweep is background work: with a Redis queue a worker would run it; here the
+    # server runs it itself (at every start, like a worker).
+    env["MODELSERVE_WORKER_IN_PROCESS"] = "true"
     var = tmp_path / "var"
     spool, artifacts = var / "spool", var / "artifacts"
     log = tmp_path / "server.log"

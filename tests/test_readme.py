@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import TEST_REDIS_URL
+
 README = Path(__file__).resolve().parent.parent / "README.md"
 SECTION = "## A first session with curl"
 
@@ -92,7 +94,8 @@ async def test_the_walkthrough_runs_as_written(app, live_server, tmp_path, monke
     # And a predict-only key predicts, and is refused everything else
     forbidden, first, second, limited, retry_after, header, unauthenticated = lines[:7]
     shape, missing, served = lines[7:10]
-    explained, received, results = lines[10:15], lines[15:19], lines[19:]
+    explained, received, results = lines[10:15], lines[15:19], lines[19:21]
+    (queue,) = lines[21:]
     ((listed,),) = answered(printed, "apiKeys")
     assert listed["name"] == "iris-client" and listed["scopes"] == ["PREDICT"]
     assert re.fullmatch(r"msk_[0-9a-f]{16}", listed["prefix"]) and listed["isActive"] is True
@@ -114,6 +117,9 @@ async def test_the_walkthrough_runs_as_written(app, live_server, tmp_path, monke
     assert revoked["__typename"] == "RevokeApiKeySuccess"
     assert revoked["key"]["isActive"] is False and revoked["key"]["revokedAt"]
     assert unauthenticated == "UNAUTHENTICATED"
+
+    # And the server says where its background work runs
+    assert queue == ("redis" if TEST_REDIS_URL else "in-process")
 
     # And the model's audit trail has the alias set and both quota changes, by ada
     (model,) = answered(printed, "model")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -25,6 +26,7 @@ from graph.logs import JsonFormatter, TextFormatter, logging_config, request_id_
 from graph.observability import init_sentry
 from settings import LogFormat
 from tests import factories
+from tests.background_tasks import read_marks
 from tests.conftest import (
     DEFAULT_PASSWORD,
     LOGIN,
@@ -138,6 +140,29 @@ async def test_metrics_count_predictions_operations_batches_and_cache(
     assert value(after, "modelserve_prediction_log_queue_depth") == 0
     assert value(after, "modelserve_pubsub_subscribers") == services.pubsub.subscriber_count
     assert value(after, "modelserve_rate_limiter_degraded") == 0
+
+
+async def test_metrics_count_background_tasks_and_the_queue(app, client, monkeypatch, tmp_path):
+    marks = tmp_path / "marks"
+    monkeypatch.setenv("MODELSERVE_TEST_MARKS", str(marks))
+    before = await scrape(client)
+
+    await app.state.services.queue.enqueue("tests.record", mark="a")
+    await app.state.services.queue.enqueue("tests.fail", mark="b")  # two attempts
+    for _ in range(300):
+        done = read_marks(marks)
+        if ["done", "a"] in [m[:2] for m in done] and [m[0] for m in done].count("fail") == 2:
+            break
+        await asyncio.sleep(0.05)
+    after = await scrape(client)
+
+    def delta(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    tasks = "modelserve_background_tasks_total"
+    assert delta(tasks, task="tests.record", outcome="ok") == 1
+    assert delta(tasks, task="tests.fail", outcome="failed") == 2
+    assert value(after, "modelserve_queue_depth", state="waiting") == 0
 
 
 async def test_metrics_count_dropped_log_records(app, client, gql, owner, model, monkeypatch):
