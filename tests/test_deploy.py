@@ -9,6 +9,8 @@ the model-cache budget it is given.
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import kubernetes_validate
@@ -101,3 +103,69 @@ def test_serving_containers_have_room_for_their_model_cache_budget() -> None:
         # The cache budget plus the interpreter, libraries and requests in flight.
         assert request >= budget + 256 * MIB, name
         assert limit >= request, name
+
+
+# -- the compose stack ---------------------------------------------------------------------
+
+ROOT = K8S.parent.parent
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+
+
+def test_compose_runs_replicas_behind_a_tls_proxy_with_a_worker_and_every_store():
+    assert {"proxy", "api", "worker", "migrate", "postgres", "redis", "minio"} <= set(SERVICES)
+    assert SERVICES["api"]["deploy"]["replicas"] >= 2
+    assert "ports" not in SERVICES["api"]  # reached only through the proxy
+    assert SERVICES["proxy"]["ports"] == ["443:443", "80:80"]
+    assert SERVICES["worker"]["command"][:2] == ["modelserve", "worker"]
+    env = SERVICES["api"]["environment"]
+    assert env["MODELSERVE_ENVIRONMENT"] == "production"
+    assert env["MODELSERVE_DATABASE_URL"].startswith("postgres://")
+    assert env["MODELSERVE_ARTIFACT_STORE_URL"].startswith("s3://modelserve/")
+    assert SERVICES["worker"]["environment"] == env
+
+
+def test_the_api_and_workers_start_after_migrations_and_the_bucket():
+    for name in ("api", "worker"):
+        after = SERVICES[name]["depends_on"]
+        assert after["migrate"]["condition"] == "service_completed_successfully"
+        assert after["minio-bucket"]["condition"] == "service_completed_successfully"
+        assert after["postgres"]["condition"] == "service_healthy"
+    assert "mc mb --ignore-existing local/modelserve" in SERVICES["minio-bucket"]["command"][0]
+
+
+def test_every_long_running_service_has_a_health_check_and_state_has_named_volumes():
+    one_shot = {"migrate", "minio-bucket"}
+    for name, service in SERVICES.items():
+        if name not in one_shot:
+            assert "healthcheck" in service, name
+    for name, mount in (("postgres", "pgdata"), ("redis", "redisdata"), ("minio", "miniodata")):
+        assert any(v.startswith(f"{mount}:") for v in SERVICES[name]["volumes"])
+        assert mount in COMPOSE["volumes"]
+
+
+def test_compose_holds_no_secret_of_its_own():
+    secrets = ("MODELSERVE_SECRET_KEY", "POSTGRES_PASSWORD", "MINIO_ROOT_PASSWORD")
+    text = (ROOT / "docker-compose.yml").read_text()
+    for name in secrets:
+        for line in text.splitlines():
+            if f"{name}:" in line:
+                assert "${" in line, line  # from the environment (.env), required
+    example = (ROOT / ".env.example").read_text()
+    for name in secrets:
+        assert re.search(rf"^{name}=$", example, flags=re.M), name  # left for the operator
+
+
+@pytest.mark.skipif(not shutil.which("caddy"), reason="Caddy checks its own configuration")
+def test_the_proxy_configuration_is_valid_for_caddy(tmp_path):
+    checked = subprocess.run(
+        ["caddy", "validate", "--adapter", "caddyfile", "--config", "deploy/compose/Caddyfile"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
+    assert checked.returncode == 0, checked.stderr
+    caddyfile = (ROOT / "deploy/compose/Caddyfile").read_text()
+    assert "tls internal" in caddyfile and "read_body" in caddyfile
