@@ -24,8 +24,23 @@ MIN_SECRET_BYTES = 32
 
 
 class Environment(StrEnum):
+    """``development`` is open for a person at a desk; ``staging`` and ``production`` are
+    locked down alike (a secret key required; GraphiQL, introspection and public metrics off by
+    default); only ``production`` also refuses to start with any of those opened, or on SQLite,
+    unless ``MODELSERVE_PRODUCTION_ALLOW`` names it."""
+
     DEVELOPMENT = "development"
+    STAGING = "staging"
     PRODUCTION = "production"
+
+
+class Allowance(StrEnum):
+    """What production refuses unless allowed by name (``MODELSERVE_PRODUCTION_ALLOW``)."""
+
+    GRAPHIQL = "graphiql"
+    INTROSPECTION = "introspection"
+    SQLITE = "sqlite"
+    PUBLIC_METRICS = "public-metrics"
 
 
 class LogFormat(StrEnum):
@@ -41,6 +56,10 @@ class Settings(BaseSettings):
     )
 
     environment: Environment = Environment.DEVELOPMENT
+    production_allow: Annotated[frozenset[Allowance], NoDecode] = Field(
+        default=frozenset(),
+        description="Comma-separated: graphiql, introspection, sqlite, public-metrics.",
+    )
     data_dir: Path = Field(
         default=Path("var"), description="Where the embedded default keeps its files."
     )
@@ -87,6 +106,12 @@ class Settings(BaseSettings):
     )
     prediction_rows_per_unit: int = Field(
         default=100, ge=1, le=100_000, description="A prediction costs 1 + rows // this units."
+    )
+    explain_cost_multiplier: int = Field(
+        default=10,
+        ge=1,
+        le=1000,
+        description="A prediction with explain costs this many times a plain one's units.",
     )
     uploads_per_hour: int = Field(
         default=30, ge=1, le=10_000, description="Uploads one API key (or user) may make an hour."
@@ -150,6 +175,9 @@ class Settings(BaseSettings):
     predict_timeout_s: float = Field(default=10.0, gt=0, le=600)
     predict_max_rows: int = Field(default=1000, ge=1, le=100_000)
     predict_batch_max_rows: int = Field(default=10_000, ge=1, le=1_000_000)
+    explain_max_rows: int = Field(
+        default=1000, ge=1, le=100_000, description="Rows one explained prediction may take."
+    )
     batch_max_rows: int = Field(default=256, ge=1, le=100_000, description="Micro-batch rows.")
     batch_max_wait_ms: float = Field(default=2.0, ge=0, le=1000)
     model_cache_max_bytes: int = Field(default=1 << 30, ge=1 << 20)
@@ -166,8 +194,71 @@ class Settings(BaseSettings):
     prediction_log_queue: int = Field(default=10_000, ge=10)
     prediction_log_batch: int = Field(default=500, ge=1, le=10_000)
     prediction_log_retention_days: int = Field(default=30, ge=1)
+    shadow_queue: int = Field(
+        default=1000,
+        ge=1,
+        le=1_000_000,
+        description="Shadow copies waiting to run; beyond it they are dropped and counted.",
+    )
+    drift_check_interval_s: float = Field(
+        default=900.0, gt=0, description="How often the drift check runs (once per deployment)."
+    )
+    drift_check_window_s: float = Field(
+        default=3600.0, gt=0, description="The window of logged inputs each check compares."
+    )
+    drift_profile_log_rows: int = Field(
+        default=1000, ge=10, le=100_000, description="N: a profile from the log takes N rows."
+    )
+    drift_reference_max_bytes: int = Field(
+        default=50 << 20, ge=1024, description="Cap on an uploaded reference CSV."
+    )
+    drift_sample_rows: int = Field(
+        default=5000, ge=100, le=50_000, description="Reference rows a profile keeps (sampled)."
+    )
+    drift_bins: int = Field(default=10, ge=2, le=100, description="Quantile bins per feature.")
+    drift_window_max_rows: int = Field(
+        default=50_000, ge=100, le=1_000_000, description="Logged rows a report reads at most."
+    )
+    job_max_upload_bytes: int = Field(
+        default=1 << 30, ge=1024, description="A batch job's file as sent (gzip or not)."
+    )
+    job_max_decompressed_bytes: int = Field(
+        default=2 << 30, ge=1024, description="A gzip batch file's size once decompressed."
+    )
+    job_chunk_rows: int = Field(default=1000, ge=1, le=10_000, description="Rows per job chunk.")
+    job_lease_s: float = Field(
+        default=60.0, gt=0, le=3600, description="A job's lease; the worker renews it."
+    )
+    job_max_attempts: int = Field(default=3, ge=1, le=20)
+    job_reap_interval_s: float = Field(default=15.0, gt=0)
+    job_max_line_bytes: int = Field(default=1 << 20, ge=1024, description="Longest input line.")
+    job_max_columns: int = Field(default=10_000, ge=1, le=1_000_000)
+    job_max_row_errors: int = Field(default=100, ge=1, le=10_000, description="Rows reported.")
+    job_link_ttl_s: int = Field(default=900, ge=10, le=7 * 86_400, description="Signed links.")
     max_subscriptions_per_socket: int = Field(default=10, ge=1, le=1000)
     ws_init_timeout_s: float = Field(default=10.0, gt=0, le=120)
+
+    webhook_allow_loopback: bool = Field(
+        default=False,
+        description="Let webhooks reach 127.0.0.0/8 and ::1 (for tests; refused in production).",
+    )
+    webhook_timeout_s: float = Field(
+        default=10.0, gt=0, le=30, description="What one delivery attempt may take in all."
+    )
+    webhook_max_attempts: int = Field(default=8, ge=1, le=50)
+    webhook_backoff_base_s: float = Field(
+        default=5.0, gt=0, le=3600, description="Delay before the first retry; doubles after."
+    )
+    webhook_backoff_max_s: float = Field(default=6 * 3600.0, gt=0)
+    webhook_disable_after_failures: int = Field(
+        default=50, ge=1, description="Failed attempts in a row after which an endpoint is off."
+    )
+    webhook_drain_interval_s: float = Field(default=2.0, gt=0, le=3600)
+    webhook_lease_s: float = Field(
+        default=60.0, gt=0, description="How long a worker's claim on a delivery holds."
+    )
+    webhook_concurrency: int = Field(default=8, ge=1, le=256)
+    webhook_max_response_bytes: int = Field(default=64 * 1024, ge=0, le=1 << 20)
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -187,7 +278,7 @@ class Settings(BaseSettings):
         default=None, description="Report unexpected errors to Sentry; unset means off."
     )
 
-    @field_validator("cors_origins", "background_modules", mode="before")
+    @field_validator("cors_origins", "production_allow", "background_modules", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
@@ -237,15 +328,45 @@ class Settings(BaseSettings):
         if not self.artifact_store_url:
             self.artifact_store_url = (self.data_dir / "artifacts").as_posix()
         if self.secret_key is None:
-            if self.is_production:
-                raise ValueError("MODELSERVE_SECRET_KEY is required in production")
+            if self.is_locked_down:
+                raise ValueError(f"MODELSERVE_SECRET_KEY is required in {self.environment}")
             self.secret_key = SecretStr(_development_secret(self.data_dir))
         _check_secret(self.secret_key.get_secret_value())
+        if self.environment is Environment.PRODUCTION:
+            self._refuse_what_production_does_not_allow()
+        if self.is_production and self.webhook_allow_loopback:
+            raise ValueError("MODELSERVE_WEBHOOK_ALLOW_LOOPBACK is for tests, not production")
+        if self.webhook_lease_s <= self.webhook_timeout_s:
+            raise ValueError("MODELSERVE_WEBHOOK_LEASE_S must exceed MODELSERVE_WEBHOOK_TIMEOUT_S")
         return self
+
+    def _refuse_what_production_does_not_allow(self) -> None:
+        opened = {
+            Allowance.GRAPHIQL: (self.graphiql_enabled, "MODELSERVE_GRAPHIQL is on"),
+            Allowance.INTROSPECTION: (
+                self.introspection_enabled,
+                "MODELSERVE_INTROSPECTION is on",
+            ),
+            Allowance.SQLITE: (self.is_sqlite, "MODELSERVE_DATABASE_URL is SQLite"),
+            Allowance.PUBLIC_METRICS: (self.metrics_public, "MODELSERVE_METRICS_PUBLIC is on"),
+        }
+        refused = [
+            f"{why} in production: set it off, or add '{allowance}' to "
+            "MODELSERVE_PRODUCTION_ALLOW to allow it"
+            for allowance, (on, why) in opened.items()
+            if on and allowance not in self.production_allow
+        ]
+        if refused:
+            raise ValueError("; ".join(refused))
 
     @property
     def is_production(self) -> bool:
         return self.environment is Environment.PRODUCTION
+
+    @property
+    def is_locked_down(self) -> bool:
+        """Staging and production: everything a development desk opens is closed."""
+        return self.environment is not Environment.DEVELOPMENT
 
     @property
     def queue_in_memory(self) -> bool:
@@ -257,11 +378,11 @@ class Settings(BaseSettings):
 
     @property
     def graphiql_enabled(self) -> bool:
-        return (not self.is_production) if self.graphiql is None else self.graphiql
+        return (not self.is_locked_down) if self.graphiql is None else self.graphiql
 
     @property
     def introspection_enabled(self) -> bool:
-        return (not self.is_production) if self.introspection is None else self.introspection
+        return (not self.is_locked_down) if self.introspection is None else self.introspection
 
     @property
     def auto_migrate_enabled(self) -> bool:

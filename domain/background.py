@@ -83,7 +83,12 @@ class Background:
 
 
 # Every area's lists; ``MODELSERVE_BACKGROUND_MODULES`` may name more (tests use it for theirs).
-AREAS = ("domain.maintenance",)
+AREAS = (
+    "domain.maintenance",
+    "domain.jobs.tasks",
+    "domain.drift.tasks",
+    "domain.webhooks.tasks",
+)
 
 
 def catalogue(extra: Iterable[str] = ()) -> tuple[dict[str, Task], dict[str, Scheduled]]:

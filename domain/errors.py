@@ -13,12 +13,14 @@ Every expected failure is a ``DomainError`` with a stable ``code``; the GraphQL 
     │   └── IdempotencyKeyReused  IDEMPOTENCY_KEY_REUSED  same key, different request
     ├── RateLimited               RATE_LIMITED    carries retry_after (seconds)
     ├── PayloadTooLarge           PAYLOAD_TOO_LARGE
+    │   └── DecompressedTooLarge  PAYLOAD_TOO_LARGE   a gzip file inflates past its cap
     ├── ModelRejected             MODEL_REJECTED  an upload failed intake (carries reason)
     ├── StorageFull               STORAGE_FULL
     ├── StorageReadOnly           STORAGE_READ_ONLY   the artifact store refuses writes
     ├── Unavailable               UNAVAILABLE     a backing service is down
     ├── PredictionTimeout         PREDICTION_TIMEOUT  the model did not answer in time
-    └── PredictionFailed          PREDICTION_FAILED   the model raised
+    ├── PredictionFailed          PREDICTION_FAILED   the model raised
+    └── ExplanationUnsupported    EXPLANATION_UNSUPPORTED  no exact explainer for this model
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class ErrorCode(StrEnum):
     UNAVAILABLE = "UNAVAILABLE"
     PREDICTION_TIMEOUT = "PREDICTION_TIMEOUT"
     PREDICTION_FAILED = "PREDICTION_FAILED"
+    EXPLANATION_UNSUPPORTED = "EXPLANATION_UNSUPPORTED"
     INTERNAL = "INTERNAL"
 
 
@@ -138,6 +141,15 @@ class PayloadTooLarge(DomainError):
     def __init__(self, limit_bytes: int) -> None:
         super().__init__(f"Payload exceeds the limit of {limit_bytes} bytes.")
         self.limit_bytes = limit_bytes
+
+
+class DecompressedTooLarge(PayloadTooLarge):
+    """A compressed upload that inflates past ``limit_bytes`` (a decompression bomb)."""
+
+    def __init__(self, limit_bytes: int) -> None:
+        super().__init__(limit_bytes)
+        self.message = f"Decompressed, the file exceeds the limit of {limit_bytes} bytes."
+        self.args = (self.message,)
 
 
 class ModelRejected(DomainError):

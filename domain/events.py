@@ -10,6 +10,8 @@ registered with ``on`` sees every change, wherever it was made.
     ModelEvent      model:<id> and registry   a version, alias, share or the model changed
     AccountEvent    account:<user id>         a login, a revoked session, a password change
     SessionsChanged sessions                  cached callers to forget (revoked, user changed)
+    DriftEvent      model:<id> and drift      a version's inputs drifted from its reference
+    JobEvent        job:<id>                  a batch job started, progressed or ended
 
 Events carry the acting user's id (``actor_id``) when there is one.
 """
@@ -34,6 +36,7 @@ log = logging.getLogger("modelserve.events")
 
 REGISTRY_CHANNEL = "registry"
 SESSIONS_CHANNEL = "sessions"
+DRIFT_CHANNEL = "drift"
 # A replica whose stream broke waits this long before subscribing again.
 RESUBSCRIBE_S = 1.0
 
@@ -44,6 +47,10 @@ def model_channel(model_id: uuid.UUID) -> str:
 
 def account_channel(user_id: uuid.UUID) -> str:
     return f"account:{user_id}"
+
+
+def job_channel(job_id: uuid.UUID) -> str:
+    return f"job:{job_id}"
 
 
 def _now() -> datetime:
@@ -64,6 +71,7 @@ class ModelEventKind(StrEnum):
     VERSION_RESTORED = "VERSION_RESTORED"
     VERSION_RUNTIME_CHANGED = "VERSION_RUNTIME_CHANGED"
     ALIAS_MOVED = "ALIAS_MOVED"  # set, moved, or removed (``to_version_id`` None)
+    ALIAS_TRAFFIC_CHANGED = "ALIAS_TRAFFIC_CHANGED"  # ``alias``'s split or shadows changed
     MODEL_UPDATED = "MODEL_UPDATED"
     MODEL_DELETED = "MODEL_DELETED"
     MODEL_SHARED = "MODEL_SHARED"  # a user's share was given or changed (``user_id``, ``level``)
@@ -128,6 +136,7 @@ class AccountEventKind(StrEnum):
     PASSWORD_CHANGED = "PASSWORD_CHANGED"  # noqa: S105 - an event name
     API_KEY_CREATED = "API_KEY_CREATED"
     API_KEY_REVOKED = "API_KEY_REVOKED"
+    WEBHOOK_DISABLED = "WEBHOOK_DISABLED"  # an endpoint you registered failed too long
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,14 +216,142 @@ class SessionsChanged:
         )
 
 
-Event = ModelEvent | AccountEvent | SessionsChanged
-E = TypeVar("E", ModelEvent, AccountEvent, SessionsChanged)
+DRIFT_DETECTED = "DRIFT_DETECTED"
+
+
+@dataclass(frozen=True, slots=True)
+class DriftEvent:
+    """The scheduled check found a version's logged inputs (or predictions) drifted from its
+    reference profile: once per episode, when drift is first seen. ``features`` names what
+    drifted (``prediction`` for the prediction distribution)."""
+
+    model_id: uuid.UUID
+    version_id: uuid.UUID
+    number: int
+    features: tuple[str, ...]
+    rows: int
+    since: datetime
+    until: datetime
+    at: datetime = field(default_factory=_now)
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        return (model_channel(self.model_id), DRIFT_CHANNEL)
+
+    def to_message(self) -> dict[str, Any]:
+        return {
+            "kind": DRIFT_DETECTED,
+            "modelId": str(self.model_id),
+            "at": self.at.isoformat(),
+            "versionId": str(self.version_id),
+            "number": self.number,
+            "features": list(self.features),
+            "rows": self.rows,
+            "since": self.since.isoformat(),
+            "until": self.until.isoformat(),
+        }
+
+    @classmethod
+    def from_message(cls, message: dict[str, Any]) -> DriftEvent:
+        if message.get("kind") != DRIFT_DETECTED:
+            raise ValueError("not a drift event")
+        return cls(
+            model_id=uuid.UUID(message["modelId"]),
+            version_id=uuid.UUID(message["versionId"]),
+            number=int(message["number"]),
+            features=tuple(str(f) for f in message.get("features") or ()),
+            rows=int(message["rows"]),
+            since=datetime.fromisoformat(message["since"]),
+            until=datetime.fromisoformat(message["until"]),
+            at=datetime.fromisoformat(message["at"]),
+        )
+
+
+class JobEventKind(StrEnum):
+    STARTED = "STARTED"  # a worker took the job (again, after a retry)
+    PROGRESS = "PROGRESS"  # a chunk was committed
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
+@dataclass(frozen=True, slots=True)
+class JobEvent:
+    """A batch job's progress or end, with its figures at that moment."""
+
+    kind: JobEventKind
+    job_id: uuid.UUID
+    user_id: uuid.UUID
+    model_id: uuid.UUID
+    status: str
+    rows_done: int = 0
+    rows_failed: int = 0
+    bytes_done: int = 0
+    input_bytes: int = 0
+    error: str | None = None
+    started_at: datetime | None = None
+    at: datetime = field(default_factory=_now)
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        return (job_channel(self.job_id),)
+
+    @property
+    def ended(self) -> bool:
+        return self.kind in {JobEventKind.COMPLETED, JobEventKind.FAILED, JobEventKind.CANCELLED}
+
+    def to_message(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind.value,
+            "jobId": str(self.job_id),
+            "userId": str(self.user_id),
+            "modelId": str(self.model_id),
+            "status": self.status,
+            "rowsDone": self.rows_done,
+            "rowsFailed": self.rows_failed,
+            "bytesDone": self.bytes_done,
+            "inputBytes": self.input_bytes,
+            "error": self.error,
+            "startedAt": self.started_at.isoformat() if self.started_at else None,
+            "at": self.at.isoformat(),
+        }
+
+    @classmethod
+    def from_message(cls, message: dict[str, Any]) -> JobEvent:
+        started = message.get("startedAt")
+        return cls(
+            kind=JobEventKind(message["kind"]),
+            job_id=uuid.UUID(message["jobId"]),
+            user_id=uuid.UUID(message["userId"]),
+            model_id=uuid.UUID(message["modelId"]),
+            status=message["status"],
+            rows_done=int(message.get("rowsDone") or 0),
+            rows_failed=int(message.get("rowsFailed") or 0),
+            bytes_done=int(message.get("bytesDone") or 0),
+            input_bytes=int(message.get("inputBytes") or 0),
+            error=message.get("error"),
+            started_at=datetime.fromisoformat(started) if started else None,
+            at=datetime.fromisoformat(message["at"]),
+        )
+
+
+def model_message(message: dict[str, Any]) -> ModelEvent | DriftEvent:
+    """An event from a ``model:<id>`` channel, which carries both kinds."""
+    if message.get("kind") == DRIFT_DETECTED:
+        return DriftEvent.from_message(message)
+    return ModelEvent.from_message(message)
+
+
+Event = ModelEvent | AccountEvent | SessionsChanged | DriftEvent | JobEvent
+E = TypeVar("E", ModelEvent, AccountEvent, SessionsChanged, DriftEvent, JobEvent)
 Handler = Callable[[E], Awaitable[None] | None]
 
 # The shared channels whose events this replica's handlers also take from other replicas.
-REMOTE: dict[str, type[ModelEvent] | type[SessionsChanged]] = {
+RemoteEvent = type[ModelEvent] | type[SessionsChanged] | type[DriftEvent]
+REMOTE: dict[str, RemoteEvent] = {
     REGISTRY_CHANNEL: ModelEvent,
     SESSIONS_CHANNEL: SessionsChanged,
+    DRIFT_CHANNEL: DriftEvent,
 }
 
 
@@ -284,7 +421,7 @@ class Emitter:
                 await task
         self._tasks = []
 
-    async def _listen(self, channel: str, kind: type[ModelEvent] | type[SessionsChanged]) -> None:
+    async def _listen(self, channel: str, kind: RemoteEvent) -> None:
         while True:
             subscribed = asyncio.Event()
             waiter = asyncio.create_task(self._mark_ready(channel, subscribed))

@@ -1,9 +1,11 @@
 """Rate limits and quotas on predictions and uploads, in units a request spends.
 
 Budget: a prediction request costs ``1 + rows // rows_per_unit`` units (1 for up to 99 rows with
-the default 100, 11 for a 1,000-row batch, 101 for 10,000 rows); an upload costs 1 upload. A cost
-over a whole limit spends the whole limit, so a large request waits for an empty window instead
-of being refused for ever.
+the default 100, 11 for a 1,000-row batch, 101 for 10,000 rows); an upload costs 1 upload. A
+prediction that explains itself (``explain``) costs ``explain_cost_multiplier`` times as much (10
+by default): TreeSHAP does far more work per row than the trees' own walk. A cost over a whole
+limit spends the whole limit, so a large request waits for an empty window instead of being
+refused for ever.
 
 Three limits, each a moving window (``domain.ratelimit``), in process memory for the embedded
 default and in Redis shared by every replica otherwise:
@@ -25,6 +27,7 @@ once on the replica that made it, and within that time on the others.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -33,6 +36,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
+from domain import webhooks
 from domain.accounts import Caller
 from domain.audit import AuditAction, AuditTarget, AuditTrail
 from domain.errors import FieldError, Forbidden, NotFound, RateLimited, ValidationFailed
@@ -40,6 +44,8 @@ from domain.ratelimit import Rate, RateLimiter, Window
 from domain.registry import access
 from domain.registry.access import Access
 from storage import tables
+
+log = logging.getLogger("modelserve.quotas")
 
 SETTINGS_TTL_S = 1.0
 MAX_CACHED = 10_000
@@ -64,6 +70,7 @@ class QuotaPolicy:
     prediction_units_per_minute: int
     prediction_rows_per_unit: int
     uploads_per_hour: int
+    explain_cost_multiplier: int = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +80,7 @@ class Usage:
     predictions: Window
     uploads: Window
     rows_per_unit: int
+    explain_cost_multiplier: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,78 +142,142 @@ class Quotas:
         self.policy = policy
         self._user_limits = _Cached()
         self._model_quotas = _Cached()
+        # quota.exceeded goes out once per subject and window: the windows already announced.
+        self._announced: set[str] = set()
 
     def clear_cache(self) -> None:
         self._user_limits.clear()
         self._model_quotas.clear()
+        self._announced.clear()
 
-    def prediction_cost(self, rows: int) -> int:
-        """Units a prediction request of ``rows`` rows costs."""
-        return 1 + max(0, rows) // self.policy.prediction_rows_per_unit
+    async def _exceeded(
+        self,
+        refusal: RateLimited,
+        rate: Rate,
+        *,
+        caller: Caller | None = None,
+        model_id: uuid.UUID | None = None,
+    ) -> None:
+        """Announce ``quota.exceeded`` (webhooks) the first time a window refuses a subject.
+
+        The window is the fixed interval of the limit's length the refusal falls in; a second
+        replica refusing in the same window finds the delivery rows' dedupe key taken. A failure
+        here is logged and never changes the refusal.
+        """
+        if model_id is not None:
+            subject, subject_id = "model", str(model_id)
+        else:
+            assert caller is not None
+            subject, subject_id = caller_key(caller)
+        window = int(time.time() // rate.seconds)
+        key = f"quota:{subject}:{subject_id}:{refusal.limited_by}:{rate.seconds}:{window}"
+        if key in self._announced:
+            return
+        if len(self._announced) >= MAX_CACHED:
+            self._announced.clear()
+        self._announced.add(key)
+        data = {
+            "subject": {"type": subject, "id": subject_id},
+            "limitedBy": refusal.limited_by,
+            "limit": rate.amount,
+            "windowSeconds": rate.seconds,
+            "windowStart": datetime.fromtimestamp(window * rate.seconds, UTC).isoformat(),
+            "retryAfter": refusal.retry_after,
+        }
+        try:
+            await webhooks.record(
+                webhooks.EventType.QUOTA_EXCEEDED,
+                model_id=model_id,
+                user_id=caller.user_id if caller is not None else None,
+                data=data,
+                dedupe_key=key,
+            )
+        except Exception:
+            self._announced.discard(key)
+            log.warning("could not record quota.exceeded for %s %s", subject, subject_id)
+
+    def prediction_cost(self, rows: int, *, explain: bool = False) -> int:
+        """Units a prediction request of ``rows`` rows costs (explained: times the multiplier)."""
+        cost = 1 + max(0, rows) // self.policy.prediction_rows_per_unit
+        return cost * self.policy.explain_cost_multiplier if explain else cost
 
     # -- charging ------------------------------------------------------------------------
 
-    async def charge_caller(self, *, caller: Caller, rows: int) -> None:
+    async def charge_caller(self, *, caller: Caller, rows: int, explain: bool = False) -> None:
         """Spend a prediction's units from the caller's budget; RateLimited when it is spent."""
         rate = (await self._rates(caller.user_id))[0]
-        cost = self.prediction_cost(rows)
+        cost = self.prediction_cost(rows, explain=explain)
         key = caller_key(caller)
-        await self.limiter.charge(rate, PREDICTIONS, *key, cost=cost, name=PREDICTIONS)
+        try:
+            await self.limiter.charge(rate, PREDICTIONS, *key, cost=cost, name=PREDICTIONS)
+        except RateLimited as refusal:
+            await self._exceeded(refusal, rate, caller=caller)
+            raise
 
-    async def charge_model(self, *, model_id: uuid.UUID, rows: int) -> None:
+    async def charge_model(self, *, model_id: uuid.UUID, rows: int, explain: bool = False) -> None:
         """Spend a prediction's units from the model's quota, when it has one."""
         quota = await self._model_quota(model_id)
         if quota is None:
             return
-        cost = self.prediction_cost(rows)
+        cost = self.prediction_cost(rows, explain=explain)
         minute, day = _model_rates(quota)
-        if minute is not None:
-            await self.limiter.charge(
-                minute, "model", str(model_id), cost=cost, name=MODEL_PER_MINUTE
-            )
-        if day is not None:
-            await self.limiter.charge(day, "model", str(model_id), cost=cost, name=MODEL_PER_DAY)
+        for rate, name in ((minute, MODEL_PER_MINUTE), (day, MODEL_PER_DAY)):
+            if rate is None:
+                continue
+            try:
+                await self.limiter.charge(rate, "model", str(model_id), cost=cost, name=name)
+            except RateLimited as refusal:
+                await self._exceeded(refusal, rate, model_id=model_id)
+                raise
 
     async def charge_upload(self, *, caller: Caller) -> None:
         """Spend one upload from the caller's budget; RateLimited when it is spent."""
         rate = (await self._rates(caller.user_id))[1]
         await self.limiter.charge(rate, UPLOADS, *caller_key(caller), name=UPLOADS)
 
-    async def refusals(self, *, caller: Caller, rows: list[int]) -> list[RateLimited | None]:
+    async def refusals(
+        self, *, caller: Caller, rows: list[int], explain: list[bool] | None = None
+    ) -> list[RateLimited | None]:
         """Which of several predictions, in order, the caller's budget has no room for now.
 
         Nothing is charged: a document of several predictions asks first, so that when some
-        would be refused none runs (each is still charged as it runs, exactly).
+        would be refused none runs (each is still charged as it runs, exactly). ``explain``
+        says, per prediction, whether it explains itself (and so weighs more).
         """
         rate = (await self._rates(caller.user_id))[0]
         window = await self.limiter.window(rate, PREDICTIONS, *caller_key(caller))
         spent = 0
         refused: list[RateLimited | None] = []
-        for count in rows:
-            spent += min(self.prediction_cost(count), rate.amount)
+        explained = explain or [False] * len(rows)
+        for count, heavy in zip(rows, explained, strict=True):
+            spent += min(self.prediction_cost(count, explain=heavy), rate.amount)
             if spent <= window.remaining:
                 refused.append(None)
                 continue
-            refused.append(
-                RateLimited(
-                    max(1, window.resets_in_s or rate.seconds),
-                    f"Rate limit reached ({PREDICTIONS}: {rate.amount} per {rate.seconds} s).",
-                    limit=rate.amount,
-                    remaining=window.remaining,
-                    limited_by=PREDICTIONS,
-                )
+            refusal = RateLimited(
+                max(1, window.resets_in_s or rate.seconds),
+                f"Rate limit reached ({PREDICTIONS}: {rate.amount} per {rate.seconds} s).",
+                limit=rate.amount,
+                remaining=window.remaining,
+                limited_by=PREDICTIONS,
             )
+            await self._exceeded(refusal, rate, caller=caller)
+            refused.append(refusal)
         return refused
 
     async def model_refusals(
-        self, *, predictions: list[tuple[uuid.UUID | None, int]]
+        self,
+        *,
+        predictions: list[tuple[uuid.UUID | None, int]],
+        explain: list[bool] | None = None,
     ) -> list[RateLimited | None]:
         """Which of several predictions (model id, rows), in order, their models' quotas have
         no room for now; like ``refusals``, nothing is charged. None ids are not checked."""
+        explained = explain or [False] * len(predictions)
         spent: dict[tuple[uuid.UUID, str], int] = {}
         windows: dict[uuid.UUID, tuple[ModelQuota, Window | None, Window | None] | None] = {}
         refused: list[RateLimited | None] = []
-        for model_id, rows in predictions:
+        for (model_id, rows), heavy in zip(predictions, explained, strict=True):
             if model_id is not None and model_id not in windows:
                 quota = await self._model_quota(model_id)
                 windows[model_id] = (
@@ -222,7 +294,7 @@ class Quotas:
                     if rate is None or window is None:
                         continue
                     total = spent.get((model_id, name), 0) + min(
-                        self.prediction_cost(rows), rate.amount
+                        self.prediction_cost(rows, explain=heavy), rate.amount
                     )
                     spent[(model_id, name)] = total
                     if total > window.remaining and refusal is None:
@@ -233,6 +305,7 @@ class Quotas:
                             remaining=window.remaining,
                             limited_by=name,
                         )
+                        await self._exceeded(refusal, rate, model_id=model_id)
             refused.append(refusal)
         return refused
 
@@ -246,6 +319,7 @@ class Quotas:
             predictions=await self.limiter.window(predictions, PREDICTIONS, *key),
             uploads=await self.limiter.window(uploads, UPLOADS, *key),
             rows_per_unit=self.policy.prediction_rows_per_unit,
+            explain_cost_multiplier=self.policy.explain_cost_multiplier,
         )
 
     async def get_model_quotas_by_ids(self, *, ids: list[uuid.UUID]) -> list[ModelQuota | None]:

@@ -17,17 +17,20 @@ from domain.accounts import Accounts, LoginRates, PasswordHashing, TokenCodec
 from domain.accounts.throttle import ThrottlePolicy
 from domain.audit.log import AuditLog
 from domain.background import Background, catalogue
+from domain.drift import Drift, DriftLimits
 from domain.events import Emitter, ModelEvent, SessionsChanged
 from domain.inference.cache import ModelCache
 from domain.inference.compile import NotCompiled, compile_version
 from domain.inference.prediction_cache import PredictionCache
 from domain.inference.service import Inference, InferenceConfig, Target
+from domain.jobs import Jobs, JobsConfig
 from domain.predictions.log import PredictionLogWriter
 from domain.quotas import QuotaPolicy, Quotas
 from domain.ratelimit import Rate, RateLimiter
 from domain.registry.intake import IntakeResult, load_serving_model
 from domain.registry.service import IntakeLimits, Registry
 from domain.teams import Teams
+from domain.webhooks.service import Webhooks
 from settings import Settings
 from storage.artifacts import ArtifactStore, artifact_store_from_url
 from storage.pubsub import PubSub, pubsub_from_url
@@ -63,7 +66,9 @@ class Services:
     quotas: Quotas
     teams: Teams
     queue: Background
+    jobs: Jobs
     _started: bool = False
+    _nudging: bool = False
     _warm_up: asyncio.Task[int] | None = None
     _worker: asyncio.Task[None] | None = None
     _stop_work: asyncio.Event | None = None
@@ -166,6 +171,7 @@ class Services:
                 prediction_units_per_minute=settings.prediction_units_per_minute,
                 prediction_rows_per_unit=settings.prediction_rows_per_unit,
                 uploads_per_hour=settings.uploads_per_hour,
+                explain_cost_multiplier=settings.explain_cost_multiplier,
             ),
         )
         cache = ModelCache(
@@ -184,6 +190,7 @@ class Services:
                 timeout_s=settings.predict_timeout_s,
                 batch_max_rows=settings.batch_max_rows,
                 batch_max_wait_ms=settings.batch_max_wait_ms,
+                explain_max_rows=settings.explain_max_rows,
             ),
             cache=cache,
             log_writer=PredictionLogWriter(
@@ -195,12 +202,24 @@ class Services:
             on_prediction=on_prediction,
             on_batch=on_batch,
             quotas=quotas,
+            shadow_queue=settings.shadow_queue,
         )
         # Local handlers first, for changes made here and (over pub/sub) on other replicas.
         emitter.on(ModelEvent, inference.forget_model)
         emitter.on(SessionsChanged, accounts.forget)
         emitter.on_gap(inference.forget_resolutions)
         emitter.on_gap(accounts.clear_cache)
+        queue = Background(_task_queue(settings, on_task))
+        jobs = Jobs(
+            store=store,
+            emitter=emitter,
+            inference=inference,
+            quotas=quotas,
+            queue=queue,
+            config=JobsConfig.from_settings(settings),
+            spool_dir=settings.data_dir / "spool",
+            secret=settings.jwt_secret,
+        )
         return cls(
             settings,
             pubsub,
@@ -215,13 +234,39 @@ class Services:
             circuit,
             quotas,
             Teams(emitter=emitter),
-            Background(_task_queue(settings, on_task)),
+            queue,
+            jobs,
+        )
+
+    @cached_property
+    def drift(self) -> Drift:
+        """Reference profiles, drift reports and the scheduled drift check."""
+        settings = self.settings
+        return Drift(
+            inference=self.inference,
+            emitter=self.emitter,
+            spool_dir=settings.data_dir / "spool",
+            limits=DriftLimits(
+                bins=settings.drift_bins,
+                sample_rows=settings.drift_sample_rows,
+                reference_max_bytes=settings.drift_reference_max_bytes,
+                profile_log_rows=settings.drift_profile_log_rows,
+                window_max_rows=settings.drift_window_max_rows,
+                check_window_s=settings.drift_check_window_s,
+                timeout_s=settings.intake_timeout_s,
+                memory_limit_mb=settings.intake_memory_mb,
+            ),
         )
 
     @cached_property
     def audit(self) -> AuditLog:
         """Reading the audit log (entries are written by the services that make the changes)."""
         return AuditLog()
+
+    @cached_property
+    def webhooks(self) -> Webhooks:
+        """Webhook endpoints and this process's outbox dispatcher."""
+        return Webhooks(settings=self.settings, emitter=self.emitter, queue=self.queue)
 
     def start(self, role: Role = Role.API) -> None:
         """Start this role's background work; call inside the event loop, after the database.
@@ -231,6 +276,10 @@ class Services:
         """
         self.emitter.start()
         self.inference.start()
+        if not self._nudging:
+            # After a change commits (its event goes out then), deliver its webhooks soon.
+            self._nudging = True
+            self.emitter.on(ModelEvent, self.webhooks.nudge, remote=False)
         if role is Role.API and self.settings.warm_up_production:
             self._warm_up = asyncio.create_task(self.inference.warm_up(), name="warm-up")
         if not self._started and (role is Role.WORKER or self.settings.runs_worker_in_serve):

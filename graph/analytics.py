@@ -124,10 +124,36 @@ class CallerCount:
     count: int = strawberry.field(description="Predictions, failures included.")
 
 
-@strawberry.type(description="The figures of one version within the range.")
+@strawberry.type(
+    description="How a shadow version's answers compared with those callers got for the same "
+    "calls: a row agrees when the values are equal (numbers within a relative 1e-6)."
+)
+class ShadowAgreement:
+    compared_rows: float = strawberry.field(
+        description="Rows both the caller's version and the shadow answered."
+    )
+    agreed_rows: float = strawberry.field(description="Of those, rows where they agreed.")
+    rate: float | None = strawberry.field(
+        description="agreedRows / comparedRows, from 0 to 1; null when nothing was compared."
+    )
+
+
+@strawberry.type(
+    description="The figures of one version within the range: as it answered callers, or "
+    "(`shadow: true`) as it received shadow copies of their calls."
+)
 class VersionAnalytics:
     number: int | None = strawberry.field(
         description="The version's number; null for predictions of a since deleted version."
+    )
+    shadow: bool = strawberry.field(
+        description="True for the copies this version ran as a shadow, answered to no one."
+    )
+    outputs: OutputDistribution | None = strawberry.field(
+        description="What this version predicted; null for a since deleted version."
+    )
+    agreement: ShadowAgreement | None = strawberry.field(
+        description="For a shadow: its agreement with the callers' answers; null otherwise."
     )
     count: int = strawberry.field(description="Predictions, failures included.")
     error_count: int = strawberry.field(description="Failed predictions.")
@@ -146,7 +172,17 @@ class VersionAnalytics:
 
     @classmethod
     def from_domain(cls, version: analytics.VersionAnalytics) -> VersionAnalytics:
+        agreement = version.agreement
         return cls(
+            shadow=version.shadow,
+            outputs=OutputDistribution.from_domain(version.outputs) if version.outputs else None,
+            agreement=None
+            if agreement is None
+            else ShadowAgreement(
+                compared_rows=agreement.compared_rows,
+                agreed_rows=agreement.agreed_rows,
+                rate=agreement.rate,
+            ),
             number=version.number,
             count=version.count,
             error_count=version.errors,
@@ -168,7 +204,9 @@ class ModelAnalytics:
     since: datetime = strawberry.field(description="Start of the range (inclusive, UTC).")
     until: datetime = strawberry.field(description="End of the range (exclusive, UTC).")
     bucket: TimeBucket = strawberry.field(description="The width of `throughput` buckets.")
-    count: int = strawberry.field(description="Predictions, failures included.")
+    count: int = strawberry.field(
+        description="Predictions answered, failures included (shadow copies are not counted)."
+    )
     error_count: int = strawberry.field(description="Failed predictions.")
     error_rate: float | None = strawberry.field(
         description="errorCount / count, from 0 to 1; null when count is 0."
@@ -188,7 +226,8 @@ class ModelAnalytics:
         "Null unless you maintain the model (maintainers, the owner and administrators)."
     )
     versions: list[VersionAnalytics] = strawberry.field(
-        description="Per version, newest first; a deleted version's predictions come last."
+        description="Per version, newest first (its answered calls, then its shadow copies); a "
+        "deleted version's predictions come last."
     )
 
     @classmethod
@@ -243,6 +282,14 @@ class PredictionLogEntry:
         description="One prediction per row; null for failures and when the policy is `none`."
     )
     created_at: datetime = strawberry.field(description="When the call was answered.")
+    shadow: bool = strawberry.field(
+        description="A shadow version's copy of the call (answered to no one; the caller's own "
+        "entry has the same requestId and holds the inputs)."
+    )
+    agreed_rows: int | None = strawberry.field(
+        description="For a shadow copy: rows whose answer agreed with the caller's; null "
+        "otherwise, or when either failed."
+    )
     version_id: strawberry.Private[uuid.UUID | None]
     caller_id: strawberry.Private[uuid.UUID | None]
 
@@ -273,6 +320,8 @@ class PredictionLogEntry:
             inputs_hash=row.inputs_hash,
             outputs=row.outputs,
             created_at=row.created_at,
+            shadow=row.shadow,
+            agreed_rows=row.agreed_rows,
             version_id=row.version_id,
             caller_id=row.caller_id,
         )
@@ -300,6 +349,9 @@ class PredictionLogFilter:
     request_id: str | None = strawberry.field(
         default=None, description="The prediction made by this request."
     )
+    shadow: bool | None = strawberry.field(
+        default=None, description="Only shadow copies (true), or only answered calls (false)."
+    )
 
     def to_domain(self) -> analytics.LogFilter:
         return analytics.LogFilter(
@@ -308,6 +360,7 @@ class PredictionLogFilter:
             since=self.since,
             until=self.until,
             request_id=self.request_id,
+            shadow=self.shadow,
         )
 
 

@@ -1,4 +1,5 @@
-"""The Starlette application: /graphql (HTTP and websockets), /healthz, /readyz, /metrics."""
+"""The Starlette application: /graphql (HTTP and websockets), /healthz, /readyz, /metrics, and
+the REST protocols: /v2 (Open Inference) and /models/.../invocations (MLflow)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise.contrib.starlette import RegisterTortoise
 
 from domain.runtime import Services
-from graph import graphiql, metrics
+from graph import graphiql, inference_v2, job_results, metrics, mlflow
 from graph.context import Context
 from graph.envelope import EnvelopeView
 from graph.http import (
@@ -178,7 +179,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             GraphQLGuardMiddleware,
             path="/graphql",
             max_body_bytes=settings.max_body_bytes,
-            max_upload_bytes=settings.max_upload_bytes,
+            # The larger cap at the door; each mutation holds its file to its own.
+            max_upload_bytes=max(settings.max_upload_bytes, settings.job_max_upload_bytes),
         ),
     ]
     if settings.cors_origins:
@@ -191,12 +193,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 # preflight headers, so a preflight must allow each of them.
                 allow_headers=[
                     "authorization",
+                    "x-api-key",
                     "content-type",
                     "accept",
                     REQUEST_ID_HEADER,
                     *(h.decode() for h in PREFLIGHT_HEADERS),
+                    inference_v2.HEADER_LENGTH,  # Triton's binary tensor framing
                 ],
-                expose_headers=["x-request-id", "retry-after"],
+                expose_headers=["x-request-id", "retry-after", inference_v2.HEADER_LENGTH],
             )
         )
     routes = [
@@ -204,6 +208,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         WebSocketRoute("/graphql", view),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        # The protocols other clients speak, on the same engine as GraphQL's predict.
+        *inference_v2.routes(services),
+        *mlflow.routes(services),
+        job_results.results_endpoint(services),
     ]
     if sampler is not None:
         routes.append(Route("/metrics", metrics.endpoint(settings, sampler)))

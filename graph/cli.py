@@ -1,4 +1,5 @@
-"""The ``modelserve`` command: serve, worker, migrate, create-admin, export-schema."""
+"""The ``modelserve`` command: serve, worker, migrate, create-admin, backup, restore,
+export-schema."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 from settings import Settings, SettingsError, get_settings
 
@@ -159,6 +161,35 @@ def _create_admin_cmd(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backup(args: argparse.Namespace) -> int:
+    from storage.backup import backup
+
+    settings = get_settings()
+    work = backup(settings.database_url, settings.artifact_store_url, Path(args.directory))
+    return _report("backup", work, f"backed up {{}} to {args.directory}")
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from storage.backup import restore
+
+    settings = get_settings()
+    work = restore(Path(args.directory), settings.database_url, settings.artifact_store_url)
+    return _report("restore", work, "restored and checked {}")
+
+
+def _report(command: str, work: Any, done: str) -> int:
+    """Run a backup or restore; its summary on success, its reason (no traceback) on failure."""
+    from storage.backup import BackupError
+
+    try:
+        report = asyncio.run(work)
+    except (BackupError, FileExistsError) as exc:
+        print(f"{command}: {exc}", file=sys.stderr)
+        return 1
+    print(done.format(report.summary()))
+    return 0
+
+
 def _export_schema(args: argparse.Namespace) -> int:
     from graph.schema import export_sdl
 
@@ -198,6 +229,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     admin.set_defaults(func=_create_admin_cmd)
+
+    saved = sub.add_parser("backup", help="copy the database and the artifact store to a folder")
+    saved.add_argument("directory", help="a new folder to write the backup into")
+    saved.set_defaults(func=_backup)
+
+    restored = sub.add_parser(
+        "restore", help="load a backup into an empty database and store, then check the counts"
+    )
+    restored.add_argument("directory", help="a folder written by `modelserve backup`")
+    restored.set_defaults(func=_restore)
 
     export = sub.add_parser("export-schema", help="print the GraphQL SDL")
     export.add_argument("--output", "-o", default="-", help="file to write (default: stdout)")

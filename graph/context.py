@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,20 @@ from graph.errors import HTTP_STATUS
 from graph.loaders import Loaders
 
 _CONNECTION_KEYS = ("authorization", "Authorization", "token", "apiKey", "x-api-key")
+
+
+def credential(headers: Mapping[str, str]) -> str | None:
+    """The access token or API key HTTP headers carry; "" when malformed, None when absent.
+
+    ``Authorization: Bearer <token or key>`` or ``X-API-Key: <key>``: the same for GraphQL and
+    every REST route.
+    """
+    raw = headers.get("authorization")
+    if raw is None:
+        key = headers.get("x-api-key")
+        return None if key is None else key.strip()
+    scheme, _, token = raw.strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
 
 
 @dataclass
@@ -60,14 +75,10 @@ class Context:
         websocket's ``connection_init`` payload: ``Authorization`` (``Bearer`` optional),
         ``token`` or ``apiKey``.
         """
-        if self.connection_params is not None:
-            params = self.connection_params
-            raw = next((params[k] for k in _CONNECTION_KEYS if params.get(k) is not None), None)
-        else:
-            headers = self.request.headers
-            raw = headers.get("authorization")
-            if raw is None and (key := headers.get("x-api-key")) is not None:
-                return key.strip()
+        if self.connection_params is None:
+            return credential(self.request.headers)
+        params = self.connection_params
+        raw = next((params[k] for k in _CONNECTION_KEYS if params.get(k) is not None), None)
         if raw is None:
             return None
         if not isinstance(raw, str):
@@ -76,7 +87,7 @@ class Context:
         if scheme.lower() == "bearer":
             return token.strip()
         # A bare credential is accepted only in a websocket's connection_init payload.
-        return raw.strip() if self.connection_params is not None else ""
+        return raw.strip()
 
     async def caller(self) -> Caller | None:
         """The caller, or None when anonymous; a bad token is remembered, raised on demand.

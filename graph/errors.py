@@ -26,6 +26,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from domain.background import BackgroundUnavailable
 from domain.errors import (
     Conflict,
     DomainError,
@@ -40,6 +41,7 @@ from domain.errors import (
     ValidationFailed,
 )
 from domain.inference import PredictionFailed, PredictionTimeout
+from domain.inference.explain import ExplanationUnsupported
 from domain.inference.outputs import UnservableOutput
 from storage.faults import database_outage, refused_nul
 
@@ -138,9 +140,11 @@ TOP_LEVEL: frozenset[type[DomainError]] = frozenset(
         StorageFull,
         StorageReadOnly,
         Unavailable,
+        BackgroundUnavailable,
         PredictionTimeout,
         PredictionFailed,
         UnservableOutput,
+        ExplanationUnsupported,
     }
 )
 

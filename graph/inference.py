@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated, Any, NewType
 
 import strawberry
 from strawberry.scalars import JSON
 
+from domain.inference import explain as explanations
 from domain.inference.service import Prediction
 from graph.context import Info, IsAdmin, IsAuthenticated
 from graph.errors import NotFoundError, ValidationError
@@ -36,11 +38,78 @@ class ClassProbability:
     probability: float
 
 
+@strawberry.enum(description="What an explanation's contributions add up to, per output.")
+class ExplanationOutput(Enum):
+    PROBABILITY = strawberry.enum_value(
+        explanations.PROBABILITY, description="predict_proba (trees and forests that classify)."
+    )
+    MARGIN = strawberry.enum_value(
+        explanations.MARGIN,
+        description="The raw margin: decision_function, XGBoost's output_margin, LightGBM's "
+        "raw_score (log-odds for binary logistic losses).",
+    )
+    VALUE = strawberry.enum_value(explanations.VALUE, description="A regressor's prediction.")
+
+
+@strawberry.enum(description="How contributions are computed; both are exact.")
+class ExplanationMethod(Enum):
+    TREE_SHAP = strawberry.enum_value("tree_shap", description="Path-dependent TreeSHAP.")
+    LINEAR = strawberry.enum_value(
+        "linear", description="coef * x: the reference is the origin, the base value the intercept."
+    )
+
+
+@strawberry.type(description="One output an explanation explains.")
+class ExplainedOutput:
+    label: JSON | None = strawberry.field(
+        description="The class it explains (a binary margin explains the positive class only), "
+        "the output's index for a multi-output regressor, null for one value."
+    )
+    base_value: float = strawberry.field(
+        description="The model's output with no feature known: every row's contributions add "
+        "up to its output minus this."
+    )
+
+
+@strawberry.type(
+    description="How each row's contributions read: `contributions[k][j]` is feature "
+    "`featureNames[j]`'s share of output `outputs[k]`, and `outputs[k].baseValue` plus the sum "
+    "over j is that row's raw output k (in `outputSpace`)."
+)
+class Explanation:
+    method: ExplanationMethod
+    output_space: ExplanationOutput
+    transformed: bool = strawberry.field(
+        description="True for a Pipeline: its last step is explained, on the features its "
+        "preprocessing makes (named by get_feature_names_out where it can)."
+    )
+    feature_names: list[str]
+    outputs: list[ExplainedOutput]
+
+    @classmethod
+    def from_domain(cls, found: explanations.Explanation) -> Explanation:
+        return cls(
+            method=ExplanationMethod(found.method),
+            output_space=ExplanationOutput(found.output_space),
+            transformed=found.transformed,
+            feature_names=found.feature_names,
+            outputs=[
+                ExplainedOutput(label=label, base_value=base)
+                for label, base in zip(found.outputs, found.base_values, strict=True)
+            ],
+        )
+
+
 @strawberry.type(description="The answer for one input row.")
 class RowPrediction:
     value: JSON = strawberry.field(description="The predicted class or value.")
     probabilities: list[ClassProbability] | None = strawberry.field(
         description="Per class, when the model has predict_proba."
+    )
+    contributions: list[list[float]] | None = strawberry.field(
+        default=None,
+        description="With `explain: true`: per output, each feature's contribution (see "
+        "`explanation`).",
     )
 
 
@@ -50,6 +119,10 @@ class PredictionResult:
     latency_ms: float = strawberry.field(description="Server time for the whole prediction.")
     runtime: str = strawberry.field(description="sklearn or onnx.")
     predictions: list[RowPrediction]
+    explanation: Explanation | None = strawberry.field(
+        description="With `explain: true`: how the rows' contributions read. Explanations come "
+        "from the original model, also where its compiled copy serves."
+    )
     version_id: strawberry.Private[Any]
 
     @strawberry.field(description="The version that answered.")
@@ -62,6 +135,7 @@ class PredictionResult:
     def from_domain(cls, result: Prediction) -> PredictionResult:
         rows = []
         classes = result.classes
+        explained = result.explanation
         for i, value in enumerate(result.predictions):
             probabilities = None
             if result.probabilities is not None and classes is not None:
@@ -69,12 +143,16 @@ class PredictionResult:
                     ClassProbability(label=label, probability=p)
                     for label, p in zip(classes, result.probabilities[i], strict=False)
                 ]
-            rows.append(RowPrediction(value=value, probabilities=probabilities))
+            contributions = None if explained is None else explained.contributions[i]
+            rows.append(
+                RowPrediction(value=value, probabilities=probabilities, contributions=contributions)
+            )
         return cls(
             request_id=result.request_id,
             latency_ms=round(result.latency_ms, 3),
             runtime=result.runtime,
             predictions=rows,
+            explanation=None if explained is None else Explanation.from_domain(explained),
             version_id=result.target.version_id,
         )
 
@@ -91,6 +169,13 @@ class BatchPredictionResult:
     predictions: JSON
     probabilities: JSON | None
     classes: JSON | None
+    explanation: Explanation | None = strawberry.field(
+        description="With `explain: true`: how `contributions` read."
+    )
+    contributions: JSON | None = strawberry.field(
+        description="With `explain: true`: `contributions[i][k][j]` is feature j's share of "
+        "output k for row i."
+    )
     version_id: strawberry.Private[Any]
 
     @strawberry.field(description="The version that answered.")
@@ -101,6 +186,7 @@ class BatchPredictionResult:
 
     @classmethod
     def from_domain(cls, result: Prediction) -> BatchPredictionResult:
+        explained = result.explanation
         return cls(
             request_id=result.request_id,
             latency_ms=round(result.latency_ms, 3),
@@ -109,6 +195,8 @@ class BatchPredictionResult:
             predictions=result.predictions,
             probabilities=result.probabilities,
             classes=result.classes,
+            explanation=None if explained is None else Explanation.from_domain(explained),
+            contributions=None if explained is None else explained.contributions,
             version_id=result.target.version_id,
         )
 
@@ -139,7 +227,17 @@ _MODEL_REF = strawberry.argument(
 )
 
 
-async def _predict(info: Info, model: str, rows: Any, records: Any, max_rows: int) -> Prediction:
+_EXPLAIN = strawberry.argument(
+    description="Also each row's feature contributions (exact TreeSHAP or linear; see "
+    "`Explanation`). Costs MODELSERVE_EXPLAIN_COST_MULTIPLIER times the units (10 by default), "
+    "takes at most MODELSERVE_EXPLAIN_MAX_ROWS rows (1000); a model with no explainer is "
+    "EXPLANATION_UNSUPPORTED."
+)
+
+
+async def _predict(
+    info: Info, model: str, rows: Any, records: Any, max_rows: int, explain: bool
+) -> Prediction:
     context = info.context
     return await context.services.inference.predict(
         caller=await context.require_caller(),
@@ -148,6 +246,7 @@ async def _predict(info: Info, model: str, rows: Any, records: Any, max_rows: in
         records=records,
         max_rows=max_rows,
         request_id=context.request_id,
+        explain=explain,
     )
 
 
@@ -164,9 +263,10 @@ class InferenceQuery:
         model: Annotated[str, _MODEL_REF],
         rows: FeatureMatrix | None = None,
         records: list[JSON] | None = None,
+        explain: Annotated[bool, _EXPLAIN] = False,
     ) -> PredictionResult:
         settings = info.context.services.settings
-        result = await _predict(info, model, rows, records, settings.predict_max_rows)
+        result = await _predict(info, model, rows, records, settings.predict_max_rows, explain)
         return PredictionResult.from_domain(result)
 
     @strawberry.field(
@@ -180,9 +280,12 @@ class InferenceQuery:
         model: Annotated[str, _MODEL_REF],
         rows: FeatureMatrix | None = None,
         records: list[JSON] | None = None,
+        explain: Annotated[bool, _EXPLAIN] = False,
     ) -> BatchPredictionResult:
         settings = info.context.services.settings
-        result = await _predict(info, model, rows, records, settings.predict_batch_max_rows)
+        result = await _predict(
+            info, model, rows, records, settings.predict_batch_max_rows, explain
+        )
         return BatchPredictionResult.from_domain(result)
 
     @strawberry.field(

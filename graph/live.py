@@ -36,9 +36,14 @@ Check = Callable[[Caller], Awaitable[bool]]
 
 
 async def guarded(
-    info: Info, channel: str, still_allowed: Check | None = None
+    info: Info,
+    channel: str,
+    still_allowed: Check | None = None,
+    *,
+    subscribed: asyncio.Event | None = None,
 ) -> AsyncGenerator[dict[str, Any], None]:
-    """Messages of ``channel`` for as long as the caller may receive them."""
+    """Messages of ``channel`` for as long as the caller may receive them; ``subscribed`` is
+    set once none published later is missed."""
     context = info.context
     caller = await context.require_caller()
     services = context.services
@@ -47,7 +52,7 @@ async def guarded(
         remaining = (caller.expires_at - datetime.now(UTC)).total_seconds()
         watchdog = asyncio.create_task(_close_at_expiry(info, remaining))
     revocations = asyncio.create_task(_close_on_revocation(info, caller))
-    stream = services.pubsub.subscribe(channel)
+    stream = services.pubsub.subscribe(channel, subscribed=subscribed)
     checked = time.monotonic()
     try:
         async for message in stream:

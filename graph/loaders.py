@@ -53,6 +53,10 @@ class Loaders:
         return self._loader(self._services.registry.get_alias_events_by_model_ids, "model_ids")
 
     @cached_property
+    def traffic_by_model_id(self) -> DataLoader[uuid.UUID, list[tables.TrafficRoute]]:
+        return self._loader(self._services.registry.get_traffic_by_model_ids, "model_ids")
+
+    @cached_property
     def shares_by_model_id(self) -> DataLoader[uuid.UUID, list[tables.Share]]:
         return self._loader(self._services.registry.get_shares_by_model_ids, "model_ids")
 

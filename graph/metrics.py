@@ -112,6 +112,15 @@ LOG_DROPPED = Counter(
 )
 for _reason in DROP_REASONS:
     LOG_DROPPED.labels(_reason)  # every reason is exported, at 0 until it happens
+SHADOW_TOTALS = {
+    "ran": Counter("modelserve_shadow_ran", "Shadow copies of predictions that answered."),
+    "failed": Counter(
+        "modelserve_shadow_failed", "Shadow copies that failed (never seen by the caller)."
+    ),
+    "dropped": Counter(
+        "modelserve_shadow_dropped", "Shadow copies dropped: the shadow queue was full."
+    ),
+}
 SUBSCRIBERS = Gauge(
     "modelserve_pubsub_subscribers",
     "Live pub/sub subscriptions: websocket streams, plus one registry listener per process.",
@@ -203,6 +212,7 @@ class Sampler:
         self._seen = dict.fromkeys(LOG_TOTALS, 0)
         self._seen_dropped = dict.fromkeys(DROP_REASONS, 0)
         self._seen_fallbacks = 0
+        self._seen_shadow = dict.fromkeys(SHADOW_TOTALS, 0)
         self._task: asyncio.Task[None] | None = None
 
     def sample(self) -> None:
@@ -220,6 +230,11 @@ class Sampler:
             if total > self._seen_dropped[reason]:
                 LOG_DROPPED.labels(reason).inc(total - self._seen_dropped[reason])
             self._seen_dropped[reason] = total
+        for name, counter in SHADOW_TOTALS.items():
+            total = getattr(inference.shadows.stats, name)
+            if total > self._seen_shadow[name]:
+                counter.inc(total - self._seen_shadow[name])
+            self._seen_shadow[name] = total
         SUBSCRIBERS.set(self._services.pubsub.subscriber_count)
         RATE_LIMITER_DEGRADED.set(int(self._services.limiter.degraded))
         fallbacks = self._services.limiter.fallbacks
@@ -271,7 +286,7 @@ def endpoint(settings: Settings, sampler: Sampler) -> Callable[[Request], Awaita
     every scrape is refused, with a message naming the two settings.
     """
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
-    closed = token is None and settings.is_production and not settings.metrics_public
+    closed = token is None and settings.is_locked_down and not settings.metrics_public
 
     async def metrics(request: Request) -> Response:
         if closed:

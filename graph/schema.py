@@ -10,11 +10,12 @@ from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
-from graph import accounts, errors, keys, registry, teams
+from graph import accounts, drift, errors, jobs, keys, registry, teams, webhooks
 from graph.accounts import AccountsMutation, AccountsQuery, AccountsSubscription
 from graph.admin import AdminMutation
 from graph.analytics import AnalyticsQuery
 from graph.audit import AuditQuery, RecordOrigin
+from graph.drift import DriftMutation, DriftQuery
 from graph.errors import OperationGuard, Schema
 from graph.inference import FEATURE_MATRIX, FeatureMatrix, InferenceMutation, InferenceQuery
 from graph.keys import KeysMutation, KeysQuery
@@ -34,10 +35,13 @@ Query = merge_types(
         RegistryQuery,
         InferenceQuery,
         AnalyticsQuery,
+        DriftQuery,
         ObservabilityQuery,
         AuditQuery,
         UsageQuery,
         teams.TeamsQuery,
+        webhooks.WebhooksQuery,
+        jobs.JobsQuery,
     ),
 )
 Mutation = merge_types(
@@ -49,18 +53,25 @@ Mutation = merge_types(
         InferenceMutation,
         AdminMutation,
         UsageMutation,
+        DriftMutation,
         teams.TeamsMutation,
+        webhooks.WebhooksMutation,
+        jobs.JobsMutation,
     ),
 )
 SCALARS = {FeatureMatrix: FEATURE_MATRIX}
-Subscription = merge_types("Subscription", (AccountsSubscription, StreamsSubscription))
+Subscription = merge_types(
+    "Subscription", (AccountsSubscription, StreamsSubscription, jobs.JobsSubscription)
+)
 # Each area's domain-error → union-member handlers (inference and analytics reuse these).
 EXCEPTION_HANDLERS = (
+    *jobs.HANDLERS,  # before the registry's: a DecompressedTooLarge is a PayloadTooLarge too
     *errors.HANDLERS,
     *accounts.HANDLERS,
     *registry.HANDLERS,
     *teams.HANDLERS,
     *keys.HANDLERS,
+    *drift.HANDLERS,
 )
 
 

@@ -56,6 +56,9 @@ class PredictionEvent:
     inputs: JSON | None = strawberry.field(description="Null unless the log policy is full.")
     inputs_hash: str | None = strawberry.field(description="For the hash log policy.")
     outputs: JSON | None
+    shadow: bool = strawberry.field(
+        description="A shadow version's copy of a call, answered to no one (same requestId)."
+    )
     at: datetime
 
     @classmethod
@@ -73,6 +76,7 @@ class PredictionEvent:
             inputs=event.get("inputs"),
             inputs_hash=event.get("inputsHash"),
             outputs=event.get("outputs"),
+            shadow=bool(event.get("shadow")),
             at=datetime.fromisoformat(event["at"]),
         )
 
@@ -86,14 +90,18 @@ class ModelEventKind(Enum):
     VERSION_RESTORED = "VERSION_RESTORED"
     VERSION_RUNTIME_CHANGED = "VERSION_RUNTIME_CHANGED"
     ALIAS_MOVED = "ALIAS_MOVED"
+    ALIAS_TRAFFIC_CHANGED = "ALIAS_TRAFFIC_CHANGED"
     MODEL_UPDATED = "MODEL_UPDATED"
     MODEL_DELETED = "MODEL_DELETED"
+    DRIFT_DETECTED = "DRIFT_DETECTED"
 
 
 _SHOWN = {kind.value for kind in ModelEventKind}
 
 
-@strawberry.type(description="A change to a model: a new version, an alias move, an archival.")
+@strawberry.type(
+    description="A change to a model: a new version, an alias move, an archival; or drift."
+)
 class ModelEvent:
     kind: ModelEventKind
     at: datetime
@@ -107,6 +115,10 @@ class ModelEvent:
     to_version_id: strawberry.ID | None = strawberry.field(
         default=None, description="For ALIAS_MOVED: where it points now (null if removed)."
     )
+    drifted_features: list[str] | None = strawberry.field(
+        default=None,
+        description="For DRIFT_DETECTED: what drifted (`prediction` for the predictions).",
+    )
 
     @classmethod
     def from_domain(cls, event: events.ModelEvent) -> ModelEvent:
@@ -119,6 +131,17 @@ class ModelEvent:
             alias=event.alias,
             from_version_id=_gid(event.from_version_id),
             to_version_id=_gid(event.to_version_id),
+        )
+
+    @classmethod
+    def from_drift(cls, event: events.DriftEvent) -> ModelEvent:
+        return cls(
+            kind=ModelEventKind.DRIFT_DETECTED,
+            at=event.at,
+            model_id=strawberry.ID(str(event.model_id)),
+            version_id=_gid(event.version_id),
+            version_number=event.number,
+            drifted_features=list(event.features),
         )
 
 
@@ -148,8 +171,8 @@ class StreamsSubscription:
             yield PredictionEvent.from_event(event)
 
     @strawberry.subscription(
-        description="New versions, alias moves, archival and deletion of a model (anyone who "
-        "can see it).",
+        description="New versions, alias moves, archival and deletion of a model, and drift "
+        "the scheduled check found (anyone who can see it).",
         permission_classes=[IsAuthenticated],
     )
     async def model_events(
@@ -159,7 +182,10 @@ class StreamsSubscription:
         async for message in guarded(
             info, events.model_channel(model_id), _access_check(model_id, Access.VIEWER)
         ):
-            change = events.ModelEvent.from_message(message)
+            change = events.model_message(message)
+            if isinstance(change, events.DriftEvent):
+                yield ModelEvent.from_drift(change)
+                continue
             if change.kind.value in _SHOWN:
                 yield ModelEvent.from_domain(change)
             if change.kind is events.ModelEventKind.MODEL_DELETED:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import strawberry
 from graphql import (
+    BooleanValueNode,
     DocumentNode,
     ExecutionResult,
     FieldNode,
@@ -52,13 +53,18 @@ class UsageWindow:
 
 @strawberry.type(
     description="Your own rate limits, counted per API key when you call with one and per user "
-    "for your sessions. A prediction costs `1 + rows // predictionRowsPerUnit` units."
+    "for your sessions. A prediction costs `1 + rows // predictionRowsPerUnit` units, times "
+    "`explainCostMultiplier` when it asks for an explanation."
 )
 class Usage:
     predictions: UsageWindow = strawberry.field(description="Prediction units per minute.")
     uploads: UsageWindow = strawberry.field(description="Uploads per hour.")
     prediction_rows_per_unit: int = strawberry.field(
         description="Rows one prediction unit covers (100 by default)."
+    )
+    explain_cost_multiplier: int = strawberry.field(
+        description="How many times a plain prediction's units one with `explain: true` costs "
+        "(10 by default)."
     )
 
 
@@ -181,6 +187,7 @@ class UsageQuery:
             predictions=UsageWindow.from_domain(usage.predictions),
             uploads=UsageWindow.from_domain(usage.uploads),
             prediction_rows_per_unit=usage.rows_per_unit,
+            explain_cost_multiplier=usage.explain_cost_multiplier,
         )
 
     @strawberry.field(
@@ -254,13 +261,14 @@ class PredictionBudget(SchemaExtension):
             if caller is not None:
                 quotas = context.services.quotas
                 rows = [count for _, count in fields]
-                refusals = await quotas.refusals(caller=caller, rows=rows)
+                explain = [_explains(node, execution.variables) for node, _ in fields]
+                refusals = await quotas.refusals(caller=caller, rows=rows, explain=explain)
                 models = [
                     await _model_of(context, caller, node, execution.variables)
                     for node, _ in fields
                 ]
                 by_model = await quotas.model_refusals(
-                    predictions=list(zip(models, rows, strict=True))
+                    predictions=list(zip(models, rows, strict=True)), explain=explain
                 )
                 refusals = [mine or theirs for mine, theirs in zip(refusals, by_model, strict=True)]
                 errors = [
@@ -308,6 +316,19 @@ def prediction_fields(
         return []
     values = variables or {}
     return [(f, _rows(f, values)) for f in fields if f.name.value in PREDICTION_FIELDS]
+
+
+def _explains(node: FieldNode, variables: dict[str, Any] | None) -> bool:
+    """Whether a prediction field asks for an explanation (and so weighs more)."""
+    for argument in node.arguments or ():
+        if argument.name.value != "explain":
+            continue
+        value = argument.value
+        if isinstance(value, BooleanValueNode):
+            return value.value
+        if isinstance(value, VariableNode):
+            return (variables or {}).get(value.name.value) is True
+    return False
 
 
 def _rows(node: FieldNode, values: dict[str, Any]) -> int:

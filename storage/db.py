@@ -13,6 +13,10 @@ MODEL_MODULES = [
     "storage.tables.predictions",
     "storage.tables.audit",
     "storage.tables.quotas",
+    "storage.tables.traffic",
+    "storage.tables.drift",
+    "storage.tables.webhooks",
+    "storage.tables.jobs",
 ]
 MIGRATIONS_ROOT = Path(__file__).resolve().parent.parent / "migrations"
 

@@ -90,12 +90,17 @@ def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settin
         # deadline on a busy machine and open the circuit for everyone; the fault tests run
         # their own servers with the production deadline.
         "redis_deadline_s": 5.0,
+        # Production refuses SQLite unless allowed; the embedded run exercises production's
+        # other behaviour on it (tests/test_settings.py checks the refusal itself).
+        "production_allow": "",
         # The app under test runs its background work itself, on whichever queue the backend
         # gives (memory://, or the Redis stream); tests/test_worker.py runs separate workers.
         "worker_in_process": True,
         "background_modules": ["tests.background_tasks"],
     }
     values.update(overrides)
+    if database_url.startswith("sqlite"):
+        values["production_allow"] = f"sqlite,{values['production_allow']}"
     return load_settings(**values)
 
 
@@ -159,7 +164,9 @@ async def clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
         yield
         return
     application = request.getfixturevalue("app")
-    # Rows a previous test logged must land before the tables they point at are emptied.
+    # Rows a previous test logged (its shadow copies too) must land before the tables they
+    # point at are emptied.
+    await application.state.services.inference.shadows.drain()
     await application.state.services.inference.log_writer.drain()
     await truncate_all_models()
     application.state.services.inference.clear_caches()

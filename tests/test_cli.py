@@ -15,6 +15,13 @@ def run_cli(*args: str, data_dir: Path, stdin: str = "") -> subprocess.Completed
     env = {k: v for k, v in os.environ.items() if not k.startswith("MODELSERVE_")} | {
         "MODELSERVE_DATA_DIR": str(data_dir)
     }
+    return run_cli_with(env, *args, stdin=stdin)
+
+
+def run_cli_with(
+    env: dict[str, str], *args: str, stdin: str = "", timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """``modelserve ARGS`` from the checkout, with exactly ``env``."""
     return subprocess.run(
         [sys.executable, "-m", "graph.cli", *args],
         cwd=ROOT,
@@ -22,7 +29,7 @@ def run_cli(*args: str, data_dir: Path, stdin: str = "") -> subprocess.Completed
         input=stdin,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
     )
 
 
@@ -68,6 +75,7 @@ def test_bad_configuration_is_reported_not_raised(tmp_path):
             **{k: v for k, v in os.environ.items() if not k.startswith("MODELSERVE_")},
             "MODELSERVE_DATA_DIR": str(tmp_path),
             "MODELSERVE_ENVIRONMENT": "production",
+            "MODELSERVE_PRODUCTION_ALLOW": "sqlite",
         },
         capture_output=True,
         text=True,

@@ -9,6 +9,8 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import TEST_REDIS_URL
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -21,8 +23,9 @@ def walkthrough() -> str:
     start = text.index(SECTION)
     end = text.find("\n## ", start + len(SECTION))
     blocks = re.findall(r"```sh\n(.*?)```", text[start : end if end > 0 else None], re.DOTALL)
-    # The test serves the app itself; the reader starts `make run`.
-    lines = [line for b in blocks for line in b.splitlines() if not line.startswith("make run")]
+    # The test serves the app itself; the reader starts `make run` (with a setting or two).
+    serve = re.compile(r"^(\w+=\S+ )*make run")
+    lines = [line for b in blocks for line in b.splitlines() if not serve.match(line)]
     return "\n".join(lines) + "\n"
 
 
@@ -44,8 +47,14 @@ def answered(printed: list[dict], field: str) -> list:
     return [a["data"][field] for a in printed if field in (a.get("data") or {})]
 
 
-async def test_the_walkthrough_runs_as_written(live_server, tmp_path):
-    # Given the README's blocks, pointed at a live server
+@pytest.mark.timeout(600)  # several uploads, each checked in a sandbox, on a busy machine
+async def test_the_walkthrough_runs_as_written(app, live_server, tmp_path, monkeypatch):
+    # Given the README's blocks, pointed at a live server started as the README says (loopback
+    # webhooks on), with a compressed retry schedule
+    settings = app.state.services.settings
+    monkeypatch.setattr(settings, "webhook_allow_loopback", True)
+    monkeypatch.setattr(settings, "webhook_backoff_base_s", 0.2)
+    monkeypatch.setattr(settings, "webhook_drain_interval_s", 0.2)
     script = walkthrough().replace(
         "API=http://127.0.0.1:8000/graphql", f"API=http://{live_server}/graphql"
     )
@@ -64,7 +73,7 @@ async def test_the_walkthrough_runs_as_written(live_server, tmp_path):
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=240)
 
     # Then every step succeeded
     assert process.returncode == 0, stderr.decode()[-2000:]
@@ -72,7 +81,7 @@ async def test_the_walkthrough_runs_as_written(live_server, tmp_path):
     assert [a for a in printed if "errors" in a] == []
     assert printed[0]["data"]["register"]["__typename"] == "RegisterSuccess"
     assert printed[1]["data"]["me"]["username"] == "ada"
-    assert answered(printed, "setAlias") == [{"__typename": "SetAliasSuccess"}]
+    assert answered(printed, "setAlias") == [{"__typename": "SetAliasSuccess"}] * 2
 
     # And the published model predicts, row by row and in a batch
     predicted = answered(printed, "predict")
@@ -83,7 +92,10 @@ async def test_the_walkthrough_runs_as_written(live_server, tmp_path):
     assert batch["classes"] == [0, 1, 2]
 
     # And a predict-only key predicts, and is refused everything else
-    forbidden, first, second, limited, retry_after, header, unauthenticated, queue = lines
+    forbidden, first, second, limited, retry_after, header, unauthenticated = lines[:7]
+    shape, missing, served = lines[7:10]
+    explained, received, results = lines[10:15], lines[15:19], lines[19:21]
+    (queue,) = lines[21:]
     ((listed,),) = answered(printed, "apiKeys")
     assert listed["name"] == "iris-client" and listed["scopes"] == ["PREDICT"]
     assert re.fullmatch(r"msk_[0-9a-f]{16}", listed["prefix"]) and listed["isActive"] is True
@@ -116,5 +128,87 @@ async def test_the_walkthrough_runs_as_written(live_server, tmp_path):
     assert actions.count("QUOTA_CHANGED") == 2 and "ALIAS_SET" in actions
     assert not [a for a in actions if a.startswith("KEY_")]
     assert {entry["actor"]["username"] for entry in entries} == {"ada"}
-    (alias_set,) = [a for a in printed if "setAlias" in (a.get("data") or {})]
+    alias_set, _ = [a for a in printed if "setAlias" in (a.get("data") or {})]
     assert entries[actions.index("ALIAS_SET")]["requestId"] == alias_set["extensions"]["requestId"]
+
+    # And the same model answers over the Open Inference Protocol and MLflow's scoring protocol
+    assert (shape, missing) == ("[-1, 4]", "404")
+    (inferred,) = [a for a in printed if "model_name" in a]
+    assert inferred["id"] == "first" and inferred["model_version"] == "1"
+    assert [o["name"] for o in inferred["outputs"]] == ["predict", "predict_proba"]
+    assert inferred["outputs"][0]["data"] == [0, 2] and inferred["outputs"][1]["shape"] == [2, 3]
+    assert [a for a in printed if "predictions" in a and "data" not in a] == [
+        {"predictions": [0]},
+        {"predictions": [2]},
+    ]
+
+    # And the canary: the policy as set, one version for this caller, the shadow's copies compared
+    (traffic,) = answered(printed, "setAliasTraffic")
+    assert traffic["__typename"] == "SetAliasTrafficSuccess"
+    assert traffic["alias"]["traffic"] == {
+        "split": [
+            {"weight": 90, "version": {"number": 1}},
+            {"weight": 10, "version": {"number": 2}},
+        ],
+        "shadows": [{"number": 3}],
+    }
+    assert served in {"1", "2"}
+    (compared,) = answered(printed, "modelAnalytics")
+    by = {(v["number"], v["shadow"]): v for v in compared["versions"]}
+    shadow = by[(3, True)]
+    assert (shadow["count"], shadow["errorCount"]) == (5, 0)
+    assert shadow["agreement"]["comparedRows"] == 5
+    assert 0 <= shadow["agreement"]["rate"] <= 1
+    assert by[(int(served), False)]["count"] >= 5
+
+    # And an explanation adds up to the model's decision_function, costs ten times the units,
+    # and a model without an explainer says so with its own code
+    assert explained == [
+        "MARGIN",
+        "adds up",
+        "10",
+        "UploadModelVersionSuccess",
+        "EXPLANATION_UNSUPPORTED",
+    ]
+    # And a reference profile flags the shifted window of traffic, and not the calm one
+    (profiled,) = answered(printed, "uploadDriftReference")
+    assert profiled["__typename"] == "DriftProfileSuccess", profiled
+    assert profiled["profile"]["source"] == "UPLOAD" and profiled["profile"]["rows"] == 150
+    (thresholds,) = answered(printed, "setDriftThresholds")
+    assert thresholds["thresholds"]["psi"] == 0.25
+    calm, shifted = answered(printed, "driftReport")
+    assert (calm["rows"], calm["drifted"], calm["driftedFeatures"]) == (150, False, [])
+    assert shifted["rows"] == 150 and shifted["drifted"] is True
+    assert "x2" in shifted["driftedFeatures"]
+
+    # And a webhook to the metadata address is refused; the local receiver that failed three
+    # times got the alias change a fourth time, every copy verified by standardwebhooks
+    (refused,) = answered(printed, "createWebhookEndpoint")
+    assert refused["__typename"] == "ValidationError"
+    assert [f["code"] for f in refused["fields"]] == ["address_not_allowed"]
+    assert [line.split()[0] for line in received] == ["500", "500", "500", "200"]
+    assert {tuple(line.split()[1:]) for line in received} == {
+        ("verified", line.split()[2], "alias.changed") for line in received[:1]
+    }
+    (endpoint,) = answered(printed, "webhookEndpoint")
+    (delivery,) = endpoint["deliveries"]["nodes"]
+    assert (delivery["status"], delivery["attempts"]) == ("SUCCEEDED", 4)
+    assert [a["statusCode"] for a in delivery["attemptLog"]] == [500, 500, 500, 200]
+    assert delivery["webhookId"] == received[0].split()[2]
+
+    # And the batch job predicted every row but the malformed one, downloadable both ways
+    (job,) = answered(printed, "job")
+    assert (job["status"], job["rowsDone"], job["rowsFailed"]) == ("SUCCEEDED", 1500, 1)
+    assert job["rowErrors"] == [
+        {"line": 1502, "code": "invalid", "message": "0: Expected a number, got str."}
+    ]
+    assert job["version"] == {"number": 1}
+    columns = "sepal_length,sepal_width,petal_length,petal_width"
+    probabilities = "probability_0,probability_1,probability_2"
+    assert results[0] == f"line,{columns},prediction,{probabilities}"
+    assert results[1].startswith("2,5.1,3.5,1.4,0.2,0,")
+    (linked,) = [a for a in printed if "prediction" in a]
+    assert (linked["line"], linked["prediction"]) == (2, 0)
+    assert linked["input"] == dict(
+        zip(columns.split(","), ["5.1", "3.5", "1.4", "0.2"], strict=True)
+    )

@@ -42,16 +42,67 @@ def test_weak_secrets_are_refused(tmp_path, secret, message):
         load_settings(data_dir=tmp_path, environment="production", secret_key=secret)
 
 
-def test_production_turns_graphiql_and_introspection_off(tmp_path):
-    settings = load_settings(data_dir=tmp_path, environment="production", secret_key="k" * 40)
+PG = "postgres://db/modelserve"
+
+
+@pytest.mark.parametrize("environment", ["staging", "production"])
+def test_staging_and_production_turn_graphiql_and_introspection_off(tmp_path, environment):
+    settings = load_settings(
+        data_dir=tmp_path, environment=environment, secret_key="k" * 40, database_url=PG
+    )
+    assert settings.is_locked_down
     assert not settings.graphiql_enabled
     assert not settings.introspection_enabled
     assert not load_settings(
         data_dir=tmp_path,
         environment="production",
         secret_key="k" * 40,
-        database_url="postgres://db/modelserve",
+        database_url=PG,
     ).auto_migrate_enabled
+
+
+def test_staging_requires_a_secret_too(tmp_path):
+    with pytest.raises(SettingsError, match="MODELSERVE_SECRET_KEY is required in staging"):
+        load_settings(data_dir=tmp_path, environment="staging")
+
+
+@pytest.mark.parametrize(
+    ("opened", "allowance", "message"),
+    [
+        ({"graphiql": True}, "graphiql", "MODELSERVE_GRAPHIQL is on in production"),
+        ({"introspection": True}, "introspection", "MODELSERVE_INTROSPECTION is on"),
+        ({"metrics_public": True}, "public-metrics", "MODELSERVE_METRICS_PUBLIC is on"),
+        ({"database_url": ""}, "sqlite", "MODELSERVE_DATABASE_URL is SQLite in production"),
+    ],
+)
+def test_production_refuses_what_it_is_not_told_to_allow(tmp_path, opened, allowance, message):
+    values = {"data_dir": tmp_path, "environment": "production", "secret_key": "k" * 40}
+    values |= {"database_url": PG} | opened
+    with pytest.raises(SettingsError, match=message) as refused:
+        load_settings(**values)
+    assert f"add '{allowance}' to MODELSERVE_PRODUCTION_ALLOW" in str(refused.value)
+    allowed = load_settings(**values, production_allow=f"{allowance},")
+    assert allowance in allowed.production_allow
+    # Staging opens the same things without being told.
+    assert load_settings(**{**values, "environment": "staging"}).is_locked_down
+
+
+def test_production_names_every_refusal_at_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("MODELSERVE_ENVIRONMENT", "production")
+    monkeypatch.setenv("MODELSERVE_SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("MODELSERVE_GRAPHIQL", "true")
+    monkeypatch.setenv("MODELSERVE_PRODUCTION_ALLOW", "graphiql")
+    with pytest.raises(SettingsError) as refused:
+        load_settings(data_dir=tmp_path)
+    message = str(refused.value)
+    assert "SQLite" in message and "GRAPHIQL" not in message.split("SQLite")[0]
+    monkeypatch.setenv("MODELSERVE_PRODUCTION_ALLOW", "graphiql, sqlite")
+    assert load_settings(data_dir=tmp_path).graphiql_enabled
+
+
+def test_an_unknown_allowance_is_named(tmp_path):
+    with pytest.raises(SettingsError, match="MODELSERVE_PRODUCTION_ALLOW"):
+        load_settings(data_dir=tmp_path, production_allow="everything")
 
 
 def test_bad_values_name_the_variable(tmp_path, monkeypatch):

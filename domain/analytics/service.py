@@ -18,6 +18,9 @@ Every figure is computed by the database over ``[since, until)``:
 - Output distributions unnest each row's list of outputs with ``jsonb_array_elements`` or
   ``json_each``: the 20 most frequent values (class labels), and for numeric outputs
   (regression) count, min, mean, max and a 10-bin histogram.
+- Shadow versions' copies of calls (``shadow`` rows) answered no one: the model's own figures
+  leave them out, and each version is reported apart as it served and as it shadowed, the
+  shadow with its agreement with the answers callers got (agreed rows over compared rows).
 
 Statements are written per dialect with numbered placeholders; only placeholders and constant
 fragments ever enter the statement text, every value is a parameter.
@@ -27,7 +30,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -138,12 +141,27 @@ class CallerCount:
 
 
 @dataclass(frozen=True, slots=True)
+class Agreement:
+    """How a shadow's answers compared with the callers': rows that agreed, of rows compared."""
+
+    compared_rows: int
+    agreed_rows: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.agreed_rows / self.compared_rows if self.compared_rows else None
+
+
+@dataclass(frozen=True, slots=True)
 class VersionAnalytics:
     version_id: uuid.UUID | None
     number: int | None
     count: int
     errors: int
     latency: LatencyPercentiles
+    shadow: bool = False
+    outputs: OutputDistribution | None = None
+    agreement: Agreement | None = None  # for a shadow only
 
     @property
     def error_rate(self) -> float | None:
@@ -179,6 +197,7 @@ class LogFilter:
     since: datetime | None = None
     until: datetime | None = None
     request_id: str | None = None
+    shadow: bool | None = None  # only shadow copies, only answered calls, or both
 
 
 # -- public API ---------------------------------------------------------------------------
@@ -212,12 +231,16 @@ async def model_analytics(
 
     overall = await db.grouped_stats(scope, by_version=False)
     stats = overall[0][1] if overall else _Stats.empty()
-    per_version = await db.grouped_stats(scope, by_version=True)
+    shadowed = replace(scope, shadow=True)
+    per_version = [
+        (key, figures, False) for key, figures in await db.grouped_stats(scope, by_version=True)
+    ] + [(key, figures, True) for key, figures in await db.grouped_stats(shadowed, by_version=True)]
     numbers = dict(
         await tables.ModelVersion.filter(
-            id__in=[key for key, _ in per_version if key is not None]
+            id__in=[key for key, _, _ in per_version if key is not None]
         ).values_list("id", "number")
     )
+    agreements = await db.agreement(shadowed) if any(s for _, _, s in per_version) else {}
     versions = [
         VersionAnalytics(
             version_id=key,
@@ -225,11 +248,16 @@ async def model_analytics(
             count=figures.count,
             errors=figures.errors,
             latency=figures.latency,
+            shadow=shadow,
+            outputs=await db.outputs(replace(scope, version_id=key, shadow=shadow))
+            if key is not None
+            else None,
+            agreement=agreements.get(key, Agreement(0, 0)) if shadow else None,
         )
-        for key, figures in per_version
+        for key, figures, shadow in per_version
     ]
-    # Newest version first; rows whose version was deleted last.
-    versions.sort(key=lambda v: -1 if v.number is None else v.number, reverse=True)
+    # Newest version first, serving before shadowing; rows whose version was deleted last.
+    versions.sort(key=lambda v: (-1 if v.number is None else v.number, not v.shadow), reverse=True)
     return ModelAnalytics(
         model_id=model.id,
         version_id=version_id,
@@ -283,6 +311,8 @@ async def list_prediction_log(
         query = query.filter(created_at__lt=until)
     if filter.request_id is not None:
         query = query.filter(request_id=filter.request_id)
+    if filter.shadow is not None:
+        query = query.filter(shadow=filter.shadow)
     if after is not None:
         created, last_id = after
         created = _utc(created)
@@ -361,6 +391,7 @@ class _Scope:
     version_id: uuid.UUID | None
     since: datetime
     until: datetime
+    shadow: bool = False  # shadow copies, or the calls callers were answered
 
     def where(self, statement: _Statement) -> str:
         """The rows of the scope, on the (model_id, created_at) or (version_id, ...) index."""
@@ -368,6 +399,7 @@ class _Scope:
             f"p.model_id = {statement.param(self.model_id)}",
             f"p.created_at >= {statement.param(self.since)}",
             f"p.created_at < {statement.param(self.until)}",
+            f"p.shadow = {statement.param(self.shadow)}",
         ]
         if self.version_id is not None:
             clauses.append(f"p.version_id = {statement.param(self.version_id)}")
@@ -613,6 +645,22 @@ class _Database:
         return NumericSummary(
             count=int(first["n"]), min=lo, mean=float(first["mean"]), max=hi, histogram=histogram
         )
+
+    async def agreement(self, scope: _Scope) -> dict[uuid.UUID, Agreement]:
+        """Per shadow version: rows compared (both answered) and rows that agreed."""
+        s = self.statement()
+        where = scope.where(s)
+        sql = f"""
+            SELECT p.version_id AS k, SUM(p.n_rows) AS n, SUM(p.agreed_rows) AS agreed
+            FROM prediction_logs AS p
+            WHERE {where} AND p.agreed_rows IS NOT NULL
+            GROUP BY p.version_id
+        """  # noqa: S608 - placeholders and constant fragments only
+        return {
+            _as_uuid(row["k"]): Agreement(int(row["n"]), int(row["agreed"]))
+            for row in await self.fetch(sql, s)
+            if row["k"] is not None
+        }
 
     async def top_callers(self, scope: _Scope) -> list[CallerCount]:
         """The callers with the most predictions (whose accounts still exist)."""

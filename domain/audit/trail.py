@@ -54,6 +54,7 @@ class AuditAction(StrEnum):
     ALIAS_SET = "alias_set"
     ALIAS_MOVED = "alias_moved"
     ALIAS_REMOVED = "alias_removed"
+    ALIAS_TRAFFIC_SET = "alias_traffic_set"
     VERSION_ARCHIVED = "version_archived"
     MODEL_DELETED = "model_deleted"
     QUOTA_CHANGED = "quota_changed"
@@ -62,6 +63,11 @@ class AuditAction(StrEnum):
     TEAM_MEMBER_ADDED = "team_member_added"
     TEAM_MEMBER_REMOVED = "team_member_removed"
     TEAM_ROLE_CHANGED = "team_role_changed"
+    WEBHOOK_CREATED = "webhook_created"
+    WEBHOOK_UPDATED = "webhook_updated"
+    WEBHOOK_DELETED = "webhook_deleted"
+    WEBHOOK_SECRET_ROTATED = "webhook_secret_rotated"  # noqa: S105 - an action name
+    WEBHOOK_DISABLED = "webhook_disabled"
 
 
 class TargetType(StrEnum):
@@ -73,6 +79,7 @@ class TargetType(StrEnum):
     API_KEY = "api_key"
     TEAM = "team"
     QUOTA = "quota"
+    WEBHOOK = "webhook"
 
 
 @dataclass(frozen=True, slots=True)

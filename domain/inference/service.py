@@ -1,13 +1,16 @@
 """Predictions: resolve a reference, check the caller and the rows, run the model, log it.
 
-The hot path touches the database only on a cold reference: resolutions and the callers' grants
-(shares) are kept for ``RESOLVE_TTL_S`` and dropped at once when a model event says the model
-changed (an alias moved, a version was archived, a share was given or taken, the model was
-deleted), here and on every replica (``forget_model`` is the emitter's handler).
+The hot path touches the database only on a cold reference: resolutions (with the alias's
+traffic policy, see ``traffic``) and the callers' grants (shares) are kept for ``RESOLVE_TTL_S``
+and dropped at once when a model event says the model changed (an alias moved or its traffic
+policy changed, a version was archived, a share was given or taken, the model was deleted), here
+and on every replica (``forget_model`` is the emitter's handler).
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import hashlib
 import json
 import logging
@@ -24,13 +27,17 @@ import numpy as np
 from domain.accounts import Caller
 from domain.errors import Conflict, DomainError, FieldError, NotFound, ValidationFailed
 from domain.events import ModelEvent, ModelEventKind
-from domain.inference.batching import BatchOutput, MicroBatcher
+from domain.inference.batching import BatchOutput, MicroBatcher, PredictionFailed, PredictionTimeout
 from domain.inference.cache import ArtifactRef, LoadedModel, ModelCache
+from domain.inference.explain import Explainer, Explanation, ExplanationUnsupported, explainer_for
 from domain.inference.frames import with_model_input
 from domain.inference.outputs import UnservableOutput, plain_output, plain_values
 from domain.inference.prediction_cache import PredictionCache, row_keys
 from domain.inference.refs import DEFAULT_ALIAS, ModelRef, parse_ref
+from domain.inference.shadow import ShadowJob, ShadowRunner
+from domain.inference.traffic import Policy, Route
 from domain.inference.validation import (
+    InvalidInput,
     records_to_matrix,
     records_to_table,
     rows_to_matrix,
@@ -85,6 +92,12 @@ class Target:
             return ArtifactRef(self.version_id, self.compiled_key, "onnx", "onnx")
         return ArtifactRef(self.version_id, self.serving_key, self.serving_format, self.runtime)
 
+    def original(self) -> ArtifactRef:
+        """The model as uploaded (not its compiled copy): what explanations read."""
+        if self.serving_format == "onnx":
+            raise ExplanationUnsupported("ONNX uploads")
+        return ArtifactRef(self.version_id, self.serving_key, self.serving_format, "sklearn")
+
     @classmethod
     def of(cls, model: tables.Model, version: tables.ModelVersion) -> Target:
         return cls(
@@ -114,6 +127,7 @@ class Prediction:
     classes: list[Any] | None
     latency_ms: float
     request_id: str
+    explanation: Explanation | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +136,7 @@ class InferenceConfig:
     timeout_s: float
     batch_max_rows: int
     batch_max_wait_ms: float
+    explain_max_rows: int = 1000
 
 
 # Estimators whose predict() is exactly classes_[argmax(predict_proba())]: for them one
@@ -201,6 +216,7 @@ def make_runner(loaded: LoadedModel) -> Callable[[np.ndarray], BatchOutput]:
 class _Resolved:
     target: Target
     expires: float
+    policy: Policy | None = None
 
 
 class Inference:
@@ -214,6 +230,7 @@ class Inference:
         on_prediction: Callable[[Target, str, int, float], None] | None = None,
         on_batch: Callable[[int, int], None] | None = None,
         quotas: Quotas | None = None,
+        shadow_queue: int = 1000,
     ) -> None:
         self.config = config
         self.quotas = quotas
@@ -231,20 +248,38 @@ class Inference:
         cache.on_evict.append(
             lambda version_id, runtime: self._batchers.pop((version_id, runtime), None)
         )
+        # Explainers by version, with the loaded (original) model they were built from.
+        self._explainers: dict[uuid.UUID, tuple[Any, Explainer]] = {}
+        cache.on_evict.append(lambda version_id, _: self._explainers.pop(version_id, None))
         self._resolved: dict[str, _Resolved] = {}
         self._generation = 0  # bumped by every event that drops grants
         self._grants: dict[tuple[uuid.UUID, uuid.UUID], tuple[access.Grant, float]] = {}
         self._on_prediction = on_prediction
         self._on_batch = on_batch
+        # Shadow copies run in their own thread and batchers, so they never queue before callers.
+        self._shadow_executor: Executor = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="shadow"
+        )
+        self._shadow_batchers: dict[tuple[uuid.UUID, str], MicroBatcher] = {}
+        self._shadow_replaced = 0  # apart from callers' own, which shadows must not use up
+        cache.on_evict.append(
+            lambda version_id, runtime: self._shadow_batchers.pop((version_id, runtime), None)
+        )
+        self.shadows = ShadowRunner(
+            run=self._shadow_predict, log_writer=log_writer, max_queue=shadow_queue
+        )
 
     # -- lifecycle -----------------------------------------------------------------------
 
     def start(self) -> None:
         self.log_writer.start()
+        self.shadows.start()
 
     async def close(self) -> None:
+        await self.shadows.close()
         await self.log_writer.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._shadow_executor.shutdown(wait=False, cancel_futures=True)
 
     async def warm_up(self, *, alias: str = DEFAULT_ALIAS) -> int:
         """Load every model's ``alias`` version into the cache; returns how many loaded."""
@@ -267,6 +302,8 @@ class Inference:
         self._resolved.clear()
         self._grants.clear()
         self._batchers.clear()
+        self._shadow_batchers.clear()
+        self._explainers.clear()
         self.cache.drop(
             set(self._version_model) | {m.version_id for m in self.cache.cached_versions()}
         )
@@ -291,10 +328,12 @@ class Inference:
         else:
             return
         self.cache.drop(versions)
-        for key in [k for k in self._batchers if k[0] in versions]:
-            del self._batchers[key]
+        for batchers in (self._batchers, self._shadow_batchers):
+            for key in [k for k in batchers if k[0] in versions]:
+                del batchers[key]
         for version_id in versions:
             self._version_model.pop(version_id, None)
+            self._explainers.pop(version_id, None)
 
     def forget_resolutions(self) -> None:
         """Forget every resolution and grant: events from other replicas may have been missed."""
@@ -304,28 +343,73 @@ class Inference:
 
     # -- resolution ----------------------------------------------------------------------
 
-    async def resolve(self, *, caller: Caller, ref: str | ModelRef) -> Target:
+    async def resolve(
+        self, *, caller: Caller, ref: str | ModelRef, needed: Access = Access.PREDICTOR
+    ) -> Target:
+        """The version that answers ``caller`` for ``ref`` (an alias's split chooses it), when
+        the caller has ``needed`` access to its model (describing one needs only ``VIEWER``)."""
+        return (await self.resolve_route(caller=caller, ref=ref, needed=needed)).target
+
+    async def resolve_route(
+        self, *, caller: Caller, ref: str | ModelRef, needed: Access = Access.PREDICTOR
+    ) -> Route:
+        """The version that answers ``caller`` for ``ref``, and the shadow versions."""
         parsed = ref if isinstance(ref, ModelRef) else parse_ref(ref)
         key = str(parsed)
         now = time.monotonic()
         hit = self._resolved.get(key)
         if hit is None or hit.expires < now:
-            # Keyed by caller too: the lookup checks this caller's access on the way.
-            target = await self._flights.do(
-                ("resolve", key, caller.user_id, caller.key_id),
-                lambda: self._lookup(parsed, caller),
+            # Keyed by caller too: the lookup checks this caller's access on the way. A lookup
+            # that a model event overtook is used once, neither joined later nor kept.
+            generation = self._generation
+            hit = await self._flights.do(
+                ("resolve", key, caller.user_id, caller.key_id, needed, generation),
+                lambda: self._lookup_route(parsed, caller, now + RESOLVE_TTL_S, needed),
             )
-            hit = _Resolved(target, now + RESOLVE_TTL_S)
-            self._resolved[key] = hit
+            if generation == self._generation:
+                self._resolved[key] = hit
             if len(self._resolved) > MAX_CACHED_RESOLUTIONS:
                 self._resolved.clear()
         target = hit.target
         await self._check_access(
-            caller, target.model_id, target.owner_id, target.team_id, hidden_as=_missing(parsed)
+            caller,
+            target.model_id,
+            target.owner_id,
+            target.team_id,
+            hidden_as=_missing(parsed),
+            needed=needed,
         )
-        return hit.target
+        return hit.policy.route(caller, target) if hit.policy is not None else Route(target)
 
-    async def _lookup(self, ref: ModelRef, caller: Caller) -> Target:
+    async def _lookup_route(
+        self, ref: ModelRef, caller: Caller, expires: float, needed: Access
+    ) -> _Resolved:
+        """The version ``ref`` names and, for an alias, its traffic policy."""
+        target = await self._lookup(ref, caller, needed)
+        if ref.version_id is not None or ref.number is not None:
+            return _Resolved(target, expires)
+        alias = ref.alias or DEFAULT_ALIAS
+        routes = await tables.TrafficRoute.filter(
+            model_id=target.model_id, alias=alias
+        ).select_related("model", "version")
+        servable = sorted(
+            (r for r in routes if r.version.status == tables.VersionStatus.READY),
+            key=lambda r: r.position,
+        )
+        if not servable:
+            return _Resolved(target, expires)
+        policy = Policy.build(
+            alias,
+            [
+                (Target.of(r.model, r.version), r.weight)
+                for r in servable
+                if r.role == tables.RouteRole.SPLIT
+            ],
+            [Target.of(r.model, r.version) for r in servable if r.role == tables.RouteRole.SHADOW],
+        )
+        return _Resolved(target, expires, policy)
+
+    async def _lookup(self, ref: ModelRef, caller: Caller, needed: Access) -> Target:
         """The servable version ``ref`` names. Access is checked as soon as the model is
         known, so a stranger learns nothing of its aliases, versions or their states."""
         if ref.version_id is not None:
@@ -336,13 +420,18 @@ class Inference:
                 raise NotFound("Model version")
             model = version.model
             await self._check_access(
-                caller, model.id, model.owner_id, model.team_id, hidden_as="Model version"
+                caller,
+                model.id,
+                model.owner_id,
+                model.team_id,
+                hidden_as="Model version",
+                needed=needed,
             )
             return self._servable(version.model, version)
         model = await tables.Model.get_or_none(namespace=ref.owner, name=ref.name, deleted_at=None)
         if model is None:
             raise NotFound("Model")
-        await self._check_access(caller, model.id, model.owner_id, model.team_id)
+        await self._check_access(caller, model.id, model.owner_id, model.team_id, needed=needed)
         if ref.number is not None:
             version = await tables.ModelVersion.get_or_none(model_id=model.id, number=ref.number)
         else:
@@ -379,9 +468,10 @@ class Inference:
         team_id: uuid.UUID | None,
         *,
         hidden_as: str = "Model",
+        needed: Access = Access.PREDICTOR,
     ) -> None:
         """Raises NotFound, worded as for a missing ``hidden_as``, for a model the caller
-        may not see, and Forbidden for one it may see but not predict with.
+        may not see, and Forbidden for one it may see but with less than ``needed``.
 
         The caller's grant is cached (share and team events drop it at once); the rule is
         ``access``'s.
@@ -408,7 +498,7 @@ class Inference:
         level = access.decide(
             caller, model_id=model_id, owner_id=owner_id, team_id=team_id, grant=grant
         )
-        access.check(level, Access.PREDICTOR, hidden_as=hidden_as)
+        access.check(level, needed, hidden_as=hidden_as)
 
     # -- prediction ----------------------------------------------------------------------
 
@@ -419,19 +509,39 @@ class Inference:
         ref: str,
         rows: Any = None,
         records: Any = None,
+        columns: list[str] | None = None,
         max_rows: int,
         request_id: str,
+        explain: bool = False,
     ) -> Prediction:
+        """Predict ``rows`` (lists in feature order) or ``records`` (objects keyed by feature).
+
+        ``columns`` names the cells of ``rows``, as a table does (MLflow's ``dataframe_split``,
+        one v2 input per column): a model fit on named features takes them by name, any other
+        model in the order given.
+
+        With ``explain``, each row's feature contributions come too (``Prediction.explanation``),
+        from the original model even where a compiled copy serves; the request costs
+        ``explain_cost_multiplier`` times a plain one's units and takes at most
+        ``explain_max_rows`` rows. ``ExplanationUnsupported`` when the model has no explainer.
+        """
         started = time.perf_counter()
+        if explain:
+            max_rows = min(max_rows, self.config.explain_max_rows)
         # Limits first, so that a refused request costs no lookup, validation or model run.
         n_rows = min(_count(rows, records), max_rows)
         if self.quotas is not None:
-            await self.quotas.charge_caller(caller=caller, rows=n_rows)
-        target = await self.resolve(caller=caller, ref=ref)
+            await self.quotas.charge_caller(caller=caller, rows=n_rows, explain=explain)
+        route = await self.resolve_route(caller=caller, ref=ref)
+        target = route.target
         if self.quotas is not None:
-            await self.quotas.charge_model(model_id=target.model_id, rows=n_rows)
+            await self.quotas.charge_model(model_id=target.model_id, rows=n_rows, explain=explain)
+        explanation = None
         try:
+            if columns is not None:
+                rows, records = _by_name(rows, columns, target.signature, max_rows)
             matrix = self._matrix(target, rows, records, max_rows)
+            explainer = await self._explainer(target) if explain else None
             loaded = await self.cache.get(target.artifact())
             if target.cache_ttl_s:
                 output = await self._cached_predict(target, loaded, matrix)
@@ -439,6 +549,8 @@ class Inference:
                 output = await self._batcher(target, loaded).submit(matrix)
                 output = plain_output(output, len(matrix))
             classes = plain_values(loaded.classes, "class label")
+            if explainer is not None:
+                explanation = await self._explain(target, explainer, matrix)
         except DomainError as exc:
             latency = (time.perf_counter() - started) * 1000
             if isinstance(exc, UnservableOutput):
@@ -467,6 +579,8 @@ class Inference:
         self._log(
             caller, target, matrix, predictions, request_id, latency, None, n_rows=len(matrix)
         )
+        for shadow in route.shadows:
+            self.shadows.submit(ShadowJob(shadow, matrix, predictions, caller.user_id, request_id))
         return Prediction(
             target=target,
             runtime=loaded.runtime,
@@ -475,7 +589,57 @@ class Inference:
             classes=classes,
             latency_ms=latency,
             request_id=request_id,
+            explanation=explanation,
         )
+
+    # -- explanation ---------------------------------------------------------------------
+
+    async def _explainer(self, target: Target) -> Explainer:
+        """The version's explainer, built (off the event loop) once per loaded model."""
+        loaded = await self.cache.get(target.original())
+        cached = self._explainers.get(target.version_id)
+        if cached is not None and cached[0] is loaded.model:
+            return cached[1]
+        build = functools.partial(
+            explainer_for, loaded.model, feature_names=target.signature.get("feature_names")
+        )
+
+        async def built() -> Explainer:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, build)
+
+        try:
+            # Concurrent first explanations of a version wait for one build.
+            explainer = await self._flights.do(
+                ("explainer", target.version_id, id(loaded.model)), built
+            )
+        except ExplanationUnsupported:
+            raise
+        except Exception:
+            # A model of a supported kind whose insides are not as expected: no explanation
+            # rather than a wrong one.
+            log.warning("version %s: no explainer", target.version_id, exc_info=True)
+            raise ExplanationUnsupported(f"this {type(loaded.model).__name__} model") from None
+        self._explainers[target.version_id] = (loaded.model, explainer)
+        self._version_model[target.version_id] = target.model_id
+        return explainer
+
+    async def _explain(
+        self, target: Target, explainer: Explainer, matrix: np.ndarray
+    ) -> Explanation:
+        """Explain ``matrix`` in the inference executor, under the prediction timeout."""
+        run = with_model_input(explainer.explain, target.signature, "sklearn")
+        try:
+            return await asyncio.wait_for(
+                asyncio.get_running_loop().run_in_executor(self._executor, run, matrix),
+                self.config.timeout_s,
+            )
+        except TimeoutError:
+            self._replace_executor()
+            raise PredictionTimeout(self.config.timeout_s) from None
+        except DomainError:
+            raise
+        except Exception as exc:
+            raise PredictionFailed(f"{type(exc).__name__}: {str(exc)[:200]}") from None
 
     async def _cached_predict(
         self, target: Target, loaded: LoadedModel, matrix: np.ndarray
@@ -501,6 +665,22 @@ class Inference:
             np.asarray([answer[1] for answer in answers]) if has_proba else None  # type: ignore[index]
         )
         return BatchOutput(predictions, probabilities)
+
+    async def predict_unlogged(
+        self, *, model: tables.Model, version: tables.ModelVersion, rows: list[list[Any]]
+    ) -> list[Any]:
+        """``version``'s predictions of ``rows``, for the server's own use (a drift reference):
+        validated as any request's rows, but outside the log, the quotas and the answer cache.
+        The caller of this has already checked access."""
+        target = Target.of(model, version)
+        matrix = self._matrix(target, rows, None, max(1, len(rows)))
+        loaded = await self.cache.get(target.artifact())
+        output = await self._batcher(target, loaded).submit(matrix)
+        return plain_output(output, len(matrix)).predictions.tolist()
+
+    def check_rows(self, target: Target, rows: list[Any], *, max_rows: int) -> None:
+        """Raises ``InvalidInput`` naming the first rows that do not fit ``target``."""
+        self._matrix(target, rows, None, max_rows)
 
     def _matrix(self, target: Target, rows: Any, records: Any, max_rows: int) -> np.ndarray:
         signature = target.signature
@@ -549,6 +729,35 @@ class Inference:
             self._batchers[key] = batcher
             self._version_model[target.version_id] = target.model_id
         return batcher
+
+    async def _shadow_predict(self, target: Target, rows: np.ndarray) -> list[Any]:
+        """A shadow version's answers for ``rows``, off the callers' thread and batchers."""
+        loaded = await self.cache.get(target.artifact())
+        key = (target.version_id, loaded.runtime)
+        batcher = self._shadow_batchers.get(key)
+        if batcher is None or batcher.model is not loaded.model:
+            batcher = MicroBatcher(
+                run=with_model_input(make_runner(loaded), target.signature, loaded.runtime),
+                executor=lambda: self._shadow_executor,
+                max_rows=target.batch_max_rows or self.config.batch_max_rows,
+                max_wait_ms=0,
+                timeout_s=self.config.timeout_s,
+                on_timeout=self._replace_shadow_executor,
+            )
+            batcher.model = loaded.model
+            self._shadow_batchers[key] = batcher
+            self._version_model[target.version_id] = target.model_id
+        output = plain_output(await batcher.submit(rows), len(rows))
+        return output.predictions.tolist()
+
+    def _replace_shadow_executor(self) -> None:
+        """A hung shadow keeps its thread; later shadows get a fresh one (as for callers)."""
+        if self._shadow_replaced >= MAX_EXECUTOR_REPLACEMENTS:
+            return
+        self._shadow_replaced += 1
+        old = self._shadow_executor
+        self._shadow_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shadow")
+        old.shutdown(wait=False)
 
     def _replace_executor(self) -> None:
         """A hung call keeps its thread; later work gets fresh threads instead of queuing.
@@ -613,6 +822,27 @@ class Inference:
         )
         if self._on_prediction is not None:
             self._on_prediction(target, error_code or "ok", n_rows, latency_ms)
+
+
+def _by_name(
+    rows: Any, columns: list[str], signature: dict[str, Any], max_rows: int
+) -> tuple[Any, Any]:
+    """Named rows as the model takes them: records when it was fit on named features,
+    else the rows themselves (their cells in the order the columns were given)."""
+    if len(set(columns)) != len(columns):
+        raise InvalidInput(
+            [FieldError(("inputs",), "Each column may be given once.", "duplicate_column")]
+        )
+    if not signature.get("feature_names") or not isinstance(rows, list):
+        return rows, None
+    if len(rows) > max_rows:
+        return rows, None  # refused by the row count, whatever its names
+    width = len(columns)
+    for i, row in enumerate(rows):
+        if not isinstance(row, list) or len(row) != width:
+            message = f"Expected {width} values, one per column."
+            raise InvalidInput([FieldError(("inputs", str(i)), message, "not_a_row")])
+    return None, [dict(zip(columns, row, strict=True)) for row in rows]
 
 
 def _count(rows: Any, records: Any) -> int:

@@ -74,6 +74,8 @@ class PredictionRecord:
     inputs_hash: str | None
     outputs: Any
     version_number: int | None = None
+    shadow: bool = False  # a shadow version's copy of the call, answered to no one
+    agreed_rows: int | None = None  # a shadow's rows that agreed with the caller's answer
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     id: uuid.UUID = field(default_factory=uuid.uuid4)
 
@@ -91,6 +93,8 @@ class PredictionRecord:
             inputs=self.inputs,
             inputs_hash=self.inputs_hash,
             outputs=self.outputs,
+            shadow=self.shadow,
+            agreed_rows=self.agreed_rows,
             created_at=self.created_at,
         )
 
@@ -109,6 +113,7 @@ class PredictionRecord:
             "inputs": self.inputs,
             "inputsHash": self.inputs_hash,
             "outputs": self.outputs,
+            "shadow": self.shadow,
             "at": self.created_at.isoformat(),
         }
 

@@ -17,11 +17,12 @@ from domain.errors import (
 from domain.events import ModelEvent, ModelEventKind
 from domain.registry import access
 from domain.registry.access import Access
-from domain.registry.base import RegistryBase
+from domain.registry.base import RegistryBase, record_alias_change
 from domain.registry.rules import (
     ALIAS_RE,
     VersionNotReady,
 )
+from domain.registry.traffic import EMPTY, clear_policy
 from storage import tables
 
 log = logging.getLogger("modelserve.registry")
@@ -39,7 +40,8 @@ class Aliases(RegistryBase):
         version_id: uuid.UUID,
         reason: str = "",
     ) -> tables.Alias:
-        """Point ``alias`` at a ready version of the model (promote or roll back)."""
+        """Point ``alias`` at a ready version of the model (promote or roll back); a move
+        clears the alias's traffic policy, so the version answers every caller."""
         model = (await access.require_model(caller, model_id, needed=Access.MAINTAINER)).model
         errors: list[FieldError] = []
         if not ALIAS_RE.match(alias):
@@ -74,6 +76,7 @@ class Aliases(RegistryBase):
                 current.updated_by_id = caller.user_id
                 await current.save()
             if previous != version.id:
+                cleared = await clear_policy(model.id, alias)
                 await tables.AliasEvent.create(
                     model_id=model.id,
                     alias=alias,
@@ -81,12 +84,22 @@ class Aliases(RegistryBase):
                     to_version_id=version.id,
                     actor_id=caller.user_id,
                     reason=reason,
+                    traffic=EMPTY if cleared else None,
                 )
+                detail = {"fromVersionId": previous, "toVersionId": version.id, "reason": reason}
                 await AuditTrail.record(
                     AuditAction.ALIAS_MOVED if previous else AuditAction.ALIAS_SET,
                     actor=caller,
                     target=AuditTarget.alias(model, alias),
-                    detail={"fromVersionId": previous, "toVersionId": version.id, "reason": reason},
+                    detail={**detail, "trafficCleared": True} if cleared else detail,
+                )
+                await record_alias_change(
+                    model,
+                    alias=alias,
+                    from_version_id=previous,
+                    to_version_id=version.id,
+                    caller=caller,
+                    reason=reason,
                 )
         if previous != version.id:
             await self._event(
@@ -118,11 +131,20 @@ class Aliases(RegistryBase):
                 reason=reason[:500],
             )
             await current.delete()
+            await clear_policy(model.id, alias)
             await AuditTrail.record(
                 AuditAction.ALIAS_REMOVED,
                 actor=caller,
                 target=AuditTarget.alias(model, alias),
                 detail={"fromVersionId": current.version_id, "reason": reason[:500]},
+            )
+            await record_alias_change(
+                model,
+                alias=alias,
+                from_version_id=current.version_id,
+                to_version_id=None,
+                caller=caller,
+                reason=reason[:500],
             )
         await self._event(
             ModelEvent(

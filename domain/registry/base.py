@@ -14,6 +14,8 @@ from typing import Any
 
 from tortoise.expressions import Q
 
+from domain import webhooks
+from domain.accounts import Caller
 from domain.events import Emitter, ModelEvent
 from domain.registry.intake import IntakeResult
 from storage import tables
@@ -38,6 +40,36 @@ class IntakeLimits:
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def webhook_model(model: tables.Model) -> dict[str, str]:
+    """How a webhook names a model (a deleted one by the name it had)."""
+    name = model.name.partition("~deleted~")[0]
+    return {"id": str(model.id), "fullName": f"{model.namespace}/{name}"}
+
+
+async def record_alias_change(
+    model: tables.Model,
+    *,
+    alias: str,
+    from_version_id: uuid.UUID | None,
+    to_version_id: uuid.UUID | None,
+    caller: Caller,
+    reason: str,
+) -> None:
+    """The ``alias.changed`` webhooks of a move; call it in the move's transaction."""
+    await webhooks.record(
+        webhooks.EventType.ALIAS_CHANGED,
+        model_id=model.id,
+        data={
+            "model": webhook_model(model),
+            "alias": alias,
+            "fromVersionId": str(from_version_id) if from_version_id else None,
+            "toVersionId": str(to_version_id) if to_version_id else None,
+            "reason": reason,
+            "actorId": str(caller.user_id),
+        },
+    )
 
 
 class RegistryBase:

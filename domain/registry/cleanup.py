@@ -54,7 +54,12 @@ class Cleanup(RegistryBase):
             referenced = tables.ModelVersion.filter(
                 Q(artifact_key=key) | Q(serving_key=key) | Q(compiled_key=key)
             )
-            if not await referenced.exists():
+            # A batch job's input and output chunks live in the same store.
+            if (
+                not await referenced.exists()
+                and not await tables.Job.filter(input_key=key).exists()
+                and not await tables.JobChunk.filter(output_key=key).exists()
+            ):
                 log.info("removing artifact %s: no version references it", key)
                 await self.store.delete(key)
                 removed += 1

@@ -11,7 +11,9 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
 
+from domain import webhooks
 from domain.accounts import Caller
 from domain.audit import AuditAction, AuditTarget, AuditTrail
 from domain.errors import (
@@ -23,7 +25,7 @@ from domain.errors import (
 from domain.events import ModelEvent, ModelEventKind
 from domain.registry import access
 from domain.registry.access import Access
-from domain.registry.base import RegistryBase, utc_now
+from domain.registry.base import RegistryBase, utc_now, webhook_model
 from domain.registry.rules import (
     ModelNameTaken,
     check_model_fields,
@@ -71,6 +73,16 @@ class Catalogue(RegistryBase):
             created, last_id = after
             query = query.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=last_id))
         return await query.distinct().order_by("-created_at", "-id").limit(limit)
+
+    async def list_model_versions(
+        self, *, caller: Caller, limit: int
+    ) -> list[tuple[tables.Model, list[tables.ModelVersion]]]:
+        """Visible models, newest first, each with its versions (newest first)."""
+        models = await self.list_models(
+            caller=caller, filter=ModelFilter(), limit=limit, after=None
+        )
+        versions = await self.get_versions_by_model_ids(model_ids=[m.id for m in models])
+        return list(zip(models, versions, strict=True))
 
     async def get_version(
         self, *, caller: Caller, version_id: uuid.UUID
@@ -202,13 +214,20 @@ class Catalogue(RegistryBase):
     async def delete_model(self, *, caller: Caller, model_id: uuid.UUID) -> None:
         """Soft delete: the model disappears at once; its artifacts go with ``purge_deleted``."""
         model, _ = await access.require_model(caller, model_id, needed=Access.OWNER)
+        named = webhook_model(model)
         # Free the name for reuse: a deleted model keeps a name no one can type.
         model.name = f"{model.name[:27]}~deleted~{uuid.uuid4().hex}"
         model.deleted_at = utc_now()
-        await model.save(update_fields=["name", "deleted_at", "updated_at"])
-        await AuditTrail.record(
-            AuditAction.MODEL_DELETED, actor=caller, target=AuditTarget.model(model)
-        )
+        async with in_transaction():
+            await model.save(update_fields=["name", "deleted_at", "updated_at"])
+            await AuditTrail.record(
+                AuditAction.MODEL_DELETED, actor=caller, target=AuditTarget.model(model)
+            )
+            await webhooks.record(
+                webhooks.EventType.MODEL_DELETED,
+                model_id=model.id,
+                data={"model": named, "actorId": str(caller.user_id)},
+            )
         await self._event(ModelEvent(ModelEventKind.MODEL_DELETED, model.id, caller.user_id))
 
 

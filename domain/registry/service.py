@@ -9,6 +9,7 @@ One ``Registry`` per process, composed of one part per concern, each in its own 
     uploads   Uploads    spool, intake, store, record the next version (idempotently)
     versions  Versions   archive, restore, runtime settings, the original file
     aliases   Aliases    point a name at a ready version; the history of moves
+    traffic   Traffic    an alias's weighted split between versions and its shadow versions
     sharing   Sharing    give and take other users' access
     cleanup   Cleanup    purge deleted models' artifacts, sweep crash leftovers
     base      RegistryBase  the store, intake limits and the emitter they share
@@ -21,6 +22,7 @@ from domain.registry.base import Compile, IntakeLimits, RegistryBase
 from domain.registry.cleanup import Cleanup
 from domain.registry.models import Catalogue, ModelFilter
 from domain.registry.sharing import Sharing
+from domain.registry.traffic import Traffic, WeightedVersion
 from domain.registry.uploads import SPOOL_PREFIX, UploadOutcome, Uploads, VersionMetadata
 from domain.registry.versions import Versions
 
@@ -33,8 +35,9 @@ __all__ = [
     "RegistryBase",
     "UploadOutcome",
     "VersionMetadata",
+    "WeightedVersion",
 ]
 
 
-class Registry(Catalogue, Uploads, Versions, Aliases, Sharing, Cleanup):
+class Registry(Catalogue, Uploads, Versions, Aliases, Traffic, Sharing, Cleanup):
     """The registry service; one per process (see the module docstring for its parts)."""

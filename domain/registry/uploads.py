@@ -19,6 +19,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.functions import Max
 from tortoise.transactions import in_transaction
 
+from domain import webhooks
 from domain.accounts import Caller
 from domain.errors import (
     IdempotencyKeyReused,
@@ -32,7 +33,7 @@ from domain.errors import (
 from domain.events import ModelEvent, ModelEventKind
 from domain.registry import access
 from domain.registry.access import Access
-from domain.registry.base import RegistryBase, utc_now
+from domain.registry.base import RegistryBase, utc_now, webhook_model
 from domain.registry.intake import IntakeResult, claims, inspect_artifact
 from domain.registry.rules import (
     check_upload_fields,
@@ -68,6 +69,30 @@ class VersionMetadata:
 class UploadOutcome:
     version: tables.ModelVersion
     deduplicated: bool
+
+
+async def spool(chunks: AsyncIterator[bytes], path: Path, *, limit: int) -> tuple[str, int]:
+    """Write an upload's chunks to ``path``; its SHA-256 and size.
+
+    Raises:
+        PayloadTooLarge: more than ``limit`` bytes came.
+        StorageFull: the disk is full.
+    """
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        async with aiofiles.open(path, "wb") as out:
+            async for chunk in chunks:
+                size += len(chunk)
+                if size > limit:
+                    raise PayloadTooLarge(limit)
+                digest.update(chunk)
+                await out.write(chunk)
+    except OSError as exc:
+        if exc.errno in {28, 122}:  # ENOSPC, EDQUOT
+            raise StorageFull() from None
+        raise
+    return digest.hexdigest(), size
 
 
 class Uploads(RegistryBase):
@@ -168,22 +193,7 @@ class Uploads(RegistryBase):
         return UploadOutcome(version, deduplicated=False)
 
     async def _spool(self, chunks: AsyncIterator[bytes], path: Path) -> tuple[str, int]:
-        digest = hashlib.sha256()
-        size = 0
-        limit = self.limits.max_upload_bytes
-        try:
-            async with aiofiles.open(path, "wb") as out:
-                async for chunk in chunks:
-                    size += len(chunk)
-                    if size > limit:
-                        raise PayloadTooLarge(limit)
-                    digest.update(chunk)
-                    await out.write(chunk)
-        except OSError as exc:
-            if exc.errno in {28, 122}:  # ENOSPC, EDQUOT
-                raise StorageFull() from None
-            raise
-        return digest.hexdigest(), size
+        return await spool(chunks, path, limit=self.limits.max_upload_bytes)
 
     async def _replay(
         self, caller: Caller, key: str, fingerprint: str
@@ -342,6 +352,15 @@ class Uploads(RegistryBase):
                     result_id=version.id,
                 )
             await tables.Model.filter(id=model.id).update(updated_at=utc_now())
+            await webhooks.record(
+                webhooks.EventType.VERSION_CREATED,
+                model_id=model.id,
+                data={
+                    "model": webhook_model(model),
+                    "version": {"id": str(version.id), "number": version.number},
+                    "actorId": str(caller.user_id),
+                },
+            )
         return version
 
 

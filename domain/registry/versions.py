@@ -18,7 +18,8 @@ from domain.errors import (
 from domain.events import ModelEvent, ModelEventKind
 from domain.registry import access
 from domain.registry.access import Access
-from domain.registry.base import RegistryBase
+from domain.registry.base import RegistryBase, record_alias_change
+from domain.registry.traffic import clear_policy, drop_version
 from storage import tables
 
 log = logging.getLogger("modelserve.registry")
@@ -41,7 +42,8 @@ class Versions(RegistryBase):
     async def archive_version(
         self, *, caller: Caller, version_id: uuid.UUID
     ) -> tables.ModelVersion:
-        """Archive a version; aliases pointing at it are removed (and the moves recorded)."""
+        """Archive a version; aliases pointing at it are removed (and the moves recorded), and
+        it leaves every traffic policy (a split it was in is cleared)."""
         version = await self._version_of(caller, version_id, Access.MAINTAINER)
         if version.status == tables.VersionStatus.ARCHIVED:
             return version
@@ -55,7 +57,22 @@ class Versions(RegistryBase):
                     actor_id=caller.user_id,
                     reason="version archived",
                 )
+                await record_alias_change(
+                    await tables.Model.get(id=version.model_id),
+                    alias=alias.name,
+                    from_version_id=version.id,
+                    to_version_id=None,
+                    caller=caller,
+                    reason="version archived",
+                )
                 await alias.delete()
+                await clear_policy(version.model_id, alias.name)
+            await drop_version(
+                model_id=version.model_id,
+                version_id=version.id,
+                caller=caller,
+                reason="version archived",
+            )
             version.status = tables.VersionStatus.ARCHIVED
             await version.save(update_fields=["status"])
             await AuditTrail.record(

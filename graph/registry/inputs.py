@@ -77,6 +77,32 @@ class SetAliasInput:
     reason: str = strawberry.field(default="", description="Kept in the alias history.")
 
 
+@strawberry.input(description="One version's share of an alias's callers.")
+class TrafficShareInput:
+    version_id: strawberry.ID
+    weight: int = strawberry.field(description="Percent of callers, 1-100.")
+
+
+@strawberry.input(
+    description="An alias's whole traffic policy; it replaces the previous one. An empty split "
+    "and no shadows clear it."
+)
+class SetAliasTrafficInput:
+    model_id: strawberry.ID
+    alias: str = strawberry.field(description="An existing alias (set it with setAlias first).")
+    split: list[TrafficShareInput] = strawberry.field(
+        default_factory=list,
+        description="At most 10 versions whose weights sum to 100, including the alias's own "
+        "version, e.g. 90 for it and 10 for a canary. Each caller keeps its version.",
+    )
+    shadows: list[strawberry.ID] = strawberry.field(
+        default_factory=list,
+        description="At most 5 versions that get a copy of every call, off the request path "
+        "(none of them in the split).",
+    )
+    reason: str = strawberry.field(default="", description="Kept in the alias history.")
+
+
 @strawberry.input
 class RemoveAliasInput:
     model_id: strawberry.ID

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 
 import strawberry
@@ -10,6 +11,7 @@ from strawberry.file_uploads import Upload
 from domain.errors import FieldError, ValidationFailed
 from domain.registry import access
 from domain.registry.access import Access
+from domain.registry.service import WeightedVersion
 from graph.context import Info, IsAuthenticated
 from graph.errors import parse_id
 from graph.loaders import forget
@@ -17,6 +19,7 @@ from graph.registry.inputs import (
     CreateModelInput,
     RemoveAliasInput,
     SetAliasInput,
+    SetAliasTrafficInput,
     ShareModelInput,
     UnshareModelInput,
     UpdateModelInput,
@@ -29,6 +32,8 @@ from graph.registry.results import (
     ModelSuccess,
     SetAliasResult,
     SetAliasSuccess,
+    SetAliasTrafficResult,
+    SetAliasTrafficSuccess,
     ShareModelResult,
     ShareSuccess,
     UpdateModelResult,
@@ -41,7 +46,7 @@ from graph.registry.types import Alias, Model, ModelVersion, Share
 from storage import tables
 
 
-async def _upload_chunks(upload: Upload) -> AsyncIterator[bytes]:
+async def upload_chunks(upload: Upload) -> AsyncIterator[bytes]:
     while chunk := await upload.read(1 << 20):
         yield chunk
 
@@ -106,13 +111,13 @@ class RegistryMutation:
         outcome = await info.context.services.registry.upload_version(
             caller=caller,
             model_id=parse_id(input.model_id, "Model"),
-            chunks=_upload_chunks(input.file),
+            chunks=upload_chunks(input.file),
             filename=getattr(input.file, "filename", None),
             description=input.description,
             tags=input.tags,
             metrics=metrics,
             input_example=example,
-            idempotency_key=_idempotency_key(info, input.idempotency_key),
+            idempotency_key=idempotency_key_of(info, input.idempotency_key),
         )
         forget(info.context.loaders.versions_by_model_id, outcome.version.model_id)
         return UploadModelVersionSuccess(
@@ -131,9 +136,33 @@ class RegistryMutation:
             version_id=parse_id(input.version_id, "Model version"),
             reason=input.reason,
         )
-        return SetAliasSuccess(
-            alias=Alias(name=alias.name, updated_at=alias.updated_at, version_id=alias.version_id)
+        forget(info.context.loaders.traffic_by_model_id, alias.model_id)
+        return SetAliasSuccess(alias=Alias.from_table(alias))
+
+    @strawberry.mutation(
+        description="Set an alias's traffic policy: a weighted split between versions (a "
+        "canary), sticky per caller, and shadow versions that get a copy of every call off "
+        "the request path (maintainers). Audited in the alias history; applies on every "
+        "replica at once. A plain setAlias move clears it.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def set_alias_traffic(
+        self, info: Info, input: SetAliasTrafficInput
+    ) -> SetAliasTrafficResult:
+        alias = await info.context.services.registry.set_alias_traffic(
+            caller=await info.context.require_caller(),
+            model_id=parse_id(input.model_id, "Model"),
+            alias=input.alias,
+            split=[
+                WeightedVersion(_version_id(share.version_id), share.weight)
+                for share in input.split
+            ],
+            shadows=[_version_id(raw) for raw in input.shadows],
+            reason=input.reason,
         )
+        forget(info.context.loaders.traffic_by_model_id, alias.model_id)
+        forget(info.context.loaders.alias_events_by_model_id, alias.model_id)
+        return SetAliasTrafficSuccess(alias=Alias.from_table(alias))
 
     @strawberry.mutation(description="Remove an alias.", permission_classes=[IsAuthenticated])
     async def remove_alias(self, info: Info, input: RemoveAliasInput) -> DoneResult:
@@ -208,7 +237,16 @@ class RegistryMutation:
         return DoneSuccess(changed=changed)
 
 
-def _idempotency_key(info: Info, argument: str | None) -> str | None:
+def _version_id(raw: str) -> uuid.UUID:
+    """A version id of the policy; one that is not a UUID becomes the nil UUID, which names no
+    version, so the domain reports it at its place in the input like any unknown version."""
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        return uuid.UUID(int=0)
+
+
+def idempotency_key_of(info: Info, argument: str | None) -> str | None:
     """The ``idempotencyKey`` argument, or the ``Idempotency-Key`` header of an HTTP request;
     both may be given only when they agree."""
     context = info.context

@@ -75,6 +75,11 @@ class SetAliasSuccess:
 
 
 @strawberry.type
+class SetAliasTrafficSuccess:
+    alias: Alias = strawberry.field(description="The alias, its `traffic` the new policy.")
+
+
+@strawberry.type
 class ShareSuccess:
     share: Share
 
@@ -108,6 +113,10 @@ VersionResult = Annotated[
 SetAliasResult = Annotated[
     SetAliasSuccess | ValidationError | VersionNotReadyError | NotFoundError | ForbiddenError,
     strawberry.union("SetAliasResult"),
+]
+SetAliasTrafficResult = Annotated[
+    SetAliasTrafficSuccess | ValidationError | NotFoundError | ForbiddenError,
+    strawberry.union("SetAliasTrafficResult"),
 ]
 ShareModelResult = Annotated[
     ShareSuccess | ValidationError | NotFoundError | ForbiddenError,

@@ -176,11 +176,62 @@ class ModelVersion:
         )
 
 
+@strawberry.type(description="One version's share of an alias's callers.")
+class TrafficShare:
+    weight: int = strawberry.field(description="Percent of callers (a split sums to 100).")
+    version_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(description="The version; null only in history, for a deleted one.")
+    async def version(self, info: Info) -> ModelVersion | None:
+        return await _version_or_none(info, self.version_id)
+
+
+@strawberry.type(
+    description="How an alias's calls are served: a split between versions, sticky per caller "
+    "(an API key, or a signed-in user), and shadow versions that get a copy of every call off "
+    "the request path, answer no one, and are compared in analytics."
+)
+class AliasTraffic:
+    split: list[TrafficShare] = strawberry.field(
+        description="Versions and their percent of callers, in bucket order; empty when every "
+        "caller gets the alias's version."
+    )
+    shadow_ids: strawberry.Private[list[uuid.UUID]]
+
+    @strawberry.field(description="Versions that receive a copy of every call.")
+    async def shadows(self, info: Info) -> list[ModelVersion]:
+        found = await info.context.loaders.version_by_id.load_many(self.shadow_ids)
+        return [ModelVersion.from_table(v) for v in found if v is not None]
+
+    @classmethod
+    def from_routes(cls, routes: list[tables.TrafficRoute]) -> AliasTraffic:
+        ordered = sorted(routes, key=lambda r: r.position)
+        return cls(
+            split=[
+                TrafficShare(weight=r.weight, version_id=r.version_id)
+                for r in ordered
+                if r.role == tables.RouteRole.SPLIT
+            ],
+            shadow_ids=[r.version_id for r in ordered if r.role == tables.RouteRole.SHADOW],
+        )
+
+    @classmethod
+    def from_snapshot(cls, policy: dict) -> AliasTraffic:
+        return cls(
+            split=[
+                TrafficShare(weight=int(s["weight"]), version_id=uuid.UUID(s["versionId"]))
+                for s in policy.get("split") or []
+            ],
+            shadow_ids=[uuid.UUID(s["versionId"]) for s in policy.get("shadows") or []],
+        )
+
+
 @strawberry.type(description="A name (production, staging, …) pointing at one version.")
 class Alias:
     name: str
     updated_at: datetime
     version_id: strawberry.Private[uuid.UUID]
+    model_id: strawberry.Private[uuid.UUID]
 
     @strawberry.field
     async def version(self, info: Info) -> ModelVersion:
@@ -188,12 +239,34 @@ class Alias:
         assert version is not None, "an alias always points at a version"
         return ModelVersion.from_table(version)
 
+    @strawberry.field(
+        description="Its traffic policy (set with setAliasTraffic); null when the alias's "
+        "version answers every call and nothing shadows it."
+    )
+    async def traffic(self, info: Info) -> AliasTraffic | None:
+        routes = await info.context.loaders.traffic_by_model_id.load(self.model_id)
+        mine = [r for r in routes if r.alias == self.name]
+        return AliasTraffic.from_routes(mine) if mine else None
+
+    @classmethod
+    def from_table(cls, alias: tables.Alias) -> Alias:
+        return cls(
+            name=alias.name,
+            updated_at=alias.updated_at,
+            version_id=alias.version_id,
+            model_id=alias.model_id,
+        )
+
 
 @strawberry.type(description="One move of an alias: from which version to which, by whom, why.")
 class AliasEvent:
     alias: str
     reason: str
     created_at: datetime
+    traffic: AliasTraffic | None = strawberry.field(
+        description="The traffic policy this change left (empty when it cleared one); null "
+        "when the change did not touch the policy."
+    )
     from_version_id: strawberry.Private[uuid.UUID | None]
     to_version_id: strawberry.Private[uuid.UUID | None]
     actor_id: strawberry.Private[uuid.UUID | None]
@@ -305,9 +378,7 @@ class Model:
     @strawberry.field
     async def aliases(self, info: Info) -> list[Alias]:
         aliases = await info.context.loaders.aliases_by_model_id.load(self.model_id)
-        return [
-            Alias(name=a.name, updated_at=a.updated_at, version_id=a.version_id) for a in aliases
-        ]
+        return [Alias.from_table(a) for a in aliases]
 
     @strawberry.field(description="Every alias move, newest first (at most 100 per page).")
     async def alias_history(
@@ -322,6 +393,7 @@ class Model:
                 alias=e.alias,
                 reason=e.reason,
                 created_at=e.created_at,
+                traffic=AliasTraffic.from_snapshot(e.traffic) if e.traffic is not None else None,
                 from_version_id=e.from_version_id,
                 to_version_id=e.to_version_id,
                 actor_id=e.actor_id,

@@ -33,6 +33,10 @@ class PredictionLog(Table):
     inputs = fields.JSONField(null=True)
     inputs_hash = fields.CharField(max_length=64, null=True)
     outputs = fields.JSONField(null=True)
+    # A shadow version's copy of a call (it answered no one), and how many of its rows agreed
+    # with the answer the caller got (null when either failed).
+    shadow = fields.BooleanField(default=False)
+    agreed_rows = fields.IntField(null=True)
     created_at = fields.DatetimeField(db_index=True)
 
     class Meta:

@@ -138,6 +138,9 @@ class AliasEvent(Table):
         "models.User", related_name=False, null=True, on_delete=fields.SET_NULL
     )
     reason = fields.CharField(max_length=500, default="")
+    # The traffic policy this change left ({"split": [...], "shadows": [...]}, both empty when
+    # it was cleared); null when the change did not touch the policy.
+    traffic = fields.JSONField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -6,8 +6,7 @@
 // Prints {status, upload, predict} as JSON.
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import extractFiles from 'extract-files/extractFiles.mjs';
-import isExtractableFile from 'extract-files/isExtractableFile.mjs';
+import { uploadBody, uploadHeaders } from './apollo_upload.mjs';
 
 const config = JSON.parse(process.argv[2] ?? '{}');
 
@@ -24,31 +23,7 @@ const PREDICT = `query Predict($model: String!, $rows: FeatureMatrix!) {
   predict(model: $model, rows: $rows) { predictions { value } version { id number } }
 }`;
 
-const headers = {
-  authorization: `Bearer ${config.token}`,
-  // What apollo-upload-client users set so the server's CSRF guard lets a form post through.
-  'Apollo-Require-Preflight': 'true',
-};
-
-// apollo-upload-client's createUploadLink body, for one operation.
-function uploadBody(operation) {
-  const { clone, files } = extractFiles(operation, isExtractableFile, '');
-  const payload = JSON.stringify(clone);
-  if (files.size === 0) return payload;
-  const form = new FormData();
-  form.append('operations', payload);
-  const map = {};
-  let i = 0;
-  files.forEach((paths) => {
-    map[++i] = paths;
-  });
-  form.append('map', JSON.stringify(map));
-  i = 0;
-  files.forEach((paths, file) => {
-    form.append(`${++i}`, file, file.name);
-  });
-  return form;
-}
+const headers = uploadHeaders(config.token);
 
 const bytes = await readFile(config.path);
 const file = new File([bytes], basename(config.path), { type: 'application/octet-stream' });

@@ -11,6 +11,29 @@ import pytest
 from tests.graph.queries import CREATE_MODEL, UPLOAD
 
 
+async def post_multipart(
+    client: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any],
+    file: tuple[str, bytes, str],
+    headers: dict[str, str],
+) -> dict[str, Any]:
+    """One file at ``variables.input.file``, as the GraphQL multipart request spec sends it
+    (operations, then map, then the file); the decoded body, with the status in ``_status``."""
+    response = await client.post(
+        "/graphql",
+        data={
+            "operations": json.dumps({"query": query, "variables": variables}),
+            "map": json.dumps({"0": ["variables.input.file"]}),
+        },
+        files={"0": file},
+        headers=headers,
+    )
+    body = response.json()
+    body["_status"] = response.status_code
+    return body
+
+
 @pytest.fixture
 def upload(client: httpx.AsyncClient):
     """Send ``uploadModelVersion`` as a GraphQL multipart request."""
@@ -27,18 +50,8 @@ def upload(client: httpx.AsyncClient):
         headers = {"Authorization": f"Bearer {token}"}
         if csrf:
             headers["X-ModelServe-CSRF"] = "1"
-        response = await client.post(
-            "/graphql",
-            data={
-                "operations": json.dumps({"query": UPLOAD, "variables": variables}),
-                "map": json.dumps({"0": ["variables.input.file"]}),
-            },
-            files={"0": (filename, data, "application/octet-stream")},
-            headers=headers,
-        )
-        body = response.json()
-        body["_status"] = response.status_code
-        return body
+        file = (filename, data, "application/octet-stream")
+        return await post_multipart(client, UPLOAD, variables, file, headers)
 
     return run
 

@@ -48,7 +48,14 @@ async def cross_origin(app: Any, settings: Any) -> AsyncIterator[str]:
 
 
 @pytest.mark.parametrize(
-    "header", ["apollo-require-preflight", "x-modelserve-csrf", "graphql-require-preflight"]
+    "header",
+    [
+        "apollo-require-preflight",
+        "x-modelserve-csrf",
+        "graphql-require-preflight",
+        "x-api-key",
+        "inference-header-content-length",
+    ],
 )
 async def test_a_preflight_allows_every_header_the_server_asks_for(cross_origin, header):
     async with httpx.AsyncClient(base_url=f"http://{cross_origin}") as http:

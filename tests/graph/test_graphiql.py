@@ -129,7 +129,9 @@ async def test_production_serves_no_ide_no_assets_no_redirect(tmp_path, settings
 
 
 async def test_production_may_turn_it_on(tmp_path, settings):
-    async with other_app(tmp_path, settings, environment="production", graphiql=True) as http:
+    async with other_app(
+        tmp_path, settings, environment="production", graphiql=True, production_allow="graphiql"
+    ) as http:
         page = await http.get("/graphql", headers=HTML)
         asset = await http.get("/graphql/static/init.js")
 

@@ -213,6 +213,7 @@ async def test_production_metrics_want_a_token_unless_made_public(tmp_path, data
         environment="production",
         secret_key="production-secret-" + "k" * 32,
         metrics_public=public,
+        production_allow="public-metrics" if public else "",
     )
     transport = httpx.ASGITransport(app=create_app(settings))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:

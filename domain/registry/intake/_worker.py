@@ -473,7 +473,16 @@ def _emit(answer: dict[str, Any]) -> None:
 
 def _answer(request: dict[str, Any]) -> dict[str, Any]:
     try:
-        result = {"probe": _probe(request)} if request.get("mode") == "probe" else _inspect(request)
+        mode = request.get("mode")
+        if mode == "probe":
+            result = {"probe": _probe(request)}
+        elif mode == "reference":
+            # A drift reference dataset: parsed here, confined like an artifact.
+            from domain.drift._reference import read_reference
+
+            result = read_reference(request)
+        else:
+            result = _inspect(request)
         return {"ok": True, **result, "sandbox": _harden.summary()}
     except ModelRejected as exc:
         return {"ok": False, "reason": exc.reason, "message": exc.message}

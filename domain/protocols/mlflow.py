@@ -1,0 +1,124 @@
+"""MLflow's scoring protocol (``/invocations``): its input formats as the rows a prediction
+takes, and its answer, ``{"predictions": [...]}``.
+
+JSON bodies hold exactly one of ``dataframe_split`` (``{"columns", "data", "index"}``),
+``dataframe_records`` (a list of objects), ``instances`` or ``inputs`` (TF-serving style: a list
+of rows, a list of objects, or an object of columns), plus optional ``params``; CSV bodies are a
+header line and rows, read as ``pandas.read_csv`` reads them (which is what MLflow does).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from domain.errors import FieldError, ValidationFailed
+
+FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")
+REQUIRED_FORMAT = (
+    "The input must be a JSON object with exactly one of the input fields "
+    "dataframe_split, dataframe_records, instances or inputs"
+)
+
+
+class BadRequest(ValidationFailed):
+    """A body MLflow's scoring server would refuse; the message says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__([FieldError((), message, "bad_request")], message)
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """Rows, with ``columns`` naming their cells when the body named them, or records."""
+
+    rows: list[Any] | None = None
+    columns: list[str] | None = None
+    records: list[Any] | None = None
+
+
+def _from_records(records: list[Any]) -> Table:
+    """Records as named rows, columns in first-seen order (as ``pandas.DataFrame`` builds
+    them), so a model fit on a plain matrix takes them in that order too."""
+    columns: dict[str, None] = {}
+    for record in records:
+        if not isinstance(record, dict):
+            raise BadRequest("Each record must be an object of column names and values.")
+        for key in record:
+            columns.setdefault(key, None)
+    names = list(columns)
+    return Table(rows=[[record.get(name) for name in names] for record in records], columns=names)
+
+
+def _from_columns(data: dict[str, Any]) -> Table:
+    lengths = {len(v) if isinstance(v, list) else -1 for v in data.values()}
+    if not data or -1 in lengths or len(lengths) != 1:
+        raise BadRequest("The values of each input/column must be lists of the same length.")
+    names = [str(name) for name in data]
+    return Table(rows=[list(row) for row in zip(*data.values(), strict=True)], columns=names)
+
+
+def _tensor_input(value: Any) -> Table:
+    """``instances`` or ``inputs``: rows, records, or an object of columns."""
+    if isinstance(value, dict):
+        return _from_columns(value)
+    if not isinstance(value, list):
+        raise BadRequest("`instances` and `inputs` must be a list or an object of columns.")
+    if value and all(isinstance(item, dict) for item in value):
+        return _from_records(value)
+    if not all(isinstance(item, list) for item in value):
+        raise BadRequest("Each instance must be a list of feature values or an object.")
+    return Table(rows=value)
+
+
+def _split(value: Any) -> Table:
+    if not isinstance(value, dict) or not isinstance(value.get("data"), list):
+        raise BadRequest("`dataframe_split` must be an object with `data` (and `columns`).")
+    columns = value.get("columns")
+    if columns is None:
+        return Table(rows=value["data"])
+    if not isinstance(columns, list) or not all(isinstance(c, str | int) for c in columns):
+        raise BadRequest("`dataframe_split.columns` must be a list of column names.")
+    return Table(rows=value["data"], columns=[str(c) for c in columns])
+
+
+def parse_json(body: Any) -> Table:
+    """A JSON body's input as a table.
+
+    Raises:
+        BadRequest: not an object with exactly one of the formats, or a malformed one.
+    """
+    if not isinstance(body, dict):
+        got = "a list" if isinstance(body, list) else f"a {type(body).__name__}"
+        raise BadRequest(f"{REQUIRED_FORMAT}. Received {got}.")
+    given = [key for key in FORMATS if key in body]
+    if len(given) != 1:
+        keys = ", ".join(str(k)[:32] for k in list(body)[:8]) or "none"
+        raise BadRequest(f"{REQUIRED_FORMAT}. Received input fields: {keys}.")
+    value = body[given[0]]
+    if given[0] == "dataframe_split":
+        return _split(value)
+    if given[0] == "dataframe_records":
+        if not isinstance(value, list):
+            raise BadRequest("`dataframe_records` must be a list of objects.")
+        return _from_records(value)
+    return _tensor_input(value)
+
+
+def parse_csv(text: str) -> Table:
+    """A CSV body (a header line, then rows) as a table, cells typed as pandas reads them."""
+    import pandas
+
+    try:
+        frame = pandas.read_csv(io.StringIO(text))
+    except Exception as exc:  # pandas raises several types for malformed text
+        message = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise BadRequest(f"Failed to parse input as a CSV table: {message}") from None
+    cells = frame.astype(object).where(frame.notna(), None)
+    return Table(rows=cells.values.tolist(), columns=[str(c) for c in frame.columns])
+
+
+def answer(predictions: list[Any]) -> dict[str, Any]:
+    """MLflow's answer: the model's ``predict`` output, one value (or list) per row."""
+    return {"predictions": predictions}
