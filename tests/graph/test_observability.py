@@ -469,6 +469,13 @@ async def test_readyz_reports_the_cache_pubsub_and_log_writer(app, client, gql, 
             "backend": "redis" if TEST_REDIS_URL else "in-process",
             "fallbacks": services.limiter.fallbacks,
         },
+        "queue": {
+            "status": "ok",
+            "backend": "redis" if TEST_REDIS_URL else "in-process",
+            "waiting": 0,
+            "running": 0,
+            "worker_in_process": True,
+        },
     }
     assert cache.bytes > 0
     assert services.pubsub.subscriber_count >= 1  # the registry listener
