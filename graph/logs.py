@@ -114,6 +114,9 @@ def logging_config(*, level: str, fmt: LogFormat) -> dict[str, Any]:
             "uvicorn": {"handlers": [], "propagate": True},
             "uvicorn.error": {"handlers": [], "propagate": True},
             "uvicorn.access": {"handlers": [], "propagate": False, "level": "CRITICAL"},
+            # taskiq says "Executing task ..." for every run (a drain every two seconds); our
+            # own lines say what matters: failures, outages, leases run out.
+            "taskiq": {"handlers": [], "propagate": True, "level": "WARNING"},
         },
     }
 
