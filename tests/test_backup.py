@@ -36,11 +36,13 @@ PREDICT = (
 async def _deployment(tmp_path: Path, name: str, store_url: str | None):
     env, database = await _prepare_database(tmp_path / name)
     if store_url:
-        # A prefix of its own in the test bucket: an empty store for this deployment.
-        env["MODELSERVE_ARTIFACT_STORE_URL"] = store_url.replace(
-            "/artifacts?", f"/{name}-{uuid.uuid4().hex[:8]}?"
-        )
+        env["MODELSERVE_ARTIFACT_STORE_URL"] = own_store(store_url, name)
     return env, database
+
+
+def own_store(store_url: str, name: str) -> str:
+    """A prefix of its own in the test bucket: an empty store for one deployment."""
+    return store_url.replace("/artifacts?", f"/{name}-{uuid.uuid4().hex[:8]}?")
 
 
 async def _serve(env: dict[str, str], work):

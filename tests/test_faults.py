@@ -155,14 +155,16 @@ async def _create_model(http: httpx.AsyncClient, headers: dict[str, str]) -> str
     return created.json()["data"]["createModel"]["model"]["id"]
 
 
-async def _upload(http: httpx.AsyncClient, headers: dict[str, str], model_id: str) -> Any:
-    data = factories.skops_bytes(factories.logistic_regression())
+async def _upload(
+    http: httpx.AsyncClient, headers: dict[str, str], model_id: str, data: bytes | None = None
+) -> Any:
+    data = data or factories.skops_bytes(factories.logistic_regression())
     request = _upload_request(model_id, data, "m.skops")
     request["data"]["operations"] = json.dumps(
         {
             "query": "mutation($f: Upload!) { uploadModelVersion(input: "
             f'{{modelId: "{model_id}", file: $f}}) {{ __typename '
-            "... on UploadModelVersionSuccess { version { id } } } }",
+            "... on UploadModelVersionSuccess { version { id number } } } }",
             "variables": {"f": None},
         }
     )
