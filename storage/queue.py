@@ -20,6 +20,7 @@ the ``context`` it was started with.
 from __future__ import annotations
 
 import asyncio
+import json
 import contextlib
 import logging
 import math
@@ -476,7 +477,7 @@ class _LeasedStreamBroker(RedisStreamBroker):
                 continue
             if await self._too_often(conn, msg_id, fields):
                 continue
-            log.warning("a task's lease ran out; it runs again here")
+            log.warning("the lease of task %s ran out; it runs again here", _describe(fields))
             taken.append((msg_id, fields))
         return taken
 
@@ -548,3 +549,13 @@ class _LeasedStreamBroker(RedisStreamBroker):
                             message_ids=ids,
                             justid=True,
                         )
+
+
+def _describe(fields: dict[bytes, bytes]) -> str:
+    """A stream entry's task for a log line: its name and arguments (``jobs.run job_id=...``)."""
+    try:
+        message = json.loads(fields[b"data"])
+        arguments = " ".join(f"{k}={v}" for k, v in (message.get("kwargs") or {}).items())
+        return f"{message.get('task_name', '?')} {arguments}".strip()
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return "(unreadable entry)"
