@@ -20,8 +20,8 @@ the ``context`` it was started with.
 from __future__ import annotations
 
 import asyncio
-import json
 import contextlib
+import json
 import logging
 import math
 import os
