@@ -33,7 +33,7 @@ from domain.registry.access import Access
 from domain.runtime import Services
 from graph.http import scope_request_id
 from graph.observability import HealthStatus, readiness
-from graph.rest import Failure, caller_for, compress, guarded, read_body
+from graph.rest import Failure, caller_for, compress, guarded, length_header, read_body
 
 HEADER_LENGTH = "inference-header-content-length"
 EXTENSIONS = ["binary_tensor_data"]
@@ -198,7 +198,7 @@ def _split(body: bytes, header_length: str | None) -> tuple[bytes, bytes]:
     """The JSON header and the binary data after it (Triton's binary tensor extension)."""
     if header_length is None:
         return body, b""
-    if not header_length.strip().isdigit() or int(header_length) > len(body):
+    size = length_header(header_length)
+    if size is None or size > len(body):
         raise ProtocolError("Inference-Header-Content-Length does not fit the body.")
-    size = int(header_length)
     return body[:size], body[size:]

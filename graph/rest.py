@@ -10,6 +10,7 @@ cookies, so a cross-site form cannot post with them: these routes need no CSRF h
 from __future__ import annotations
 
 import logging
+import re
 import time
 import zlib
 from collections.abc import Awaitable, Callable
@@ -39,6 +40,17 @@ from graph.scopes import Need, allows, describe
 from storage.faults import database_outage
 
 log = logging.getLogger("modelserve.rest")
+
+# A length header is ASCII digits, at most 15 of them (no body comes near a petabyte):
+# ``str.isdigit`` takes ``²`` and ``int`` refuses strings past 4,300 digits.
+_LENGTH = re.compile(r"[0-9]{1,15}")
+
+
+def length_header(value: str) -> int | None:
+    """A ``*-Length`` header's value as a number, or None when it is not a plain length."""
+    value = value.strip()
+    return int(value) if _LENGTH.fullmatch(value) else None
+
 
 # What an API key needs for each REST route (sessions hold every scope of their role), as
 # graph/scopes.py says for GraphQL's root fields: reading a model's description is READ,
@@ -97,9 +109,10 @@ async def read_body(request: Request, limit: int) -> bytes:
     is read; ``Content-Encoding: gzip`` or ``deflate`` is undone, as tritonclient may send."""
     declared = request.headers.get("content-length")
     if declared is not None:
-        if not declared.isdigit():
+        size = length_header(declared)
+        if size is None:
             raise ValidationFailed([], "Bad Content-Length.")
-        if int(declared) > limit:
+        if size > limit:
             raise PayloadTooLarge(limit)
     encoding = request.headers.get("content-encoding", "identity").strip().lower()
     if encoding not in ("identity", "gzip", "deflate"):

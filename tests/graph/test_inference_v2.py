@@ -481,6 +481,10 @@ async def test_binary_framing_is_checked_and_the_body_capped(client, app, iris):
     assert extra.json() == {"error": "2 bytes of binary data belong to no input."}
     beyond = await infer(client, header, token, **{"Inference-Header-Content-Length": "99999"})
     assert beyond.status_code == 400
+    # A digit int() refuses (superscript two, as latin-1 sends it) or past int()'s digit limit
+    for length in ("\xb2".encode("latin-1"), b"1" * 5000, b"+12", b" "):
+        odd = await infer(client, header, token, **{"Inference-Header-Content-Length": length})
+        assert odd.json() == {"error": "Inference-Header-Content-Length does not fit the body."}
 
     # A BYTES element's length prefix pointing past the data is refused
     bad_bytes = struct.pack("<I", 100) + b"abc"
