@@ -51,8 +51,9 @@ def _reference(request: Request) -> str:
     return f"{request.path_params['owner']}/{request.path_params['name']}"
 
 
-def parse_body(body: bytes, content_type: str | None) -> mlflow.Table:
-    """The table a body holds, by its content type (``charset`` may only be utf-8)."""
+def parse_body(body: bytes, content_type: str | None, *, max_rows: int) -> mlflow.Table:
+    """The table a body holds, by its content type (``charset`` may only be utf-8), refused
+    past ``max_rows`` rows before they are built."""
     mime, *parameters = [part.strip() for part in (content_type or "").split(";")]
     options = {key.lower(): value for key, _, value in (p.partition("=") for p in parameters)}
     if set(options) - {"charset"}:
@@ -69,12 +70,12 @@ def parse_body(body: bytes, content_type: str | None) -> mlflow.Table:
     except UnicodeDecodeError:
         raise BadRequest("The body is not UTF-8 text.") from None
     if mime.lower() == "text/csv":
-        return mlflow.parse_csv(text)
+        return mlflow.parse_csv(text, max_rows=max_rows)
     try:
         decoded = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
         raise BadRequest(f"Ensure that input is a valid JSON formatted string: {exc}") from None
-    return mlflow.parse_json(decoded)
+    return mlflow.parse_json(decoded, max_rows=max_rows)
 
 
 def routes(services: Services) -> list[Route]:
@@ -83,7 +84,9 @@ def routes(services: Services) -> list[Route]:
     async def invocations(request: Request) -> Response:
         caller = await caller_for(request, services, "mlflow.invocations")
         body = await read_body(request, settings.max_body_bytes)
-        table = parse_body(body, request.headers.get("content-type"))
+        table = parse_body(
+            body, request.headers.get("content-type"), max_rows=settings.predict_batch_max_rows
+        )
         prediction = await services.inference.predict(
             caller=caller,
             ref=_reference(request),
