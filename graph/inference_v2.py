@@ -145,6 +145,8 @@ def routes(services: Services) -> list[Route]:
 
     async def infer(request: Request, ref: str, name: str) -> Response:
         caller = await caller_for(request, services, "v2.infer")
+        # Budget and quota before the body: a refused caller costs no read or decode.
+        await services.inference.admit(caller=caller, ref=ref)
         body = await read_body(request, settings.max_body_bytes)
         header, binary = _split(body, request.headers.get(HEADER_LENGTH))
         try:

@@ -83,6 +83,8 @@ def routes(services: Services) -> list[Route]:
 
     async def invocations(request: Request) -> Response:
         caller = await caller_for(request, services, "mlflow.invocations")
+        # Budget and quota before the body: a refused caller costs no read or decode.
+        await services.inference.admit(caller=caller, ref=_reference(request))
         body = await read_body(request, settings.max_body_bytes)
         table = parse_body(
             body, request.headers.get("content-type"), max_rows=settings.predict_batch_max_rows

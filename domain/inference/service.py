@@ -502,6 +502,23 @@ class Inference:
 
     # -- prediction ----------------------------------------------------------------------
 
+    async def admit(self, *, caller: Caller, ref: str) -> None:
+        """Refuse, charging nothing, a prediction that neither the caller's budget nor the
+        model's quota has a unit left for now (``RateLimited``).
+
+        A REST face asks before it reads and decodes a body, so an over-budget caller is
+        refused as cheaply as on GraphQL; ``predict`` still charges the exact cost.
+        """
+        if self.quotas is None:
+            return
+        (refusal,) = await self.quotas.refusals(caller=caller, rows=[0])
+        if refusal is not None:
+            raise refusal
+        target = (await self.resolve_route(caller=caller, ref=ref)).target
+        (refusal,) = await self.quotas.model_refusals(predictions=[(target.model_id, 0)])
+        if refusal is not None:
+            raise refusal
+
     async def predict(
         self,
         *,

@@ -23,11 +23,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from tritonclient.utils import InferenceServerException
 
+from domain.protocols import open_inference
 from storage import tables
 from tests import factories
 from tests.graph.queries import CREATE_MODEL, SET_ALIAS
 from tests.graph.test_api_keys import CREATE_KEY
-from tests.graph.test_quotas import SET_MODEL_QUOTA
+from tests.graph.test_quotas import SET_MODEL_QUOTA, admin, limit_user  # noqa: F401
 from tests.graph.test_streams import PREDICTIONS, subscribe
 from tests.graph.test_teams import ACCEPT, CREATE_TEAM, INVITE
 from tests.graph.test_websocket import receive
@@ -596,3 +597,90 @@ async def test_v2_predictions_reach_live_subscribers(live_server, iris):
         assert event["outputs"] == iris["model"].predict(ROWS).tolist()
     finally:
         await ws.close()
+
+
+@pytest.fixture
+def decodes(monkeypatch) -> list[str]:
+    """Each body a v2 or MLflow route read or decoded, by what did it (the real functions
+    still run)."""
+    from graph import inference_v2, mlflow
+
+    seen: list[str] = []
+
+    def counting(module: Any, name: str) -> None:
+        real = getattr(module, name)
+
+        if asyncio.iscoroutinefunction(real):
+
+            async def spy(*args: Any, **kwargs: Any) -> Any:
+                seen.append(name)
+                return await real(*args, **kwargs)
+        else:
+
+            def spy(*args: Any, **kwargs: Any) -> Any:
+                seen.append(name)
+                return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, spy)
+
+    counting(inference_v2, "read_body")
+    counting(open_inference, "parse_request")
+    counting(mlflow, "read_body")
+    counting(mlflow, "parse_body")
+    return seen
+
+
+async def test_an_over_budget_caller_is_refused_before_its_body_is_read(
+    client,
+    gql,
+    admin,
+    iris,
+    decodes,  # noqa: F811
+):
+    # Given Ada's budget lowered to 1 unit a minute, and spent by one small prediction
+    me = await gql("{ me { id } }", token=iris["token"])
+    await limit_user(gql, admin, {"user": me["data"]["me"]}, predictions=1)
+    token = iris["token"]
+    spent = await infer(client, {"inputs": [tensor(ROWS[:1].tolist(), [1, 4])]}, token)
+    assert spent.status_code == 200, spent.text
+    assert decodes == ["read_body", "parse_request"]
+    decodes.clear()
+
+    # When she sends a large body, or one that is not even JSON, over v2 and over MLflow
+    large = {"inputs": [tensor([[1.0, 2.0, 3.0, 4.0]] * 5000, [5000, 4])]}
+    refused = [
+        await infer(client, large, token),
+        await infer(client, b"{not json", token),
+        await client.post(
+            "/models/ada/iris/invocations",
+            json={"inputs": [[1, 2, 3, 4]] * 5000},
+            headers={"Authorization": f"Bearer {token}"},
+        ),
+    ]
+
+    # Then each is a 429 in its protocol's shape, and no body was read or decoded
+    assert [r.status_code for r in refused] == [429, 429, 429]
+    assert set(refused[0].json()) == set(refused[1].json()) == {"error"}
+    assert refused[2].json()["error_code"] == "REQUEST_LIMIT_EXCEEDED"
+    assert all(int(r.headers["retry-after"]) >= 1 for r in refused)
+    assert decodes == []
+
+
+async def test_a_spent_model_quota_refuses_before_the_body_is_read(client, gql, iris, decodes):
+    # Given a model quota of one prediction a minute, spent over MLflow
+    token = iris["token"]
+    await gql(SET_MODEL_QUOTA, {"model": iris["model_id"], "perMinute": 1}, token=token)
+    rows = {"inputs": ROWS.tolist()}
+    headers = {"Authorization": f"Bearer {token}"}
+    first = await client.post("/models/ada/iris/invocations", json=rows, headers=headers)
+    assert first.status_code == 200, first.text
+    decodes.clear()
+
+    # Then the next call on either face is refused with nothing read
+    v2 = await infer(client, {"inputs": [tensor(ROWS.tolist(), [5, 4])]}, token)
+    ml = await client.post("/models/ada/iris/invocations", json=rows, headers=headers)
+    assert (v2.status_code, ml.status_code) == (429, 429)
+    assert decodes == []
+    # And a stranger's model stays hidden behind the same 404 as before
+    missing = await infer(client, b"{}", token, "ada/nothing")
+    assert missing.json() == {"error": "Model not found."}
