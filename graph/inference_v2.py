@@ -33,7 +33,15 @@ from domain.registry.access import Access
 from domain.runtime import Services
 from graph.http import scope_request_id
 from graph.observability import HealthStatus, readiness
-from graph.rest import Failure, caller_for, compress, guarded, length_header, read_body
+from graph.rest import (
+    Failure,
+    caller_for,
+    compress,
+    decode,
+    guarded,
+    length_header,
+    read_body,
+)
 
 HEADER_LENGTH = "inference-header-content-length"
 EXTENSIONS = ["binary_tensor_data"]
@@ -149,12 +157,8 @@ def routes(services: Services) -> list[Route]:
         await services.inference.admit(caller=caller, ref=ref)
         body = await read_body(request, settings.max_body_bytes)
         header, binary = _split(body, request.headers.get(HEADER_LENGTH))
-        try:
-            decoded = orjson.loads(header)
-        except orjson.JSONDecodeError:
-            raise ProtocolError("The request is not valid JSON.") from None
-        infer_request = open_inference.parse_request(
-            decoded, binary, max_rows=settings.predict_batch_max_rows
+        infer_request = await decode(
+            len(body), _parse, header, binary, max_rows=settings.predict_batch_max_rows
         )
         prediction = await services.inference.predict(
             caller=caller,
@@ -194,6 +198,16 @@ def routes(services: Services) -> list[Route]:
             "/v2/models/{path:path}", guarded("v2.model", model, refuse), methods=["GET", "POST"]
         ),
     ]
+
+
+def _parse(header: bytes, binary: bytes, *, max_rows: int) -> open_inference.InferRequest:
+    """The request a JSON header and its binary data hold (the decoding a large body runs off
+    the event loop)."""
+    try:
+        decoded = orjson.loads(header)
+    except orjson.JSONDecodeError:
+        raise ProtocolError("The request is not valid JSON.") from None
+    return open_inference.parse_request(decoded, binary, max_rows=max_rows)
 
 
 def _split(body: bytes, header_length: str | None) -> tuple[bytes, bytes]:

@@ -22,7 +22,7 @@ from domain.protocols.mlflow import BadRequest
 from domain.registry.access import Access
 from domain.runtime import Services
 from graph.http import scope_request_id
-from graph.rest import Failure, Unsupported, caller_for, guarded, read_body
+from graph.rest import Failure, Unsupported, caller_for, decode, guarded, read_body
 
 CONTENT_TYPES = ("application/json", "text/csv")
 # MLflow's error codes (its databricks_pb2 names) for the statuses these routes answer.
@@ -86,8 +86,12 @@ def routes(services: Services) -> list[Route]:
         # Budget and quota before the body: a refused caller costs no read or decode.
         await services.inference.admit(caller=caller, ref=_reference(request))
         body = await read_body(request, settings.max_body_bytes)
-        table = parse_body(
-            body, request.headers.get("content-type"), max_rows=settings.predict_batch_max_rows
+        table = await decode(
+            len(body),
+            parse_body,
+            body,
+            request.headers.get("content-type"),
+            max_rows=settings.predict_batch_max_rows,
         )
         prediction = await services.inference.predict(
             caller=caller,

@@ -9,12 +9,14 @@ cookies, so a cross-site form cannot post with them: these routes need no CSRF h
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
 import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
@@ -40,6 +42,11 @@ from graph.scopes import Need, allows, describe
 from storage.faults import database_outage
 
 log = logging.getLogger("modelserve.rest")
+T = TypeVar("T")
+
+# Bodies past this many bytes are decoded in a worker thread, so that the event loop keeps
+# answering other requests meanwhile; smaller ones decode faster than a thread hop takes.
+OFF_LOOP_BYTES = 256 * 1024
 
 # A length header is ASCII digits, at most 15 of them (no body comes near a petabyte):
 # ``str.isdigit`` takes ``²`` and ``int`` refuses strings past 4,300 digits.
@@ -135,6 +142,14 @@ async def read_body(request: Request, limit: int) -> bytes:
     if len(plain) > limit or inflater.unconsumed_tail:
         raise PayloadTooLarge(limit)
     return plain
+
+
+async def decode(size: int, parse: Callable[..., T], *args: object, **kwargs: object) -> T:
+    """``parse(*args, **kwargs)``: inline for a small body, in a worker thread for one past
+    ``OFF_LOOP_BYTES`` (its ``size``)."""
+    if size > OFF_LOOP_BYTES:
+        return await asyncio.to_thread(parse, *args, **kwargs)
+    return parse(*args, **kwargs)
 
 
 def compress(body: bytes, accept_encoding: str | None) -> tuple[bytes, dict[str, str]]:

@@ -8,6 +8,7 @@ import asyncio
 import gzip
 import json
 import struct
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
@@ -633,9 +634,9 @@ def decodes(monkeypatch) -> list[str]:
 async def test_an_over_budget_caller_is_refused_before_its_body_is_read(
     client,
     gql,
-    admin,
+    admin,  # noqa: F811
     iris,
-    decodes,  # noqa: F811
+    decodes,
 ):
     # Given Ada's budget lowered to 1 unit a minute, and spent by one small prediction
     me = await gql("{ me { id } }", token=iris["token"])
@@ -684,3 +685,44 @@ async def test_a_spent_model_quota_refuses_before_the_body_is_read(client, gql, 
     # And a stranger's model stays hidden behind the same 404 as before
     missing = await infer(client, b"{}", token, "ada/nothing")
     assert missing.json() == {"error": "Model not found."}
+
+
+async def test_large_bodies_are_decoded_off_the_event_loop(client, iris, monkeypatch):
+    # Given the thread each v2 and MLflow body is decoded on (the real decoders still run)
+    from graph import mlflow
+    from graph.rest import OFF_LOOP_BYTES
+
+    threads: list[tuple[str, bool]] = []
+    loop_thread = threading.get_ident()
+    for module, name in ((open_inference, "parse_request"), (mlflow, "parse_body")):
+        real = getattr(module, name)
+
+        def spy(*args: Any, _real: Any = real, _name: str = name, **kwargs: Any) -> Any:
+            threads.append((_name, threading.get_ident() == loop_thread))
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, spy)
+    token = iris["token"]
+    rows = ROWS.tolist()
+    many = rows * 2000  # 10,000 rows: well past the threshold as JSON
+    assert len(json.dumps(many)) > OFF_LOOP_BYTES
+
+    # When a small and a large body come over each face
+    answers = [
+        await infer(client, {"inputs": [tensor(rows, [5, 4])]}, token),
+        await infer(client, {"inputs": [tensor(many, [len(many), 4])]}, token),
+    ]
+    headers = {"Authorization": f"Bearer {token}"}
+    for body in ({"inputs": rows}, {"inputs": many}):
+        answers.append(
+            await client.post("/models/ada/iris/invocations", json=body, headers=headers)
+        )
+
+    # Then all answer, the small ones decoded on the loop and the large ones in a worker thread
+    assert [a.status_code for a in answers] == [200] * 4, [a.text for a in answers]
+    assert threads == [
+        ("parse_request", True),
+        ("parse_request", False),
+        ("parse_body", True),
+        ("parse_body", False),
+    ]
