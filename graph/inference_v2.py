@@ -108,7 +108,7 @@ def routes(services: Services) -> list[Route]:
 
     async def repository_index(request: Request) -> Response:
         caller = await caller_for(request, services, "v2.repository_index")
-        body = await read_body(request, settings.max_body_bytes)
+        body = await read_body(request, settings.max_body_bytes, settings.body_read_timeout_s)
         try:
             options = orjson.loads(body) if body.strip() else {}
         except orjson.JSONDecodeError:
@@ -155,7 +155,7 @@ def routes(services: Services) -> list[Route]:
         caller = await caller_for(request, services, "v2.infer")
         # Budget and quota before the body: a refused caller costs no read or decode.
         await services.inference.admit(caller=caller, ref=ref)
-        body = await read_body(request, settings.max_body_bytes)
+        body = await read_body(request, settings.max_body_bytes, settings.body_read_timeout_s)
         header, binary = _split(body, request.headers.get(HEADER_LENGTH))
         infer_request = await decode(
             len(body), _parse, header, binary, max_rows=settings.predict_batch_max_rows

@@ -31,6 +31,7 @@ ERROR_CODES = {
     401: "UNAUTHENTICATED",
     403: "PERMISSION_DENIED",
     404: "RESOURCE_DOES_NOT_EXIST",
+    408: "DEADLINE_EXCEEDED",
     413: "BAD_REQUEST",
     415: "BAD_REQUEST",
     429: "REQUEST_LIMIT_EXCEEDED",
@@ -85,7 +86,7 @@ def routes(services: Services) -> list[Route]:
         caller = await caller_for(request, services, "mlflow.invocations")
         # Budget and quota before the body: a refused caller costs no read or decode.
         await services.inference.admit(caller=caller, ref=_reference(request))
-        body = await read_body(request, settings.max_body_bytes)
+        body = await read_body(request, settings.max_body_bytes, settings.body_read_timeout_s)
         table = await decode(
             len(body),
             parse_body,

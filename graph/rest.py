@@ -83,6 +83,14 @@ class Failure:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+class BodyTimeout(Exception):
+    """The client did not send its whole body in time: about HTTP, so not a domain error."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"The request body did not arrive within {seconds:g} s.")
+        self.message = str(self)
+
+
 class Unsupported(Exception):
     """A request this HTTP face does not serve (a content type, an encoding): about HTTP, so
     not a domain error."""
@@ -111,9 +119,11 @@ async def caller_for(request: Request, services: Services, route: str) -> Caller
     return caller
 
 
-async def read_body(request: Request, limit: int) -> bytes:
+async def read_body(request: Request, limit: int, timeout_s: float) -> bytes:
     """The body, refused past ``limit`` bytes (as sent, and once decompressed) before more
-    is read; ``Content-Encoding: gzip`` or ``deflate`` is undone, as tritonclient may send."""
+    is read, or when it has not all arrived within ``timeout_s`` (``BodyTimeout``: a client
+    that never finishes must not hold its connection); ``Content-Encoding: gzip`` or
+    ``deflate`` is undone, as tritonclient may send."""
     declared = request.headers.get("content-length")
     if declared is not None:
         size = length_header(declared)
@@ -126,11 +136,15 @@ async def read_body(request: Request, limit: int) -> bytes:
         raise Unsupported(f"Content-Encoding {encoding[:32]!r} is not accepted; use gzip.")
     chunks = []
     received = 0
-    async for chunk in request.stream():
-        received += len(chunk)
-        if received > limit:
-            raise PayloadTooLarge(limit)
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(timeout_s):
+            async for chunk in request.stream():
+                received += len(chunk)
+                if received > limit:
+                    raise PayloadTooLarge(limit)
+                chunks.append(chunk)
+    except TimeoutError:
+        raise BodyTimeout(timeout_s) from None
     body = b"".join(chunks)
     if encoding == "identity":
         return body
@@ -200,6 +214,8 @@ def failure(exc: BaseException, request_id: str) -> Failure:
             return Failure(413, exc.message, "PAYLOAD_TOO_LARGE")
         case Unsupported():
             return Failure(exc.status, exc.message, "UNSUPPORTED")
+        case BodyTimeout():
+            return Failure(408, exc.message, "REQUEST_TIMEOUT", {"Connection": "close"})
         case Unavailable():
             return Failure(503, exc.message, "UNAVAILABLE", {"Retry-After": str(exc.retry_after)})
         case PredictionTimeout():
