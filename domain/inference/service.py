@@ -850,15 +850,17 @@ def _by_name(
         raise InvalidInput(
             [FieldError(("inputs",), "Each column may be given once.", "duplicate_column")]
         )
-    if not signature.get("feature_names") or not isinstance(rows, list):
-        return rows, None
-    if len(rows) > max_rows:
-        return rows, None  # refused by the row count, whatever its names
+    if not isinstance(rows, list) or len(rows) > max_rows:
+        return rows, None  # refused by the row count (or shape), whatever its names
+    # Every row has one value per named column, whether the model takes them by name or in
+    # order (as pandas.DataFrame(data, columns=...) refuses a mismatch).
     width = len(columns)
     for i, row in enumerate(rows):
         if not isinstance(row, list) or len(row) != width:
             message = f"Expected {width} values, one per column."
             raise InvalidInput([FieldError(("inputs", str(i)), message, "not_a_row")])
+    if not signature.get("feature_names"):
+        return rows, None
     return None, [dict(zip(columns, row, strict=True)) for row in rows]
 
 

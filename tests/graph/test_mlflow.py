@@ -193,3 +193,19 @@ async def test_rows_past_the_cap_are_refused_before_any_is_built(client, app, ir
     }
     at_cap = await invoke(client, csv(NAMES, [[1, 2, 3, 4]] * cap), token)
     assert at_cap.status_code == 200 and len(at_cap.json()["predictions"]) == cap
+
+
+async def test_split_columns_must_match_each_row_for_a_matrix_model(client, iris):  # noqa: F811
+    # Given a model fit on a plain matrix (no feature names), and rows of four values
+    for columns in (["a", "b"], ["a", "b", "c", "d", "e", "f"]):
+        body = {"dataframe_split": {"columns": columns, "data": [[5.1, 3.5, 1.4, 0.2]]}}
+        # Then more or fewer columns than values is a 400, as a DataFrame refuses it
+        refused = await invoke(client, body, iris["token"])
+        assert (refused.status_code, refused.json()) == (
+            400,
+            {
+                "error_code": "BAD_REQUEST",
+                "message": f"Invalid input: inputs.0: Expected {len(columns)} values, "
+                "one per column.",
+            },
+        ), columns
