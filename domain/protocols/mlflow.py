@@ -134,6 +134,12 @@ def parse_csv(text: str, *, max_rows: int) -> Table:
         raise BadRequest(f"Failed to parse input as a CSV table: {message}") from None
     if len(frame) > max_rows:
         raise BadRequest(f"At most {max_rows} rows per call; got more.")
+    if not isinstance(frame.index, pandas.RangeIndex):
+        # pandas makes the extra leading fields of a too-long first row the index, shifting
+        # every value; refuse rather than predict on the wrong columns.
+        raise BadRequest(
+            "Failed to parse input as a CSV table: a row has more fields than the header."
+        )
     cells = frame.astype(object).where(frame.notna(), None)
     return Table(rows=cells.values.tolist(), columns=[str(c) for c in frame.columns])
 

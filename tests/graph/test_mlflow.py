@@ -209,3 +209,20 @@ async def test_split_columns_must_match_each_row_for_a_matrix_model(client, iris
                 "one per column.",
             },
         ), columns
+
+
+async def test_a_csv_row_longer_than_its_header_is_refused(client, iris):  # noqa: F811
+    # pandas would make the extra leading fields the index and shift the rest into the columns
+    for text in ("a,b,c,d\n5.1,3.5,1.4,0.2,9,9\n", "a,b,c,d\n5.1,3.5,1.4,0.2,9\n1,2,3,4,5\n"):
+        refused = await invoke(client, text, iris["token"])
+        assert (refused.status_code, refused.json()) == (
+            400,
+            {
+                "error_code": "BAD_REQUEST",
+                "message": "Failed to parse input as a CSV table: "
+                "a row has more fields than the header.",
+            },
+        ), text
+    # And a well-formed row is served
+    served = await invoke(client, "a,b,c,d\n5.1,3.5,1.4,0.2\n", iris["token"])
+    assert served.status_code == 200
