@@ -726,3 +726,36 @@ async def test_large_bodies_are_decoded_off_the_event_loop(client, iris, monkeyp
         ("parse_body", True),
         ("parse_body", False),
     ]
+
+
+async def test_a_bool_among_numbers_is_refused_on_every_face(client, gql, iris):
+    token = iris["token"]
+    row = [5.1, 3.5, 1.4, True]
+    # Over v2, as one tensor or as a BOOL input beside numeric ones
+    columns = [
+        tensor([5.1], [1], name="a"),
+        tensor([3.5], [1], name="b"),
+        tensor([1.4], [1], name="c"),
+        tensor([True], [1], "BOOL", name="d"),
+    ]
+    v2 = await infer(client, {"inputs": columns}, token)
+    assert v2.json() == {"error": "Invalid input: inputs.0.3: Expected a number, got bool."}
+    one = await infer(client, {"inputs": [tensor([row], [1, 4])]}, token)
+    assert one.json() == {"error": "Input 'x': FP64 data must hold finite numbers."}
+    # Over MLflow
+    ml = await client.post(
+        "/models/ada/iris/invocations",
+        json={"inputs": [row]},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert (ml.status_code, ml.json()["error_code"]) == (400, "BAD_REQUEST")
+    assert ml.json()["message"] == "Invalid input: inputs.0.3: Expected a number, got bool."
+    # And over GraphQL
+    answer = await gql(
+        'query { predict(model: "ada/iris", rows: [[5.1, 3.5, 1.4, true]]) { __typename } }',
+        token=token,
+    )
+    assert "Expected a number, got bool." in json.dumps(answer["errors"]), answer
+    # While numbers alone still pass
+    fine = await infer(client, {"inputs": [tensor([[5.1, 3.5, 1.4, 0.2]], [1, 4])]}, token)
+    assert fine.status_code == 200
