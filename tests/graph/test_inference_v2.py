@@ -759,3 +759,17 @@ async def test_a_bool_among_numbers_is_refused_on_every_face(client, gql, iris):
     # While numbers alone still pass
     fine = await infer(client, {"inputs": [tensor([[5.1, 3.5, 1.4, 0.2]], [1, 4])]}, token)
     assert fine.status_code == 200
+
+
+async def test_fp32_values_past_its_range_are_refused_naming_the_input(client, iris):
+    token = iris["token"]
+    for value in (1e300, -1e39, 10**40):
+        body = {"inputs": [tensor([5, 3, 1, value], [1, 4], "FP32", name="x")]}
+        refused = await infer(client, body, token)
+        assert (refused.status_code, refused.json()) == (
+            400,
+            {"error": "Input 'x': a value is outside the FP32 range."},
+        ), value
+    # The largest float32 itself is a number like any other
+    edge = await infer(client, {"inputs": [tensor([5, 3, 1, 3.4e38], [1, 4], "FP32")]}, token)
+    assert edge.status_code == 200, edge.text
