@@ -155,6 +155,10 @@ async def read_body(request: Request, limit: int, timeout_s: float) -> bytes:
         raise ValidationFailed([], f"The body is not valid {encoding} data.") from None
     if len(plain) > limit or inflater.unconsumed_tail:
         raise PayloadTooLarge(limit)
+    # A stream cut short (no gzip trailer, so no CRC check) or followed by anything (junk, a
+    # second member) is not the body its sender meant.
+    if not inflater.eof or inflater.unused_data:
+        raise ValidationFailed([], f"The body is not valid {encoding} data.")
     return plain
 
 

@@ -9,6 +9,7 @@ import gzip
 import json
 import struct
 import threading
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
@@ -773,3 +774,22 @@ async def test_fp32_values_past_its_range_are_refused_naming_the_input(client, i
     # The largest float32 itself is a number like any other
     edge = await infer(client, {"inputs": [tensor([5, 3, 1, 3.4e38], [1, 4], "FP32")]}, token)
     assert edge.status_code == 200, edge.text
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+async def test_compressed_bodies_must_be_whole_and_alone(client, iris, encoding):
+    token = iris["token"]
+    body = json.dumps({"inputs": [tensor(ROWS.tolist(), [5, 4])]}).encode()
+    pack = gzip.compress if encoding == "gzip" else zlib.compress
+    sent = {"Content-Encoding": encoding}
+    assert (await infer(client, pack(body), token, **sent)).status_code == 200
+    for case, data in {
+        "cut short": pack(body)[:-8],
+        "trailing junk": pack(body) + b"trailing junk",
+        "a second member": pack(body) + pack(b"x"),
+    }.items():
+        refused = await infer(client, data, token, **sent)
+        assert (refused.status_code, refused.json()) == (
+            400,
+            {"error": f"The body is not valid {encoding} data."},
+        ), case
