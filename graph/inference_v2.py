@@ -133,6 +133,7 @@ def routes(services: Services) -> list[Route]:
 
     async def model(request: Request) -> Response:
         ref, name, action = model_path(request.path_params["path"])
+        request.state.route = "v2.infer" if action == "infer" else f"v2.model_{action}"
         if (request.method == "POST") != (action == "infer"):
             return _json({"error": "Method not allowed."}, 405)
         if action == "infer":

@@ -36,6 +36,7 @@ from domain.errors import (
 from domain.inference import PredictionFailed, PredictionTimeout
 from domain.inference.outputs import UnservableOutput
 from domain.runtime import Services
+from graph import metrics
 from graph.context import credential
 from graph.http import scope_request_id
 from graph.scopes import Need, allows, describe
@@ -239,7 +240,8 @@ Handler = Callable[[Request], Awaitable[Response]]
 def guarded(
     route: str, answer: Callable[[Request], Awaitable[Response]], refuse: Callable[..., Response]
 ) -> Handler:
-    """``answer``, with every exception turned into ``refuse(failure)`` and one access line."""
+    """``answer``, with every exception turned into ``refuse(failure)``, one access line and
+    the request counted by route and status (``modelserve_rest_requests``)."""
 
     async def endpoint(request: Request) -> Response:
         started = time.perf_counter()
@@ -247,14 +249,18 @@ def guarded(
             response = await answer(request)
         except Exception as exc:
             response = refuse(failure(exc, scope_request_id(request.scope)))
+        seconds = time.perf_counter() - started
+        # A route serving several actions names the one it took (``v2.infer``).
+        named = request.scope.get("state", {}).get("route", route)
+        metrics.observe_rest(route=named, status=response.status_code, seconds=seconds)
         log.info(
             "%s %s",
             request.method,
-            route,
+            named,
             extra={
-                "route": route,
+                "route": named,
                 "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                "duration_ms": round(seconds * 1000, 3),
             },
         )
         return response

@@ -7,6 +7,7 @@ import gzip
 import logging
 import zlib
 
+from prometheus_client import REGISTRY
 from tortoise.exceptions import DBConnectionError
 
 from domain.errors import Forbidden, NotFound, RateLimited, Unauthenticated, Unavailable
@@ -107,3 +108,35 @@ async def test_a_body_that_never_finishes_is_answered_408_in_each_protocols_shap
             headers=headers,
         )
         assert whole.status_code == 200, whole.text
+
+
+async def test_rest_requests_are_counted_by_route_and_status(client, iris):  # noqa: F811
+    def count(route: str, status: int) -> float:
+        sample = REGISTRY.get_sample_value(
+            "modelserve_rest_requests_total", {"route": route, "status": str(status)}
+        )
+        return sample or 0.0
+
+    cases = [("v2.infer", 200), ("v2.infer", 401), ("v2.model_metadata", 200)]
+    cases += [("mlflow.invocations", 415), ("v2.live", 200)]
+    before = {case: count(*case) for case in cases}
+    headers = {"Authorization": f"Bearer {iris['token']}"}
+    body = {"inputs": [{"name": "x", "shape": [1, 4], "datatype": "FP64", "data": [1] * 4}]}
+    assert (await client.post("/v2/models/ada/iris/infer", json=body, headers=headers)).is_success
+    assert (await client.post("/v2/models/ada/iris/infer", json=body)).status_code == 401
+    assert (await client.get("/v2/models/ada/iris", headers=headers)).is_success
+    plain = await client.post(
+        "/models/ada/iris/invocations",
+        content=b"1",
+        headers={**headers, "Content-Type": "text/plain"},
+    )
+    assert plain.status_code == 415
+    assert (await client.get("/v2/health/live")).is_success
+
+    assert {case: count(*case) - before[case] for case in cases} == dict.fromkeys(cases, 1.0)
+    # And the time taken is observed beside the count
+    assert REGISTRY.get_sample_value(
+        "modelserve_rest_request_duration_seconds_count", {"route": "v2.live", "status": "200"}
+    )
+    scraped = (await client.get("/metrics")).text
+    assert 'modelserve_rest_requests_total{route="v2.infer",status="200"}' in scraped
