@@ -78,7 +78,8 @@ async def test_a_body_that_never_finishes_is_answered_408_in_each_protocols_shap
     iris,  # noqa: F811
 ):
     # Given a server whose clients have half a second to send their bodies
-    async with other_app(settings, body_read_timeout_s=0.5) as (_, http):
+    same_store = {"artifact_store_url": settings.artifact_store_url}
+    async with other_app(settings, body_read_timeout_s=0.5, **same_store) as (_, http):
         headers = {"Authorization": f"Bearer {iris['token']}", "Content-Type": "application/json"}
 
         async def stalled():
