@@ -130,6 +130,19 @@ class Settings(BaseSettings):
         description="JSON request body cap; 0 derives it from the predictBatch row cap.",
     )
     max_upload_bytes: int = Field(default=200 << 20, ge=1024, description="Multipart body cap.")
+    body_read_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=600,
+        description="Seconds a client has to send a whole JSON or binary request body "
+        "(/graphql, /v2, MLflow) before it is answered 408.",
+    )
+    upload_read_timeout_s: float = Field(
+        default=600.0,
+        gt=0,
+        le=3600,
+        description="Seconds a client has to send a whole multipart upload to /graphql.",
+    )
     intake_timeout_s: float = Field(default=30.0, gt=0, le=600)
     intake_memory_mb: int = Field(default=2048, ge=256)
     queue_url: str = Field(

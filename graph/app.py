@@ -181,6 +181,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             max_body_bytes=settings.max_body_bytes,
             # The larger cap at the door; each mutation holds its file to its own.
             max_upload_bytes=max(settings.max_upload_bytes, settings.job_max_upload_bytes),
+            body_timeout_s=settings.body_read_timeout_s,
+            upload_timeout_s=settings.upload_read_timeout_s,
         ),
     ]
     if settings.cors_origins:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import uuid
@@ -29,6 +30,10 @@ BAD_REQUEST = "BAD_REQUEST"
 
 
 class BodyTooLarge(Exception):
+    pass
+
+
+class BodyTimedOut(Exception):
     pass
 
 
@@ -118,12 +123,21 @@ class GraphQLGuardMiddleware:
     """
 
     def __init__(
-        self, app: ASGIApp, *, path: str, max_body_bytes: int, max_upload_bytes: int
+        self,
+        app: ASGIApp,
+        *,
+        path: str,
+        max_body_bytes: int,
+        max_upload_bytes: int,
+        body_timeout_s: float,
+        upload_timeout_s: float,
     ) -> None:
         self.app = app
         self.path = path
         self.max_body_bytes = max_body_bytes
         self.max_upload_bytes = max_upload_bytes
+        self.body_timeout_s = body_timeout_s
+        self.upload_timeout_s = upload_timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].rstrip("/") != self.path:
@@ -167,14 +181,26 @@ class GraphQLGuardMiddleware:
 
         received = 0
         started = False
+        # The whole body has this long to arrive; a client that never finishes must not hold
+        # its connection. Once it has all come, receive() only waits for a disconnect.
+        timeout_s = self.upload_timeout_s if is_multipart else self.body_timeout_s
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        complete = False
 
         async def capped_receive() -> Message:
-            nonlocal received
-            message = await receive()
+            nonlocal received, complete
+            if complete:
+                return await receive()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                raise BodyTimedOut from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
                     raise BodyTooLarge
+                complete = not message.get("more_body", False)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -193,6 +219,16 @@ class GraphQLGuardMiddleware:
                     f"Request body exceeds {limit} bytes.",
                     "PAYLOAD_TOO_LARGE",
                     request_id,
+                )
+        except BodyTimedOut:
+            if not started:
+                await send_json_error(
+                    send,
+                    408,
+                    f"The request body did not arrive within {timeout_s:g} s.",
+                    "REQUEST_TIMEOUT",
+                    request_id,
+                    {"Connection": "close"},
                 )
 
 

@@ -33,7 +33,15 @@ from domain.registry.access import Access
 from domain.runtime import Services
 from graph.http import scope_request_id
 from graph.observability import HealthStatus, readiness
-from graph.rest import Failure, caller_for, compress, guarded, read_body
+from graph.rest import (
+    Failure,
+    caller_for,
+    compress,
+    decode,
+    guarded,
+    length_header,
+    read_body,
+)
 
 HEADER_LENGTH = "inference-header-content-length"
 EXTENSIONS = ["binary_tensor_data"]
@@ -100,7 +108,7 @@ def routes(services: Services) -> list[Route]:
 
     async def repository_index(request: Request) -> Response:
         caller = await caller_for(request, services, "v2.repository_index")
-        body = await read_body(request, settings.max_body_bytes)
+        body = await read_body(request, settings.max_body_bytes, settings.body_read_timeout_s)
         try:
             options = orjson.loads(body) if body.strip() else {}
         except orjson.JSONDecodeError:
@@ -125,6 +133,7 @@ def routes(services: Services) -> list[Route]:
 
     async def model(request: Request) -> Response:
         ref, name, action = model_path(request.path_params["path"])
+        request.state.route = "v2.infer" if action == "infer" else f"v2.model_{action}"
         if (request.method == "POST") != (action == "infer"):
             return _json({"error": "Method not allowed."}, 405)
         if action == "infer":
@@ -145,14 +154,12 @@ def routes(services: Services) -> list[Route]:
 
     async def infer(request: Request, ref: str, name: str) -> Response:
         caller = await caller_for(request, services, "v2.infer")
-        body = await read_body(request, settings.max_body_bytes)
+        # Budget and quota before the body: a refused caller costs no read or decode.
+        await services.inference.admit(caller=caller, ref=ref)
+        body = await read_body(request, settings.max_body_bytes, settings.body_read_timeout_s)
         header, binary = _split(body, request.headers.get(HEADER_LENGTH))
-        try:
-            decoded = orjson.loads(header)
-        except orjson.JSONDecodeError:
-            raise ProtocolError("The request is not valid JSON.") from None
-        infer_request = open_inference.parse_request(
-            decoded, binary, max_rows=settings.predict_batch_max_rows
+        infer_request = await decode(
+            len(body), _parse, header, binary, max_rows=settings.predict_batch_max_rows
         )
         prediction = await services.inference.predict(
             caller=caller,
@@ -194,11 +201,21 @@ def routes(services: Services) -> list[Route]:
     ]
 
 
+def _parse(header: bytes, binary: bytes, *, max_rows: int) -> open_inference.InferRequest:
+    """The request a JSON header and its binary data hold (the decoding a large body runs off
+    the event loop)."""
+    try:
+        decoded = orjson.loads(header)
+    except orjson.JSONDecodeError:
+        raise ProtocolError("The request is not valid JSON.") from None
+    return open_inference.parse_request(decoded, binary, max_rows=max_rows)
+
+
 def _split(body: bytes, header_length: str | None) -> tuple[bytes, bytes]:
     """The JSON header and the binary data after it (Triton's binary tensor extension)."""
     if header_length is None:
         return body, b""
-    if not header_length.strip().isdigit() or int(header_length) > len(body):
+    size = length_header(header_length)
+    if size is None or size > len(body):
         raise ProtocolError("Inference-Header-Content-Length does not fit the body.")
-    size = int(header_length)
     return body[:size], body[size:]

@@ -57,6 +57,16 @@ GRAPHQL_DURATION = Histogram(
     "Time to answer a GraphQL operation (a subscription: its whole stream).",
     ["operation", "type", "outcome"],
 )
+REST_REQUESTS = Counter(
+    "modelserve_rest_requests",
+    "Requests to the REST faces (Open Inference v2, MLflow), by route and HTTP status.",
+    ["route", "status"],
+)
+REST_DURATION = Histogram(
+    "modelserve_rest_request_duration_seconds",
+    "Time to answer a REST request, by route and HTTP status.",
+    ["route", "status"],
+)
 PREDICTIONS = Counter(
     "modelserve_predictions",
     "Predictions, by model id, version number and status (ok or an error code).",
@@ -168,6 +178,12 @@ def observe_operation(*, name: str | None, kind: str, outcome: str, seconds: flo
     labels = (operation_label(name), kind, outcome)
     GRAPHQL_REQUESTS.labels(*labels).inc()
     GRAPHQL_DURATION.labels(*labels).observe(seconds)
+
+
+def observe_rest(*, route: str, status: int, seconds: float) -> None:
+    """One REST request answered; ``route`` is the route's name (``v2.infer``), never a path."""
+    REST_REQUESTS.labels(route, str(status)).inc()
+    REST_DURATION.labels(route, str(status)).observe(seconds)
 
 
 def observe_prediction(target: Target, status: str, n_rows: int, latency_ms: float) -> None:

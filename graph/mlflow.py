@@ -22,7 +22,7 @@ from domain.protocols.mlflow import BadRequest
 from domain.registry.access import Access
 from domain.runtime import Services
 from graph.http import scope_request_id
-from graph.rest import Failure, Unsupported, caller_for, guarded, read_body
+from graph.rest import Failure, Unsupported, caller_for, decode, guarded, read_body
 
 CONTENT_TYPES = ("application/json", "text/csv")
 # MLflow's error codes (its databricks_pb2 names) for the statuses these routes answer.
@@ -31,6 +31,7 @@ ERROR_CODES = {
     401: "UNAUTHENTICATED",
     403: "PERMISSION_DENIED",
     404: "RESOURCE_DOES_NOT_EXIST",
+    408: "DEADLINE_EXCEEDED",
     413: "BAD_REQUEST",
     415: "BAD_REQUEST",
     429: "REQUEST_LIMIT_EXCEEDED",
@@ -51,8 +52,9 @@ def _reference(request: Request) -> str:
     return f"{request.path_params['owner']}/{request.path_params['name']}"
 
 
-def parse_body(body: bytes, content_type: str | None) -> mlflow.Table:
-    """The table a body holds, by its content type (``charset`` may only be utf-8)."""
+def parse_body(body: bytes, content_type: str | None, *, max_rows: int) -> mlflow.Table:
+    """The table a body holds, by its content type (``charset`` may only be utf-8), refused
+    past ``max_rows`` rows before they are built."""
     mime, *parameters = [part.strip() for part in (content_type or "").split(";")]
     options = {key.lower(): value for key, _, value in (p.partition("=") for p in parameters)}
     if set(options) - {"charset"}:
@@ -69,12 +71,12 @@ def parse_body(body: bytes, content_type: str | None) -> mlflow.Table:
     except UnicodeDecodeError:
         raise BadRequest("The body is not UTF-8 text.") from None
     if mime.lower() == "text/csv":
-        return mlflow.parse_csv(text)
+        return mlflow.parse_csv(text, max_rows=max_rows)
     try:
         decoded = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
         raise BadRequest(f"Ensure that input is a valid JSON formatted string: {exc}") from None
-    return mlflow.parse_json(decoded)
+    return mlflow.parse_json(decoded, max_rows=max_rows)
 
 
 def routes(services: Services) -> list[Route]:
@@ -82,8 +84,16 @@ def routes(services: Services) -> list[Route]:
 
     async def invocations(request: Request) -> Response:
         caller = await caller_for(request, services, "mlflow.invocations")
-        body = await read_body(request, settings.max_body_bytes)
-        table = parse_body(body, request.headers.get("content-type"))
+        # Budget and quota before the body: a refused caller costs no read or decode.
+        await services.inference.admit(caller=caller, ref=_reference(request))
+        body = await read_body(request, settings.max_body_bytes, settings.body_read_timeout_s)
+        table = await decode(
+            len(body),
+            parse_body,
+            body,
+            request.headers.get("content-type"),
+            max_rows=settings.predict_batch_max_rows,
+        )
         prediction = await services.inference.predict(
             caller=caller,
             ref=_reference(request),

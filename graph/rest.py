@@ -9,11 +9,14 @@ cookies, so a cross-site form cannot post with them: these routes need no CSRF h
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import re
 import time
 import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
@@ -33,12 +36,29 @@ from domain.errors import (
 from domain.inference import PredictionFailed, PredictionTimeout
 from domain.inference.outputs import UnservableOutput
 from domain.runtime import Services
+from graph import metrics
 from graph.context import credential
 from graph.http import scope_request_id
 from graph.scopes import Need, allows, describe
 from storage.faults import database_outage
 
 log = logging.getLogger("modelserve.rest")
+T = TypeVar("T")
+
+# Bodies past this many bytes are decoded in a worker thread, so that the event loop keeps
+# answering other requests meanwhile; smaller ones decode faster than a thread hop takes.
+OFF_LOOP_BYTES = 256 * 1024
+
+# A length header is ASCII digits, at most 15 of them (no body comes near a petabyte):
+# ``str.isdigit`` takes ``²`` and ``int`` refuses strings past 4,300 digits.
+_LENGTH = re.compile(r"[0-9]{1,15}")
+
+
+def length_header(value: str) -> int | None:
+    """A ``*-Length`` header's value as a number, or None when it is not a plain length."""
+    value = value.strip()
+    return int(value) if _LENGTH.fullmatch(value) else None
+
 
 # What an API key needs for each REST route (sessions hold every scope of their role), as
 # graph/scopes.py says for GraphQL's root fields: reading a model's description is READ,
@@ -62,6 +82,14 @@ class Failure:
     message: str
     code: str
     headers: dict[str, str] = field(default_factory=dict)
+
+
+class BodyTimeout(Exception):
+    """The client did not send its whole body in time: about HTTP, so not a domain error."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"The request body did not arrive within {seconds:g} s.")
+        self.message = str(self)
 
 
 class Unsupported(Exception):
@@ -92,25 +120,32 @@ async def caller_for(request: Request, services: Services, route: str) -> Caller
     return caller
 
 
-async def read_body(request: Request, limit: int) -> bytes:
+async def read_body(request: Request, limit: int, timeout_s: float) -> bytes:
     """The body, refused past ``limit`` bytes (as sent, and once decompressed) before more
-    is read; ``Content-Encoding: gzip`` or ``deflate`` is undone, as tritonclient may send."""
+    is read, or when it has not all arrived within ``timeout_s`` (``BodyTimeout``: a client
+    that never finishes must not hold its connection); ``Content-Encoding: gzip`` or
+    ``deflate`` is undone, as tritonclient may send."""
     declared = request.headers.get("content-length")
     if declared is not None:
-        if not declared.isdigit():
+        size = length_header(declared)
+        if size is None:
             raise ValidationFailed([], "Bad Content-Length.")
-        if int(declared) > limit:
+        if size > limit:
             raise PayloadTooLarge(limit)
     encoding = request.headers.get("content-encoding", "identity").strip().lower()
     if encoding not in ("identity", "gzip", "deflate"):
         raise Unsupported(f"Content-Encoding {encoding[:32]!r} is not accepted; use gzip.")
     chunks = []
     received = 0
-    async for chunk in request.stream():
-        received += len(chunk)
-        if received > limit:
-            raise PayloadTooLarge(limit)
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(timeout_s):
+            async for chunk in request.stream():
+                received += len(chunk)
+                if received > limit:
+                    raise PayloadTooLarge(limit)
+                chunks.append(chunk)
+    except TimeoutError:
+        raise BodyTimeout(timeout_s) from None
     body = b"".join(chunks)
     if encoding == "identity":
         return body
@@ -121,7 +156,19 @@ async def read_body(request: Request, limit: int) -> bytes:
         raise ValidationFailed([], f"The body is not valid {encoding} data.") from None
     if len(plain) > limit or inflater.unconsumed_tail:
         raise PayloadTooLarge(limit)
+    # A stream cut short (no gzip trailer, so no CRC check) or followed by anything (junk, a
+    # second member) is not the body its sender meant.
+    if not inflater.eof or inflater.unused_data:
+        raise ValidationFailed([], f"The body is not valid {encoding} data.")
     return plain
+
+
+async def decode(size: int, parse: Callable[..., T], *args: object, **kwargs: object) -> T:
+    """``parse(*args, **kwargs)``: inline for a small body, in a worker thread for one past
+    ``OFF_LOOP_BYTES`` (its ``size``)."""
+    if size > OFF_LOOP_BYTES:
+        return await asyncio.to_thread(parse, *args, **kwargs)
+    return parse(*args, **kwargs)
 
 
 def compress(body: bytes, accept_encoding: str | None) -> tuple[bytes, dict[str, str]]:
@@ -172,6 +219,8 @@ def failure(exc: BaseException, request_id: str) -> Failure:
             return Failure(413, exc.message, "PAYLOAD_TOO_LARGE")
         case Unsupported():
             return Failure(exc.status, exc.message, "UNSUPPORTED")
+        case BodyTimeout():
+            return Failure(408, exc.message, "REQUEST_TIMEOUT", {"Connection": "close"})
         case Unavailable():
             return Failure(503, exc.message, "UNAVAILABLE", {"Retry-After": str(exc.retry_after)})
         case PredictionTimeout():
@@ -191,7 +240,8 @@ Handler = Callable[[Request], Awaitable[Response]]
 def guarded(
     route: str, answer: Callable[[Request], Awaitable[Response]], refuse: Callable[..., Response]
 ) -> Handler:
-    """``answer``, with every exception turned into ``refuse(failure)`` and one access line."""
+    """``answer``, with every exception turned into ``refuse(failure)``, one access line and
+    the request counted by route and status (``modelserve_rest_requests``)."""
 
     async def endpoint(request: Request) -> Response:
         started = time.perf_counter()
@@ -199,14 +249,18 @@ def guarded(
             response = await answer(request)
         except Exception as exc:
             response = refuse(failure(exc, scope_request_id(request.scope)))
+        seconds = time.perf_counter() - started
+        # A route serving several actions names the one it took (``v2.infer``).
+        named = request.scope.get("state", {}).get("route", route)
+        metrics.observe_rest(route=named, status=response.status_code, seconds=seconds)
         log.info(
             "%s %s",
             request.method,
-            route,
+            named,
             extra={
-                "route": route,
+                "route": named,
                 "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                "duration_ms": round(seconds * 1000, 3),
             },
         )
         return response

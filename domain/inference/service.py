@@ -502,6 +502,23 @@ class Inference:
 
     # -- prediction ----------------------------------------------------------------------
 
+    async def admit(self, *, caller: Caller, ref: str) -> None:
+        """Refuse, charging nothing, a prediction that neither the caller's budget nor the
+        model's quota has a unit left for now (``RateLimited``).
+
+        A REST face asks before it reads and decodes a body, so an over-budget caller is
+        refused as cheaply as on GraphQL; ``predict`` still charges the exact cost.
+        """
+        if self.quotas is None:
+            return
+        (refusal,) = await self.quotas.refusals(caller=caller, rows=[0])
+        if refusal is not None:
+            raise refusal
+        target = (await self.resolve_route(caller=caller, ref=ref)).target
+        (refusal,) = await self.quotas.model_refusals(predictions=[(target.model_id, 0)])
+        if refusal is not None:
+            raise refusal
+
     async def predict(
         self,
         *,
@@ -833,15 +850,17 @@ def _by_name(
         raise InvalidInput(
             [FieldError(("inputs",), "Each column may be given once.", "duplicate_column")]
         )
-    if not signature.get("feature_names") or not isinstance(rows, list):
-        return rows, None
-    if len(rows) > max_rows:
-        return rows, None  # refused by the row count, whatever its names
+    if not isinstance(rows, list) or len(rows) > max_rows:
+        return rows, None  # refused by the row count (or shape), whatever its names
+    # Every row has one value per named column, whether the model takes them by name or in
+    # order (as pandas.DataFrame(data, columns=...) refuses a mismatch).
     width = len(columns)
     for i, row in enumerate(rows):
         if not isinstance(row, list) or len(row) != width:
             message = f"Expected {width} values, one per column."
             raise InvalidInput([FieldError(("inputs", str(i)), message, "not_a_row")])
+    if not signature.get("feature_names"):
+        return rows, None
     return None, [dict(zip(columns, row, strict=True)) for row in rows]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -54,6 +55,7 @@ def rows_to_matrix(
         and matrix.ndim == 2
         and matrix.dtype.kind in "iuf"
         and (n_features is None or matrix.shape[1] == n_features)
+        and not _has_bool(rows)
     ):
         matrix = matrix.astype(np.float64, copy=False)
         if allows_missing or bool(np.isfinite(matrix).all()):
@@ -63,6 +65,12 @@ def rows_to_matrix(
         raise InvalidInput(problems)
     # Only missing values (None) that this model accepts stopped the fast path.
     return _with_nan(rows)
+
+
+def _has_bool(rows: list[Any]) -> bool:
+    """Whether a cell is a bool, which numpy would quietly take as 0 or 1 beside numbers
+    (the cell types gathered in C, not compared one by one in Python)."""
+    return bool in set(map(type, itertools.chain.from_iterable(rows)))
 
 
 def _with_nan(rows: list[list[Any]]) -> np.ndarray:

@@ -8,6 +8,8 @@ import asyncio
 import gzip
 import json
 import struct
+import threading
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
@@ -23,11 +25,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from tritonclient.utils import InferenceServerException
 
+from domain.protocols import open_inference
 from storage import tables
 from tests import factories
 from tests.graph.queries import CREATE_MODEL, SET_ALIAS
 from tests.graph.test_api_keys import CREATE_KEY
-from tests.graph.test_quotas import SET_MODEL_QUOTA
+from tests.graph.test_quotas import SET_MODEL_QUOTA, admin, limit_user  # noqa: F401
 from tests.graph.test_streams import PREDICTIONS, subscribe
 from tests.graph.test_teams import ACCEPT, CREATE_TEAM, INVITE
 from tests.graph.test_websocket import receive
@@ -481,6 +484,10 @@ async def test_binary_framing_is_checked_and_the_body_capped(client, app, iris):
     assert extra.json() == {"error": "2 bytes of binary data belong to no input."}
     beyond = await infer(client, header, token, **{"Inference-Header-Content-Length": "99999"})
     assert beyond.status_code == 400
+    # A digit int() refuses (superscript two, as latin-1 sends it) or past int()'s digit limit
+    for length in ("\xb2".encode("latin-1"), b"1" * 5000, b"+12", b" "):
+        odd = await infer(client, header, token, **{"Inference-Header-Content-Length": length})
+        assert odd.json() == {"error": "Inference-Header-Content-Length does not fit the body."}
 
     # A BYTES element's length prefix pointing past the data is refused
     bad_bytes = struct.pack("<I", 100) + b"abc"
@@ -592,3 +599,197 @@ async def test_v2_predictions_reach_live_subscribers(live_server, iris):
         assert event["outputs"] == iris["model"].predict(ROWS).tolist()
     finally:
         await ws.close()
+
+
+@pytest.fixture
+def decodes(monkeypatch) -> list[str]:
+    """Each body a v2 or MLflow route read or decoded, by what did it (the real functions
+    still run)."""
+    from graph import inference_v2, mlflow
+
+    seen: list[str] = []
+
+    def counting(module: Any, name: str) -> None:
+        real = getattr(module, name)
+
+        if asyncio.iscoroutinefunction(real):
+
+            async def spy(*args: Any, **kwargs: Any) -> Any:
+                seen.append(name)
+                return await real(*args, **kwargs)
+        else:
+
+            def spy(*args: Any, **kwargs: Any) -> Any:
+                seen.append(name)
+                return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, spy)
+
+    counting(inference_v2, "read_body")
+    counting(open_inference, "parse_request")
+    counting(mlflow, "read_body")
+    counting(mlflow, "parse_body")
+    return seen
+
+
+async def test_an_over_budget_caller_is_refused_before_its_body_is_read(
+    client,
+    gql,
+    admin,  # noqa: F811
+    iris,
+    decodes,
+):
+    # Given Ada's budget lowered to 1 unit a minute, and spent by one small prediction
+    me = await gql("{ me { id } }", token=iris["token"])
+    await limit_user(gql, admin, {"user": me["data"]["me"]}, predictions=1)
+    token = iris["token"]
+    spent = await infer(client, {"inputs": [tensor(ROWS[:1].tolist(), [1, 4])]}, token)
+    assert spent.status_code == 200, spent.text
+    assert decodes == ["read_body", "parse_request"]
+    decodes.clear()
+
+    # When she sends a large body, or one that is not even JSON, over v2 and over MLflow
+    large = {"inputs": [tensor([[1.0, 2.0, 3.0, 4.0]] * 5000, [5000, 4])]}
+    refused = [
+        await infer(client, large, token),
+        await infer(client, b"{not json", token),
+        await client.post(
+            "/models/ada/iris/invocations",
+            json={"inputs": [[1, 2, 3, 4]] * 5000},
+            headers={"Authorization": f"Bearer {token}"},
+        ),
+    ]
+
+    # Then each is a 429 in its protocol's shape, and no body was read or decoded
+    assert [r.status_code for r in refused] == [429, 429, 429]
+    assert set(refused[0].json()) == set(refused[1].json()) == {"error"}
+    assert refused[2].json()["error_code"] == "REQUEST_LIMIT_EXCEEDED"
+    assert all(int(r.headers["retry-after"]) >= 1 for r in refused)
+    assert decodes == []
+
+
+async def test_a_spent_model_quota_refuses_before_the_body_is_read(client, gql, iris, decodes):
+    # Given a model quota of one prediction a minute, spent over MLflow
+    token = iris["token"]
+    await gql(SET_MODEL_QUOTA, {"model": iris["model_id"], "perMinute": 1}, token=token)
+    rows = {"inputs": ROWS.tolist()}
+    headers = {"Authorization": f"Bearer {token}"}
+    first = await client.post("/models/ada/iris/invocations", json=rows, headers=headers)
+    assert first.status_code == 200, first.text
+    decodes.clear()
+
+    # Then the next call on either face is refused with nothing read
+    v2 = await infer(client, {"inputs": [tensor(ROWS.tolist(), [5, 4])]}, token)
+    ml = await client.post("/models/ada/iris/invocations", json=rows, headers=headers)
+    assert (v2.status_code, ml.status_code) == (429, 429)
+    assert decodes == []
+    # And a stranger's model stays hidden behind the same 404 as before
+    missing = await infer(client, b"{}", token, "ada/nothing")
+    assert missing.json() == {"error": "Model not found."}
+
+
+async def test_large_bodies_are_decoded_off_the_event_loop(client, iris, monkeypatch):
+    # Given the thread each v2 and MLflow body is decoded on (the real decoders still run)
+    from graph import mlflow
+    from graph.rest import OFF_LOOP_BYTES
+
+    threads: list[tuple[str, bool]] = []
+    loop_thread = threading.get_ident()
+    for module, name in ((open_inference, "parse_request"), (mlflow, "parse_body")):
+        real = getattr(module, name)
+
+        def spy(*args: Any, _real: Any = real, _name: str = name, **kwargs: Any) -> Any:
+            threads.append((_name, threading.get_ident() == loop_thread))
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, spy)
+    token = iris["token"]
+    rows = ROWS.tolist()
+    many = rows * 2000  # 10,000 rows: well past the threshold as JSON
+    assert len(json.dumps(many)) > OFF_LOOP_BYTES
+
+    # When a small and a large body come over each face
+    answers = [
+        await infer(client, {"inputs": [tensor(rows, [5, 4])]}, token),
+        await infer(client, {"inputs": [tensor(many, [len(many), 4])]}, token),
+    ]
+    headers = {"Authorization": f"Bearer {token}"}
+    for body in ({"inputs": rows}, {"inputs": many}):
+        answers.append(
+            await client.post("/models/ada/iris/invocations", json=body, headers=headers)
+        )
+
+    # Then all answer, the small ones decoded on the loop and the large ones in a worker thread
+    assert [a.status_code for a in answers] == [200] * 4, [a.text for a in answers]
+    assert threads == [
+        ("parse_request", True),
+        ("parse_request", False),
+        ("parse_body", True),
+        ("parse_body", False),
+    ]
+
+
+async def test_a_bool_among_numbers_is_refused_on_every_face(client, gql, iris):
+    token = iris["token"]
+    row = [5.1, 3.5, 1.4, True]
+    # Over v2, as one tensor or as a BOOL input beside numeric ones
+    columns = [
+        tensor([5.1], [1], name="a"),
+        tensor([3.5], [1], name="b"),
+        tensor([1.4], [1], name="c"),
+        tensor([True], [1], "BOOL", name="d"),
+    ]
+    v2 = await infer(client, {"inputs": columns}, token)
+    assert v2.json() == {"error": "Invalid input: inputs.0.3: Expected a number, got bool."}
+    one = await infer(client, {"inputs": [tensor([row], [1, 4])]}, token)
+    assert one.json() == {"error": "Input 'x': FP64 data must hold finite numbers."}
+    # Over MLflow
+    ml = await client.post(
+        "/models/ada/iris/invocations",
+        json={"inputs": [row]},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert (ml.status_code, ml.json()["error_code"]) == (400, "BAD_REQUEST")
+    assert ml.json()["message"] == "Invalid input: inputs.0.3: Expected a number, got bool."
+    # And over GraphQL
+    answer = await gql(
+        'query { predict(model: "ada/iris", rows: [[5.1, 3.5, 1.4, true]]) { __typename } }',
+        token=token,
+    )
+    assert "Expected a number, got bool." in json.dumps(answer["errors"]), answer
+    # While numbers alone still pass
+    fine = await infer(client, {"inputs": [tensor([[5.1, 3.5, 1.4, 0.2]], [1, 4])]}, token)
+    assert fine.status_code == 200
+
+
+async def test_fp32_values_past_its_range_are_refused_naming_the_input(client, iris):
+    token = iris["token"]
+    for value in (1e300, -1e39, 10**40):
+        body = {"inputs": [tensor([5, 3, 1, value], [1, 4], "FP32", name="x")]}
+        refused = await infer(client, body, token)
+        assert (refused.status_code, refused.json()) == (
+            400,
+            {"error": "Input 'x': a value is outside the FP32 range."},
+        ), value
+    # The largest float32 itself is a number like any other
+    edge = await infer(client, {"inputs": [tensor([5, 3, 1, 3.4e38], [1, 4], "FP32")]}, token)
+    assert edge.status_code == 200, edge.text
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+async def test_compressed_bodies_must_be_whole_and_alone(client, iris, encoding):
+    token = iris["token"]
+    body = json.dumps({"inputs": [tensor(ROWS.tolist(), [5, 4])]}).encode()
+    pack = gzip.compress if encoding == "gzip" else zlib.compress
+    sent = {"Content-Encoding": encoding}
+    assert (await infer(client, pack(body), token, **sent)).status_code == 200
+    for case, data in {
+        "cut short": pack(body)[:-8],
+        "trailing junk": pack(body) + b"trailing junk",
+        "a second member": pack(body) + pack(b"x"),
+    }.items():
+        refused = await infer(client, data, token, **sent)
+        assert (refused.status_code, refused.json()) == (
+            400,
+            {"error": f"The body is not valid {encoding} data."},
+        ), case

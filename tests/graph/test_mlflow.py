@@ -164,3 +164,65 @@ async def test_ping_says_whether_the_model_serves(client, iris, route):  # noqa:
         "error_code": "RESOURCE_DOES_NOT_EXIST",
         "message": "Model not found.",
     }
+
+
+async def test_rows_past_the_cap_are_refused_before_any_is_built(client, app, iris):  # noqa: F811
+    token = iris["token"]
+    cap = app.state.settings.predict_batch_max_rows
+    over = f"At most {cap} rows per call; got {cap + 1}."
+    # A malformed row after the cap is never reached: the count refuses the body first
+    records = [{}] * cap + ["not a record"]
+    bodies = {
+        "dataframe_records": {"dataframe_records": records},
+        "instances as records": {"instances": records},
+        "inputs": {"inputs": [[1, 2, 3, 4]] * (cap + 1)},
+        "inputs as columns": {"inputs": {"a": [1] * (cap + 1), "b": [2] * (cap + 1)}},
+        "dataframe_split": {"dataframe_split": {"columns": NAMES, "data": [[]] * (cap + 1)}},
+    }
+    for case, body in bodies.items():
+        refused = await invoke(client, body, token)
+        assert refused.status_code == 400, case
+        assert refused.json() == {"error_code": "BAD_REQUEST", "message": over}, case
+
+    # And CSV is read one row past the cap, no further: a broken line after it is not seen
+    text = csv(NAMES, [[1, 2, 3, 4]] * (cap + 1)) + "1,2,3,4,5,6,7\n"
+    refused = await invoke(client, text, token)
+    assert refused.json() == {
+        "error_code": "BAD_REQUEST",
+        "message": f"At most {cap} rows per call; got more.",
+    }
+    at_cap = await invoke(client, csv(NAMES, [[1, 2, 3, 4]] * cap), token)
+    assert at_cap.status_code == 200 and len(at_cap.json()["predictions"]) == cap
+
+
+async def test_split_columns_must_match_each_row_for_a_matrix_model(client, iris):  # noqa: F811
+    # Given a model fit on a plain matrix (no feature names), and rows of four values
+    for columns in (["a", "b"], ["a", "b", "c", "d", "e", "f"]):
+        body = {"dataframe_split": {"columns": columns, "data": [[5.1, 3.5, 1.4, 0.2]]}}
+        # Then more or fewer columns than values is a 400, as a DataFrame refuses it
+        refused = await invoke(client, body, iris["token"])
+        assert (refused.status_code, refused.json()) == (
+            400,
+            {
+                "error_code": "BAD_REQUEST",
+                "message": f"Invalid input: inputs.0: Expected {len(columns)} values, "
+                "one per column.",
+            },
+        ), columns
+
+
+async def test_a_csv_row_longer_than_its_header_is_refused(client, iris):  # noqa: F811
+    # pandas would make the extra leading fields the index and shift the rest into the columns
+    for text in ("a,b,c,d\n5.1,3.5,1.4,0.2,9,9\n", "a,b,c,d\n5.1,3.5,1.4,0.2,9\n1,2,3,4,5\n"):
+        refused = await invoke(client, text, iris["token"])
+        assert (refused.status_code, refused.json()) == (
+            400,
+            {
+                "error_code": "BAD_REQUEST",
+                "message": "Failed to parse input as a CSV table: "
+                "a row has more fields than the header.",
+            },
+        ), text
+    # And a well-formed row is served
+    served = await invoke(client, "a,b,c,d\n5.1,3.5,1.4,0.2\n", iris["token"])
+    assert served.status_code == 200

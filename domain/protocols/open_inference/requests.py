@@ -21,6 +21,8 @@ NUMPY_TYPES: dict[str, str] = {
 }
 DATATYPES = (*NUMPY_TYPES, "BYTES")
 _INT_BOUNDS = {"INT32": (-(2**31), 2**31 - 1), "INT64": (-(2**63), 2**63 - 1)}
+# The largest finite float32: an FP32 value past it would be infinite once converted.
+FP32_MAX = 3.4028234663852886e38
 MAX_INPUTS = 1024
 PANDAS_CONTENT_TYPE = "pd"
 PREDICT = "predict"
@@ -123,6 +125,8 @@ def _check_json_values(values: list[Any], datatype: str, name: str) -> None:
         numbers = kinds <= {int, float}
         ok = numbers and (kinds <= {int} or all(map(math.isfinite, values)))
         expected = "finite numbers"
+        if ok and datatype == "FP32" and values and max(map(abs, values)) > FP32_MAX:
+            raise ProtocolError(f"Input {name!r}: a value is outside the FP32 range.")
     if not ok:
         raise ProtocolError(f"Input {name!r}: {datatype} data must hold {expected}.")
 
