@@ -347,8 +347,6 @@ class Settings(BaseSettings):
         _check_secret(self.secret_key.get_secret_value())
         if self.environment is Environment.PRODUCTION:
             self._refuse_what_production_does_not_allow()
-        if self.is_production and self.webhook_allow_loopback:
-            raise ValueError("MODELSERVE_WEBHOOK_ALLOW_LOOPBACK is for tests, not production")
         if self.webhook_lease_s <= self.webhook_timeout_s:
             raise ValueError("MODELSERVE_WEBHOOK_LEASE_S must exceed MODELSERVE_WEBHOOK_TIMEOUT_S")
         return self
@@ -369,6 +367,8 @@ class Settings(BaseSettings):
             for allowance, (on, why) in opened.items()
             if on and allowance not in self.production_allow
         ]
+        if self.webhook_allow_loopback:
+            refused.append("MODELSERVE_WEBHOOK_ALLOW_LOOPBACK is for tests, not production")
         if refused:
             raise ValueError("; ".join(refused))
 
