@@ -27,16 +27,21 @@ for _name, _strategy in SCALARS.items():
     schemathesis.graphql.scalar(_name, _strategy)
 
 OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
-CASES = st.one_of(
-    [
-        operation.as_strategy(generation_mode=mode)
-        for operation in OPERATIONS
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
-    ]
-)
+
+
+def cases(operation) -> st.SearchStrategy:
+    return st.one_of(
+        [
+            operation.as_strategy(generation_mode=mode)
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+        ]
+    )
+
+
+FIELDS = pytest.mark.parametrize("operation", OPERATIONS, ids=lambda o: o.label)
 CSRF = {"X-ModelServe-CSRF": "1"}
 BOUNDED = settings(
-    max_examples=60,
+    max_examples=6,
     derandomize=True,
     deadline=None,
     database=None,
@@ -67,9 +72,11 @@ async def bearer(signup) -> dict[str, str]:
     return {"Authorization": f"Bearer {user['accessToken']}", **CSRF}
 
 
+@FIELDS
 @BOUNDED
-@given(case=CASES, authenticated=st.booleans())
-async def test_root_fields_answer_typed(client, bearer, case, authenticated):
+@given(data=st.data(), authenticated=st.booleans())
+async def test_root_fields_answer_typed(client, bearer, operation, data, authenticated):
+    case = data.draw(cases(operation))
     headers = bearer if authenticated else CSRF
     response = await client.post("/graphql", json={"query": case.body}, headers=headers)
     check(response, production=False)
@@ -96,9 +103,11 @@ def hints(result) -> list[str]:
     return [e.message for e in result.errors or [] if "Did you mean" in e.message]
 
 
+@FIELDS
 @BOUNDED
-@given(case=CASES)
-async def test_production_answers_carry_no_suggestion(production, case):
+@given(data=st.data())
+async def test_production_answers_carry_no_suggestion(production, operation, data):
+    case = data.draw(cases(operation))
     result = await production.execute(case.body)
     assert hints(result) == []
 
