@@ -133,7 +133,7 @@ class ModelEvent:
 class AccountEventKind(StrEnum):
     LOGIN = "LOGIN"
     SESSION_REVOKED = "SESSION_REVOKED"
-    PASSWORD_CHANGED = "PASSWORD_CHANGED"  # noqa: S105 - an event name
+    PASSWORD_CHANGED = "PASSWORD_CHANGED"  # noqa: S105 # nosec B105 - an event name
     API_KEY_CREATED = "API_KEY_CREATED"
     API_KEY_REVOKED = "API_KEY_REVOKED"
     WEBHOOK_DISABLED = "WEBHOOK_DISABLED"  # an endpoint you registered failed too long

@@ -78,7 +78,7 @@ class AuthPayload:
             access_token_expires_at=pair.access_expires_at,
             refresh_token=pair.refresh_token,
             refresh_token_expires_at=pair.refresh_expires_at,
-            token_type="Bearer",  # noqa: S106 - the OAuth token type, not a secret
+            token_type="Bearer",  # noqa: S106 # nosec B106 - the OAuth token type, not a secret
             user=User.from_table(pair.user),
         )
 

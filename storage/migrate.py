@@ -30,7 +30,7 @@ import re
 import secrets
 import shutil
 import sqlite3
-import subprocess
+import subprocess  # nosec B404 - runs our own interpreter, argv lists only
 import sys
 import tempfile
 import time
@@ -585,7 +585,7 @@ def _run_workers(
             str(staging),
             str(root / f"{dialect}.json"),
         ]
-        procs[dialect] = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        procs[dialect] = subprocess.Popen(  # noqa: S603 # nosec B603 - our own interpreter and module
             [sys.executable, "-m", "storage.migrate", *args, *(["--offline"] if offline else [])],
             cwd=_PROJECT_ROOT,
             stdout=subprocess.PIPE,

@@ -469,7 +469,7 @@ class _Database:
                 FROM prediction_logs AS p
                 WHERE {where}
                 GROUP BY {key}
-            """  # noqa: S608 - placeholders and constant fragments only
+            """  # noqa: S608 # nosec B608 - placeholders and constant fragments only
             return [
                 (
                     _as_uuid(row["k"]),
@@ -514,7 +514,7 @@ class _Database:
                    CASE WHEN pct.frac = 0 THEN pct.lo
                         ELSE pct.lo + pct.frac * (pct.hi - pct.lo) END AS value
             FROM agg JOIN pct ON pct.k IS agg.k
-        """  # noqa: S608 - placeholders and constant fragments only
+        """  # noqa: S608 # nosec B608 - placeholders and constant fragments only
         grouped: dict[Any, dict[str, Any]] = {}
         for row in await self.fetch(sql, s):
             entry = grouped.setdefault(row["k"], {"row": row, "pct": {}})
@@ -547,7 +547,7 @@ class _Database:
             FROM prediction_logs AS p
             WHERE {where}
             GROUP BY 1
-        """  # noqa: S608 - placeholders and constant fragments only
+        """  # noqa: S608 # nosec B608 - placeholders and constant fragments only
         counted = {}
         for row in await self.fetch(sql, s):
             at = row["b"]
@@ -584,7 +584,7 @@ class _Database:
             GROUP BY {group}
             ORDER BY n DESC, {tie}
             LIMIT {s.param(TOP_VALUES)}
-        """  # noqa: S608 - placeholders and constant fragments only
+        """  # noqa: S608 # nosec B608 - placeholders and constant fragments only
         rows = await self.fetch(sql, s)
         values = [
             OutputValueCount(
@@ -623,7 +623,7 @@ class _Database:
             SELECT st.n AS n, st.lo AS lo, st.hi AS hi, st.mean AS mean, h.bin AS bin, h.c AS c
             FROM st LEFT JOIN h ON 1 = 1
             ORDER BY h.bin
-        """  # noqa: S608 - placeholders and constant fragments only
+        """  # noqa: S608 # nosec B608 - placeholders and constant fragments only
         rows = await self.fetch(sql, s)
         if not rows or not rows[0]["n"]:
             return None
@@ -655,7 +655,7 @@ class _Database:
             FROM prediction_logs AS p
             WHERE {where} AND p.agreed_rows IS NOT NULL
             GROUP BY p.version_id
-        """  # noqa: S608 - placeholders and constant fragments only
+        """  # noqa: S608 # nosec B608 - placeholders and constant fragments only
         return {
             _as_uuid(row["k"]): Agreement(int(row["n"]), int(row["agreed"]))
             for row in await self.fetch(sql, s)
@@ -674,7 +674,7 @@ class _Database:
             GROUP BY p.caller_id, u.username
             ORDER BY n DESC, u.username{collate}
             LIMIT {s.param(TOP_CALLERS)}
-        """  # noqa: S608 - placeholders and constant fragments only
+        """  # noqa: S608 # nosec B608 - placeholders and constant fragments only
         return [
             CallerCount(user_id=_as_uuid(row["user_id"]), username=row["username"], count=row["n"])
             for row in await self.fetch(sql, s)

@@ -42,7 +42,7 @@ class AuditAction(StrEnum):
     LOGIN_SUCCEEDED = "login_succeeded"
     LOGIN_FAILED = "login_failed"
     LOGOUT = "logout"
-    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an action name
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 # nosec B105 - an action name
     SESSIONS_REVOKED = "sessions_revoked"
     ROLE_CHANGED = "role_changed"
     USER_DEACTIVATED = "user_deactivated"
@@ -66,7 +66,7 @@ class AuditAction(StrEnum):
     WEBHOOK_CREATED = "webhook_created"
     WEBHOOK_UPDATED = "webhook_updated"
     WEBHOOK_DELETED = "webhook_deleted"
-    WEBHOOK_SECRET_ROTATED = "webhook_secret_rotated"  # noqa: S105 - an action name
+    WEBHOOK_SECRET_ROTATED = "webhook_secret_rotated"  # noqa: S105 # nosec B105 - an action name
     WEBHOOK_DISABLED = "webhook_disabled"
 
 

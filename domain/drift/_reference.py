@@ -64,7 +64,7 @@ def read_reference(request: dict[str, Any]) -> dict[str, Any]:
     columns: list[dict[str, Any]] = request["columns"]
     sample_rows = int(request["sample_rows"])
     csv.field_size_limit(MAX_FIELD)
-    chooser = random.Random(0)  # noqa: S311 - a sample, not a secret
+    chooser = random.Random(0)  # noqa: S311 # nosec B311 - a sample, not a secret
     sample: list[list[Any]] = []
     total = 0
     with io.TextIOWrapper(

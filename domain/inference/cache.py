@@ -91,7 +91,7 @@ def estimate_size(obj: Any, raw_bytes: int) -> int:
             # Tree internals live in C structures; __getstate__ exposes them as arrays.
             try:
                 stack.append(item.__getstate__())
-            except Exception:  # noqa: S112 - an estimate may skip what it cannot read
+            except Exception:  # noqa: S112 # nosec B112 - an estimate may skip what it cannot read
                 continue
         total += sys.getsizeof(item, 64)
     return max(total, raw_bytes)

@@ -14,7 +14,7 @@ import hmac
 import secrets
 import uuid
 
-SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
+SECRET_PREFIX = "whsec_"  # noqa: S105 # nosec B105 - a prefix, not a secret
 SECRET_BYTES = 32
 
 

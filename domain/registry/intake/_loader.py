@@ -10,7 +10,7 @@ from __future__ import annotations
 import _compat_pickle
 import contextlib
 import math
-import pickle
+import pickle  # nosec B403 - loads only inside the sandbox, after the scan
 import re
 import sys
 import warnings

@@ -756,7 +756,7 @@ _OPS: dict[str, Callable[[_Scanner], None]] = {
 
 
 def _build_dispatch() -> dict[int, Callable[[_Scanner], None]]:
-    import pickle
+    import pickle  # nosec B403 - opcode table only, nothing unpickled
 
     table = {getattr(pickle, name)[0]: handler for name, handler in _OPS.items()}
     missing = set(pickle._Unpickler.dispatch) - set(table)  # type: ignore[attr-defined]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bz2
 import io
 import lzma
-import pickletools
+import pickletools  # nosec B403 - reads opcodes, never executes them
 import zipfile
 import zlib
 
