@@ -97,6 +97,9 @@ def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settin
         # gives (memory://, or the Redis stream); tests/test_worker.py runs separate workers.
         "worker_in_process": True,
         "background_modules": ["tests.background_tasks"],
+        # A queue (stream and schedule leases) of each app's own on the shared test Redis, so
+        # a second app built by a test never takes the session app's tasks with its settings.
+        "queue_name": f"test-{uuid.uuid4().hex[:12]}",
     }
     values.update(overrides)
     if database_url.startswith("sqlite"):

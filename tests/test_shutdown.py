@@ -52,6 +52,8 @@ async def _prepare_database(tmp_path: Path) -> tuple[dict[str, str], str | None]
         "MODELSERVE_DATABASE_URL": _with_database(TEST_DATABASE_URL, name),
         "MODELSERVE_REDIS_URL": TEST_REDIS_URL or "",
         "MODELSERVE_AUTO_MIGRATE": "true",
+        # Its own queue on the shared test Redis: the test session's app takes none of its tasks.
+        "MODELSERVE_QUEUE_NAME": name,
     }
     return env, name
 
