@@ -19,10 +19,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests import factories
 from tests.conftest import free_port
 from tests.test_cli import run_cli_with
 from tests.test_crash_recovery import _wait_healthy
+from tests.test_faults import _upload
 from tests.test_shutdown import PASSWORD, ROOT, _drop_database, _post, _prepare_database
 
 pytestmark = pytest.mark.fault
@@ -89,17 +89,7 @@ async def _publish_and_predict(http: httpx.AsyncClient) -> list:
         headers=headers,
     )
     model_id = created.json()["data"]["createModel"]["model"]["id"]
-    operations = {
-        "query": "mutation($f: Upload!) { uploadModelVersion(input: "
-        f'{{modelId: "{model_id}", file: $f}}) {{ __typename }} }}',
-        "variables": {"f": None},
-    }
-    uploaded = await http.post(
-        "/graphql",
-        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.f"]})},
-        files={"0": ("m.skops", factories.skops_bytes(factories.logistic_regression()))},
-        headers={**headers, "X-ModelServe-CSRF": "1"},
-    )
+    uploaded = await _upload(http, {**headers, "X-ModelServe-CSRF": "1"}, model_id)
     assert uploaded.json()["data"]["uploadModelVersion"]["__typename"] == (
         "UploadModelVersionSuccess"
     )
