@@ -1,0 +1,5 @@
+import sys
+
+from modelserve_client.commands import main
+
+sys.exit(main())
