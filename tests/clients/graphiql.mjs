@@ -5,10 +5,7 @@
 // Usage: GRAPHIQL_TOKEN=<access token> node graphiql.mjs http://127.0.0.1:PORT OWNER/MODEL SHOT.png
 // Prints one JSON document (what the page did and showed); exits 1, with the problems on
 // stderr, when the page reached another host, logged an error or broke its CSP.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { TIMEOUT_MS, problemsOf, watchedBrowser } from './browser.mjs';
 
 const [base, model, screenshot] = process.argv.slice(2);
 const token = process.env.GRAPHIQL_TOKEN;
@@ -18,8 +15,6 @@ if (!base || !model || !screenshot || !token) {
 }
 const server = new URL(base);
 const endpoint = new URL('/graphql', server);
-// A hang guard for every wait, not a speed expectation.
-const TIMEOUT_MS = 30_000;
 
 const QUERY = '{ me { id } models { edges { node { id } } } }';
 const SUBSCRIPTION =
@@ -33,74 +28,12 @@ const timings = {};
 const mark = (name) => {
   timings[name] = Date.now() - began;
 };
-const requests = [];
-const foreign = [];
-const consoleErrors = [];
-const pageErrors = [];
-const framesSent = [];
-const sockets = [];
-
-function fromServer(url) {
-  const parsed = new URL(url);
-  if (['data:', 'blob:', 'about:'].includes(parsed.protocol)) return true;
-  return parsed.host === server.host;
-}
-
-function record(url, kind) {
-  requests.push({ kind, url: url.replace(token, '<token>') });
-  if (!fromServer(url)) foreign.push(url);
-}
-
-const userDataDir = await mkdtemp(join(tmpdir(), 'modelserve-graphiql-'));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-  viewport: { width: 1400, height: 900 },
-});
+// Anything bound elsewhere is recorded, then refused, so it can neither succeed nor hang.
+const browser = await watchedBrowser(server, { secret: token });
+const { page, seen } = browser;
 
 let result;
-let page;
 try {
-  context.setDefaultTimeout(TIMEOUT_MS);
-  // Anything bound elsewhere is recorded, then refused, so it can neither succeed nor hang.
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    return fromServer(url) ? route.continue() : route.abort('blockedbyclient');
-  });
-  context.on('request', (request) => record(request.url(), request.resourceType()));
-  // A CSP violation is also logged to the console; this keeps its details.
-  await context.addInitScript(() => {
-    window.__cspViolations = [];
-    document.addEventListener('securitypolicyviolation', (event) => {
-      window.__cspViolations.push({
-        directive: event.effectiveDirective,
-        blocked: event.blockedURI,
-        source: event.sourceFile,
-        line: event.lineNumber,
-      });
-    });
-  });
-
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => pageErrors.push(String(error)));
-  page.on('websocket', (socket) => {
-    record(socket.url(), 'websocket');
-    sockets.push(socket.url());
-    socket.on('framesent', ({ payload }) => framesSent.push(String(payload)));
-  });
-
   // GraphiQL introspects the schema as it starts: the first POST it makes.
   const introspected = page.waitForResponse(
     (answer) => answer.url() === endpoint.href && answer.request().method() === 'POST',
@@ -164,7 +97,7 @@ try {
   // Predict once the subscription is on the wire, and again until one shows: the server
   // registers the subscriber a moment after it reads the subscribe message.
   const start = Date.now();
-  while (!framesSent.some((frame) => frame.includes('"subscribe"'))) {
+  while (!seen.framesSent.some((frame) => frame.includes('"subscribe"'))) {
     if (Date.now() - start > TIMEOUT_MS) throw new Error('the subscription was never sent');
     await page.waitForTimeout(50);
   }
@@ -196,18 +129,18 @@ try {
   const refused = await waitForResponse(['websocket closed']);
   mark('refused');
 
-  const inits = framesSent
+  const inits = seen.framesSent
     .map((frame) => JSON.parse(frame))
     .filter((message) => message.type === 'connection_init');
   result = {
     policy,
     introspection,
-    requests,
-    foreign,
-    consoleErrors,
-    pageErrors,
-    cspViolations: await page.evaluate(() => window.__cspViolations),
-    sockets,
+    requests: seen.requests,
+    foreign: seen.foreign,
+    consoleErrors: seen.consoleErrors,
+    pageErrors: seen.pageErrors,
+    cspViolations: await browser.cspViolations(),
+    sockets: seen.sockets,
     // Which token each socket presented, without printing it.
     connectionInits: inits.map(({ payload }) =>
       payload?.authorization === `Bearer ${token}` ? 'token' : payload?.authorization ?? null,
@@ -221,21 +154,16 @@ try {
 } catch (error) {
   // What the page looked like when it went wrong, for whoever reads the failure.
   await page?.screenshot({ path: screenshot }).catch(() => {});
-  const sent = framesSent.length;
+  const sent = seen.framesSent.length;
+  const { requests, consoleErrors, pageErrors } = seen;
   console.error(JSON.stringify({ requests, consoleErrors, pageErrors, framesSent: sent }));
   throw error;
 } finally {
-  await context.close();
-  await rm(userDataDir, { recursive: true, force: true });
+  await browser.close();
 }
 
 console.log(JSON.stringify(result, null, 2));
-const problems = [
-  ...result.foreign.map((url) => `request to another host: ${url}`),
-  ...result.consoleErrors.map((text) => `console error: ${text}`),
-  ...result.pageErrors.map((text) => `page error: ${text}`),
-  ...result.cspViolations.map((v) => `CSP violation: ${JSON.stringify(v)}`),
-];
+const problems = problemsOf(result, result.cspViolations);
 if (problems.length) {
   console.error(problems.join('\n'));
   process.exit(1);

@@ -103,8 +103,9 @@ async def test_only_the_page_assets_are_served(client, path):
     assert response.status_code == 404
 
 
-async def test_the_root_points_at_the_ide(client):
-    response = await client.get("/")
+async def test_the_root_points_at_the_ide_when_the_dashboard_is_off(tmp_path, settings):
+    async with other_app(tmp_path, settings, ui_enabled=False) as http:
+        response = await http.get("/")
 
     assert response.status_code == 307
     assert response.headers["location"] == "/graphql"
