@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-def _core_jiffies(cpu: int) -> tuple[int, int]:
-    """(busy, total) clock ticks of one core since boot."""
+def _core_jiffies(cpu: int | None) -> tuple[int, int]:
+    """(busy, total) clock ticks of one core since boot; of all of them with ``cpu=None``."""
+    prefix = "cpu " if cpu is None else f"cpu{cpu} "
     for line in Path("/proc/stat").read_text().splitlines():
-        if line.startswith(f"cpu{cpu} "):
+        if line.startswith(prefix):
             values = [int(v) for v in line.split()[1:9]]  # user..steal; guest is inside user
             idle = values[3] + values[4]
             return sum(values) - idle, sum(values)
@@ -26,6 +27,11 @@ DATABASE_COMMANDS = frozenset({"postgres", "redis-server"})
 
 def _process_jiffies(pgid: int | None) -> tuple[int, int]:
     """utime + stime of (every live process in group ``pgid``, every PostgreSQL/Redis process)."""
+    return _groups_jiffies(set() if pgid is None else {pgid})
+
+
+def _groups_jiffies(pgids: set[int]) -> tuple[int, int]:
+    """utime + stime of (every live process in ``pgids``, every other PostgreSQL/Redis process)."""
     group = database = 0
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -35,7 +41,7 @@ def _process_jiffies(pgid: int | None) -> tuple[int, int]:
             comm = raw[raw.find("(") + 1 : raw.rfind(")")]
             rest = raw[raw.rfind(")") + 2 :].split()
             used = int(rest[11]) + int(rest[12])
-            if pgid is not None and int(rest[2]) == pgid:
+            if int(rest[2]) in pgids:
                 group += used
             elif comm in DATABASE_COMMANDS:
                 database += used
@@ -72,6 +78,26 @@ def usage(before: Snapshot, after: Snapshot) -> dict:
         # ...or PostgreSQL / Redis working for it (on any core: an upper bound of their share).
         "database_cpu_pct": round(database, 1),
         "unexplained_on_server_core_pct": round(max(0.0, other - database), 1),
+    }
+
+
+def machine_snapshot(pgids: set[int]) -> Snapshot:
+    """The whole machine's ticks, those of the process groups ``pgids`` and the databases'."""
+    busy, total = _core_jiffies(None)
+    return Snapshot(busy, total, *_groups_jiffies(pgids))
+
+
+def machine_usage(before: Snapshot, after: Snapshot) -> dict:
+    """Percentages of the whole machine (every core) over the interval, from two
+    ``machine_snapshot``s: busy, used by our process groups, by the databases, by others."""
+    shares = usage(before, after)
+    if not shares:
+        return {}
+    return {
+        "machine_busy_pct": shares["server_core_busy_pct"],
+        "ours_pct": shares["server_cpu_pct"],
+        "database_pct": shares["database_cpu_pct"],
+        "others_pct": shares["unexplained_on_server_core_pct"],
     }
 
 

@@ -1,6 +1,7 @@
 """Load generators: wrk (Lua script, ``--latency``) or, without wrk, asyncio + httpx.
 
-Both POST request bodies taken in turn from a file (one JSON document per line) over persistent
+Both POST request bodies taken in turn from a file (``write_bodies``: each body as its length in
+bytes, a newline, the bytes and a newline, so binary tensors travel as they are) over persistent
 connections, and report requests, req/s, latency percentiles and errors: non-2xx, socket errors,
 timeouts and 2xx answers whose body carries a GraphQL ``"errors"`` key.
 
@@ -14,8 +15,10 @@ import argparse
 import asyncio
 import json
 import math
+import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -63,10 +66,15 @@ end
 
 function init(args)
   reqs = {{}}
-  for line in io.lines(bodies_path) do
-    if #line > 0 then
-      reqs[#reqs + 1] = wrk.format("POST", path, headers, line)
-    end
+  local file = assert(io.open(bodies_path, "rb"))
+  local data = file:read("*a")
+  file:close()
+  local pos = 1
+  while pos <= #data do
+    local eol = string.find(data, "\\n", pos, true)
+    local size = tonumber(string.sub(data, pos, eol - 1))
+    reqs[#reqs + 1] = wrk.format("POST", path, headers, string.sub(data, eol + 1, eol + size))
+    pos = eol + size + 2
   end
   idx = 0
   gql_errors = 0
@@ -105,6 +113,26 @@ end
 """
 
 
+def write_bodies(target: Path, bodies: list[str] | list[bytes]) -> Path:
+    """The bodies file both generators read (``read_bodies``)."""
+    with target.open("wb") as out:
+        for body in bodies:
+            data = body.encode() if isinstance(body, str) else body
+            out.write(b"%d\n%s\n" % (len(data), data))
+    return target
+
+
+def read_bodies(path: Path) -> list[bytes]:
+    data = path.read_bytes()
+    bodies, pos = [], 0
+    while pos < len(data):
+        eol = data.index(b"\n", pos)
+        size = int(data[pos:eol])
+        bodies.append(data[eol + 1 : eol + 1 + size])
+        pos = eol + size + 2
+    return bodies
+
+
 def write_wrk_script(target: Path, bodies: Path, path: str, headers: dict[str, str]) -> Path:
     lua_headers = ", ".join(f"[ {_lua_string(k)} ] = {_lua_string(v)}" for k, v in headers.items())
     target.write_text(
@@ -118,7 +146,20 @@ def write_wrk_script(target: Path, bodies: Path, path: str, headers: dict[str, s
     return target
 
 
-def run_wrk(
+@dataclass
+class Pending:
+    """A load generator running; ``finish`` waits for it and reads its result."""
+
+    proc: subprocess.Popen
+    what: str
+    timeout: float
+    read: Callable[[int, str, str], LoadResult]
+
+    def finish(self, procs: Processes) -> LoadResult:
+        return self.read(*procs.finish(self.proc, self.what, self.timeout))
+
+
+def start_wrk(
     procs: Processes,
     wrk: str,
     url: str,
@@ -126,7 +167,7 @@ def run_wrk(
     concurrency: int,
     duration: float,
     cpu: int | None,
-) -> LoadResult:
+) -> Pending:
     seconds = max(1, math.ceil(duration))
     argv = [
         wrk,
@@ -140,7 +181,11 @@ def run_wrk(
         str(script),
         url,
     ]
-    code, out, err = procs.run(argv, timeout=seconds + 60, cpu=cpu)
+    proc = procs.start(argv, cpu=cpu, capture=True)
+    return Pending(proc, "wrk", seconds + 60, lambda *r: _read_wrk(concurrency, *r))
+
+
+def _read_wrk(concurrency: int, code: int, out: str, err: str) -> LoadResult:
     line = next((ln for ln in out.splitlines() if ln.startswith(RESULT_MARK)), None)
     if code != 0 or line is None:
         raise BenchError(f"wrk failed (exit {code}):\n{out[-2000:]}\n{err[-2000:]}")
@@ -173,7 +218,7 @@ def run_wrk(
     )
 
 
-def run_python(
+def start_python(
     procs: Processes,
     url: str,
     bodies: Path,
@@ -181,7 +226,7 @@ def run_python(
     concurrency: int,
     duration: float,
     cpu: int | None,
-) -> LoadResult:
+) -> Pending:
     argv = [
         sys.executable,
         "-m",
@@ -195,12 +240,34 @@ def run_python(
         "--headers",
         json.dumps(headers),
     ]
-    code, out, err = procs.run(
-        argv, timeout=duration + 90, cpu=cpu, cwd=Path(__file__).resolve().parent.parent
-    )
+    proc = procs.start(argv, cpu=cpu, capture=True, cwd=Path(__file__).resolve().parent.parent)
+    return Pending(proc, "the Python load generator", duration + 90, _read_python)
+
+
+def _read_python(code: int, out: str, err: str) -> LoadResult:
     if code != 0:
         raise BenchError(f"the Python load generator failed (exit {code}):\n{err[-2000:]}")
     return LoadResult(**json.loads(out.strip().splitlines()[-1]))
+
+
+def combine(results: list[LoadResult]) -> LoadResult:
+    """Generators run side by side against several servers, as one load: requests and rates
+    add up; each percentile is the worst of the parts (an upper bound of the joint one)."""
+    first = results[0]
+    return LoadResult(
+        concurrency=sum(r.concurrency for r in results),
+        duration_s=max(r.duration_s for r in results),
+        requests=sum(r.requests for r in results),
+        rps=sum(r.rps for r in results),
+        p50_ms=max(r.p50_ms for r in results),
+        p90_ms=max(r.p90_ms for r in results),
+        p99_ms=max(r.p99_ms for r in results),
+        mean_ms=max(r.mean_ms for r in results),
+        max_ms=max(r.max_ms for r in results),
+        errors=sum(r.errors for r in results),
+        error_detail={"parts": [r.error_detail for r in results]},
+        generator=first.generator,
+    )
 
 
 # --- the Python generator itself (runs in its own process) -------------------------------------
@@ -274,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--headers", default="{}")
     args = parser.parse_args(argv)
-    bodies = [ln.encode() for ln in args.bodies.read_text().splitlines() if ln]
+    bodies = read_bodies(args.bodies)
     headers = json.loads(args.headers)
     try:
         import uvloop

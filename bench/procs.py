@@ -8,15 +8,22 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 
 
 class BenchError(Exception):
     """A failure that ends the run with a message (no traceback)."""
+
+
+class Interrupted(BaseException):  # like KeyboardInterrupt: not caught as an Exception
+    """SIGINT, SIGTERM or SIGHUP: stop measuring and clean up."""
 
 
 def free_port() -> int:
@@ -92,11 +99,15 @@ class Processes:
     ) -> tuple[int, str, str]:
         """Run to completion within ``timeout`` seconds; return (code, stdout, stderr)."""
         proc = self.start(argv, env=env, cpu=cpu, capture=True, cwd=cwd)
+        return self.finish(proc, argv[0], timeout)
+
+    def finish(self, proc: subprocess.Popen, what: str, timeout: float) -> tuple[int, str, str]:
+        """Wait for a process started with ``capture=True``; return (code, stdout, stderr)."""
         try:
             out, err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.stop(proc, grace=2)
-            raise BenchError(f"{argv[0]} did not finish within {timeout:.0f} s") from None
+            raise BenchError(f"{what} did not finish within {timeout:.0f} s") from None
         except BaseException:  # interrupted: do not leave it running
             self.stop(proc, grace=2)
             raise
@@ -150,3 +161,41 @@ def wait_ready(url: str, proc: subprocess.Popen, log: Path | None, timeout: floa
             last = f"{type(exc).__name__}"
         time.sleep(0.1)
     raise BenchError(f"{url} not ready within {timeout:.0f} s ({last})\n{tail(log)}")
+
+
+class Run(Protocol):
+    def run(self) -> int: ...
+
+    def failed(self, exc: BenchError) -> int: ...
+
+    def cleanup(self) -> None: ...
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Interrupted(signal.Signals(signum).name)
+
+
+def guarded(prog: str, make: Callable[[Processes, Path], Run]) -> int:
+    """Run ``make(processes, work_dir).run()``; whatever happens, stop every child process, clean
+    up and remove the work directory. A BenchError exits through ``failed``, a signal with 130."""
+    # Explicitly: a shell starting us in the background would leave SIGINT ignored.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _terminate)
+    procs = Processes()
+    work = Path(tempfile.mkdtemp(prefix=f"modelserve-{prog}-"))
+    job = make(procs, work)
+    try:
+        return job.run()
+    except BenchError as exc:
+        print(f"{prog}: FAILED: {exc}", file=sys.stderr, flush=True)
+        return job.failed(exc)
+    except (KeyboardInterrupt, Interrupted) as exc:
+        print(f"{prog}: interrupted ({exc or 'SIGINT'}); cleaning up", file=sys.stderr, flush=True)
+        return 130
+    finally:
+        # Ignore further Ctrl-C while cleaning up, so nothing is left behind.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        procs.stop_all()
+        job.cleanup()
+        shutil.rmtree(work, ignore_errors=True)

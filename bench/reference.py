@@ -9,12 +9,21 @@ N_FEATURES = 20
 DECIMALS = 6
 
 
+def _data() -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.datasets import make_classification
+
+    return make_classification(n_samples=5000, n_features=N_FEATURES, random_state=0)
+
+
+def training_matrix() -> np.ndarray:
+    return _data()[0]
+
+
 def build() -> tuple[object, np.ndarray]:
     """Fit the reference forest; return it with its training matrix."""
-    from sklearn.datasets import make_classification
     from sklearn.ensemble import RandomForestClassifier
 
-    X, y = make_classification(n_samples=5000, n_features=N_FEATURES, random_state=0)
+    X, y = _data()
     model = RandomForestClassifier(n_estimators=100, max_depth=10, random_state=0)
     model.fit(X, y)
     return model, X

@@ -1,16 +1,23 @@
-"""The table and the target ratios of issue 4."""
+"""The table, the target ratios of issue 4 (against (b)) and of issue 13 (against the peers)."""
 
 from __future__ import annotations
 
 import math
 
 ROWS = (
-    ("service-sklearn", "service-sklearn"),
-    ("service-onnx", "service-onnx"),
-    ("baseline", "baseline (b)"),
+    ("mlserver", "MLServer, adaptive batching (v2 JSON)"),
+    ("mlserver-binary", "MLServer, adaptive batching (v2 binary)"),
+    ("litserve", "LitServe, batching"),
+    ("service-sklearn", "ModelServe, scikit-learn runtime"),
+    ("service-onnx", "ModelServe, compiled runtime"),
+    ("service-v2", "ModelServe v2 REST (JSON)"),
+    ("service-v2-binary", "ModelServe v2 REST (binary)"),
+    ("baseline", "limit: Starlette + inline predict (b)"),
     ("inprocess", "in-process (a)"),
     ("inprocess-onnx", "in-process (a, onnx)"),
 )
+# The tuned peers the targets of issue 13 compare with: the best of them per column.
+PEERS = ("mlserver", "mlserver-binary", "litserve")
 COLUMNS = (
     "c1 req/s",
     "c1 p50 ms",
@@ -98,6 +105,7 @@ def targets(results: dict) -> list[dict]:
             )
             out.append(
                 {
+                    "subject": f"service-{runtime}",
                     "runtime": runtime,
                     "target": name,
                     "value": value,
@@ -136,8 +144,142 @@ def targets(results: dict) -> list[dict]:
     return out
 
 
-def targets_text(items: list[dict]) -> str:
-    lines = ["Targets (issue 4; ratios to the baseline (b) from this run)"]
+def _best(results: dict, phase: str, key: str, pick: object) -> tuple[float | None, str]:
+    """The best tuned peer's figure for one column (``pick`` is max or min) and its name."""
+    found = [
+        (value, name)
+        for name in PEERS
+        if (value := _get(results.get(name) or {}, phase, key)) is not None
+    ]
+    if not found:
+        return None, "-"
+    return pick(found)
+
+
+def _item(subject: str, target: str, value: float | None, op: str, limit: float, unit="x"):
+    ok = value is not None and (value >= limit if op == ">=" else value <= limit)
+    return {
+        "subject": subject,
+        "target": target,
+        "value": value,
+        "op": op,
+        "threshold": limit,
+        "unit": unit,
+        "pass": bool(ok),
+    }
+
+
+def issue13_targets(results: dict) -> list[dict]:
+    """The targets of issue 13: the memory row's, and those against the peers when any was
+    measured (they are not judged when the peers are not built)."""
+    out = _memory_target(results)
+    if not any(_get(results.get(p) or {}, "c1", "rps") for p in PEERS):
+        return out
+    c64, c64_by = _best(results, "c64", "rps", max)
+    p99, p99_by = _best(results, "c64", "p99_ms", min)
+    p50, p50_by = _best(results, "c1", "p50_ms", min)
+    rows, rows_by = _best(results, "batch", "rows_per_s", max)
+    for runtime, c1_limit in (("sklearn", 0.25), ("onnx", 0.1)):
+        subject = f"service-{runtime}"
+        r = results.get(subject) or {}
+        out += [
+            _item(subject, f"c64 req/s vs {c64_by}", _ratio(_get(r, "c64", "rps"), c64), ">=", 2),
+            _item(
+                subject, f"c64 p99 vs {p99_by}", _ratio(_get(r, "c64", "p99_ms"), p99), "<=", 0.5
+            ),
+            _item(
+                subject,
+                f"c1 p50 vs {p50_by}",
+                _ratio(_get(r, "c1", "p50_ms"), p50),
+                "<=",
+                c1_limit,
+            ),
+            _item(
+                subject,
+                "c1 p99 vs own c1 p50",
+                _ratio(_get(r, "c1", "p99_ms"), _get(r, "c1", "p50_ms")),
+                "<=",
+                3,
+            ),
+        ]
+    out.append(
+        _item(
+            "service-onnx",
+            f"batch rows/s vs {rows_by}",
+            _ratio(_get(results.get("service-onnx") or {}, "batch", "rows_per_s"), rows),
+            ">=",
+            1.5,
+        )
+    )
+    mlserver = results.get("mlserver") or {}
+    v2 = results.get("service-v2") or {}
+    out.append(
+        _item(
+            "service-v2",
+            "c64 req/s vs mlserver",
+            _ratio(_get(v2, "c64", "rps"), _get(mlserver, "c64", "rps")),
+            ">=",
+            3,
+        )
+    )
+    # MLServer's best batch figure: binary when it takes binary tensors, else JSON.
+    ml_rows, ml_by = _best(
+        {k: results.get(k) for k in ("mlserver", "mlserver-binary")}, "batch", "rows_per_s", max
+    )
+    for subject in ("service-v2", "service-v2-binary"):
+        out.append(
+            _item(
+                subject,
+                f"batch rows/s vs {ml_by}",
+                _ratio(_get(results.get(subject) or {}, "batch", "rows_per_s"), ml_rows),
+                ">=",
+                2,
+            )
+        )
+    return out
+
+
+def _memory_target(results: dict) -> list[dict]:
+    memory = results.get("memory")
+    if memory is None or "failed" in memory:
+        return []
+    growth = memory["rss_growth_bytes"] / memory["cache_budget_bytes"]
+    return [
+        _item("memory", f"RSS growth, {memory['models']} models vs cache budget", growth, "<=", 1)
+    ]
+
+
+def extras_text(results: dict) -> str:
+    """The scaling figure and the memory row."""
+    lines = []
+    scaling = results.get("scaling")
+    one = _get(results.get("service-onnx") or results.get("service-sklearn") or {}, "c64", "rps")
+    if scaling is not None and "failed" in scaling:
+        lines.append(f"Scaling: not measured: {scaling['failed']}")
+    elif scaling is not None:
+        per_core = scaling["rps_per_core"]
+        held = f", {per_core / one:.2f}x the one-process figure" if one else ""
+        lines.append(
+            f"Scaling (c64 single rows, GraphQL): 1 process {_rate(one)} req/s on its core; "
+            f"2 processes {_rate(scaling['rps'])} req/s = {_rate(per_core)} req/s per core{held}; "
+            f"p99 {_ms(scaling['p99_ms'])} ms, errors {scaling['errors']}"
+        )
+    memory = results.get("memory")
+    if memory is not None and "failed" in memory:
+        lines.append(f"Memory: not measured: {memory['failed']}")
+    elif memory is not None:
+        lines.append(
+            f"Memory: {memory['models']} small models uploaded and predicted once each: RSS "
+            f"{memory['rss_before_bytes'] / 2**20:.1f} -> {memory['rss_after_bytes'] / 2**20:.1f}"
+            f" MiB, {memory['rss_growth_per_model_bytes'] / 1024:.1f} KiB per model; cache budget"
+            f" {memory['cache_budget_bytes'] / 2**20:.0f} MiB and {memory['cache_max_models']} "
+            f"models; {memory['mismatched_predictions']} wrong predictions"
+        )
+    return "\n".join(lines)
+
+
+def targets_text(items: list[dict], title: str) -> str:
+    lines = [title]
     for t in items:
         value = t["value"]
         if value is None:
@@ -149,7 +291,7 @@ def targets_text(items: list[dict]) -> str:
         limit = f"{t['threshold']:g}{t['unit']}"
         verdict = "PASS" if t["pass"] else "FAIL"
         lines.append(
-            f"  service-{t['runtime']:<8} {t['target']:<20} {shown:>9}  "
+            f"  {t['subject']:<17} {t['target']:<34} {shown:>9}  "
             f"(target {t['op']} {limit:<5})  {verdict}"
         )
     return "\n".join(lines)

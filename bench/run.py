@@ -1,4 +1,5 @@
-"""ModelServe benchmark (issue 4): ``python -m bench.run [--backend embedded|postgres] [--quick]``.
+"""ModelServe benchmark (issues 4 and 13): ``python -m bench.run [--backend embedded|postgres]
+[--quick]``.
 
 In one run, on the reference model, it measures
 
@@ -9,8 +10,13 @@ In one run, on the reference model, it measures
 * (b) a minimal Starlette + uvicorn JSON endpoint calling ``predict`` inline
   (``bench/baseline.py``), pinned the same way, with the same loads;
 * (a) the model called in-process in a tight loop (one row, 1000 rows);
+* the same service over its v2 REST route with MLServer's bodies (JSON, binary tensors), the c64
+  load over two API processes (PostgreSQL + Redis), and 50 small models in one fresh process;
+* the peers ``make bench-peers`` built (MLServer with adaptive batching, LitServe with batching:
+  ``bench/peers.py``), pinned and loaded the same way;
 
-prints a table and the ratios of issue 4 with PASS/FAIL, and writes ``bench/results/<ts>.json``.
+prints a table and the ratios of issues 4 and 13 with PASS/FAIL, and writes
+``bench/results/<ts>.json``.
 The load generator (wrk, else an asyncio + httpx one) runs on the other core.
 
 Exit status: 0 every target met, 3 a target missed, 2 the prediction API is not in the build under
@@ -31,7 +37,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,9 +44,16 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from bench import cpu, reference, report
-from bench.loadgen import LoadResult, run_python, run_wrk, write_wrk_script
-from bench.procs import BenchError, Processes, free_port, tail, wait_ready
+from bench import cpu, reference, report, subjects
+from bench.loadgen import (
+    LoadResult,
+    Pending,
+    start_python,
+    start_wrk,
+    write_bodies,
+    write_wrk_script,
+)
+from bench.procs import BenchError, Processes, free_port, guarded, tail, wait_ready
 from bench.service import (
     ApiUnavailable,
     Deployment,
@@ -62,10 +74,7 @@ CHECK_REQUESTS = 5  # sampled before every load run: status, no errors, right la
 RUNTIME_SWITCH_TIMEOUT_S = 15.0
 DEFAULT_PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
-
-
-class Interrupted(BaseException):  # like KeyboardInterrupt: not caught as an Exception
-    """SIGINT, SIGTERM or SIGHUP: stop measuring and clean up."""
+PREDICTION_UNITS_PER_MINUTE = 100_000  # the setting's maximum
 
 
 @dataclass
@@ -74,8 +83,8 @@ class Endpoint:
 
     name: str
     url: str
-    single_bodies: list[str]
-    batch_bodies: list[str]
+    single_bodies: list[str]  # empty: a batch-only endpoint
+    batch_bodies: list[str] | list[bytes]
     single_labels: list[list[str]]
     batch_labels: list[list[str]]
     read_single: object  # (json) -> (labels, runtime)
@@ -84,6 +93,8 @@ class Endpoint:
     headers: dict[str, str] = field(default_factory=dict)
     relogin: object = None  # () -> headers, called before every load run (fresh access token)
     pgid: int | None = None  # the server's process group, for its CPU time
+    # A feature the server may lack: every check refused reads "not supported", not a failure.
+    optional_feature: str | None = None
 
 
 def _service_single(body: dict) -> tuple[list, str | None]:
@@ -153,21 +164,33 @@ class Bench:
     def load(
         self, endpoint: Endpoint, bodies: list[str], concurrency: int, duration: float, tag: str
     ) -> LoadResult:
+        return self.start_load(endpoint, bodies, concurrency, duration, tag).finish(self.procs)
+
+    def start_load(
+        self,
+        endpoint: Endpoint,
+        bodies: list[str] | list[bytes],
+        concurrency: int,
+        duration: float,
+        tag: str,
+        pinned: bool = True,
+    ) -> Pending:
+        """Start the load generator on ``endpoint``, on the client core if ``pinned``."""
+        cpu = self.args.client_cpu if pinned else None
         bodies_path = self.work / f"{endpoint.name}-{tag}.bodies"
         if not bodies_path.exists():
-            bodies_path.write_text("\n".join(bodies) + "\n")
+            write_bodies(bodies_path, bodies)
         headers = {"content-type": "application/json", **endpoint.headers}
         url = endpoint.url
         if self.wrk is not None:
             script = write_wrk_script(
-                self.work / "load.lua", bodies_path, urlsplit(url).path, headers
+                self.work / f"load-{endpoint.name}-{tag}.lua",
+                bodies_path,
+                urlsplit(url).path,
+                headers,
             )
-            return run_wrk(
-                self.procs, self.wrk, url, script, concurrency, duration, self.args.client_cpu
-            )
-        return run_python(
-            self.procs, url, bodies_path, headers, concurrency, duration, self.args.client_cpu
-        )
+            return start_wrk(self.procs, self.wrk, url, script, concurrency, duration, cpu)
+        return start_python(self.procs, url, bodies_path, headers, concurrency, duration, cpu)
 
     def check(self, endpoint: Endpoint, batch: bool) -> dict:
         """A few requests from Python: HTTP 200, no ``errors``, the local model's labels, the
@@ -183,10 +206,16 @@ class Bench:
                 out["requests"] += 1
                 try:
                     response = client.post(endpoint.url, content=bodies[k], headers=headers)
-                    body = response.json()
-                except (httpx.HTTPError, ValueError) as exc:
+                except httpx.HTTPError as exc:
                     out["errors"] += 1
                     out["problems"].append(f"{type(exc).__name__}: {exc}")
+                    continue
+                try:
+                    body = response.json()
+                except ValueError:
+                    out["errors"] += 1
+                    first = (response.text.strip().splitlines() or [""])[0][:120]
+                    out["problems"].append(f"HTTP {response.status_code}, not JSON: {first!r}")
                     continue
                 if isinstance(body, dict) and body.get("errors"):
                     error = graphql_errors(body["errors"], f"{endpoint.name} check")
@@ -237,15 +266,21 @@ class Bench:
         )
 
     def measure(self, endpoint: Endpoint) -> dict:
-        """c1, c16, c64 single rows and the batches: check, warm up, measure."""
+        """c1, c16, c64 single rows and the batches: check, warm up, measure (only the batches
+        for an endpoint without single-row bodies)."""
         a = self.args
         out: dict = {"checks": [], "warmup_errors": 0, "check_errors": 0, "mismatched_rows": 0}
-        phases = [(f"c{c}", False, c) for c in CONCURRENCIES]
+        phases = [(f"c{c}", False, c) for c in CONCURRENCIES] if endpoint.single_bodies else []
         phases.append(("batch", True, a.batch_concurrency))
         for tag, batch, concurrency in phases:
             if endpoint.relogin is not None:
                 endpoint.headers = endpoint.relogin()
             check = self.check(endpoint, batch)
+            if endpoint.optional_feature and check["errors"] == check["requests"]:
+                reason = (check["problems"] or ["refused"])[0][:200]
+                failed = f"{endpoint.optional_feature} not supported (checks answered {reason})"
+                self.say(f"  {endpoint.name}: {failed}")
+                return {"failed": failed}
             if endpoint.runtime is not None and any(
                 r != endpoint.runtime for r in check["runtimes"]
             ):
@@ -309,6 +344,10 @@ class Bench:
         self.model_bytes = reference.to_skops(model)
         self.model_path = self.work / "ref.skops"
         self.model_path.write_bytes(self.model_bytes)
+        # What ModelServe, MLServer and LitServe are given: the same joblib bytes.
+        self.joblib_bytes = subjects.to_joblib(model)
+        self.model_joblib = self.work / "ref.joblib"
+        self.model_joblib.write_bytes(self.joblib_bytes)
         # Serve what a client gets back from the same bytes, not the object in memory.
         loaded = reference.load_skops(self.model_bytes)
         self.single_rows = reference.sample_rows(X, SINGLE_BODIES, seed=1)
@@ -336,6 +375,11 @@ class Bench:
     def service_env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MODELSERVE_")}
         env["MODELSERVE_DATA_DIR"] = str(self.work / "data")
+        # The caller's budgets at their highest: still checked on every request, but a load of
+        # ~1,600 req/s (and the memory row's 50 uploads) fits in them. Past that rate a run
+        # sees RATE_LIMITED answers, counted as errors.
+        env["MODELSERVE_PREDICTION_UNITS_PER_MINUTE"] = str(PREDICTION_UNITS_PER_MINUTE)
+        env["MODELSERVE_UPLOADS_PER_HOUR"] = str(4 * subjects.MEMORY_MODELS)
         if self.args.backend == "postgres":
             env["MODELSERVE_DATABASE_URL"] = self.database_url
             env["MODELSERVE_REDIS_URL"] = self.args.redis_url
@@ -400,7 +444,7 @@ class Bench:
             wait_ready(f"{base}/readyz", proc, log)
             gql = GraphQL(f"{base}/graphql")
             try:
-                deployment = gql.deploy(self.model_bytes)
+                deployment = gql.deploy(self.joblib_bytes, "ref.joblib")
                 self.say(
                     f"  deployed {deployment.ref} (version {deployment.version_id}, serving "
                     f"{deployment.serving_format}, compiledAvailable "
@@ -427,6 +471,7 @@ class Bench:
                     self.wait_runtime(endpoint)
                     self.say(f"measuring {name}")
                     results[name] = self.measure(endpoint)
+                self.run_service_extras(results, base, gql, deployment, proc, endpoint)
             finally:
                 gql.close()
         except ApiUnavailable:
@@ -438,6 +483,67 @@ class Bench:
             self.procs.stop(proc)
         if proc.returncode not in (0, -signal.SIGTERM, None):
             self.notes.append(f"the service exited with code {proc.returncode} when stopped")
+
+    def run_service_extras(
+        self,
+        results: dict,
+        base: str,
+        gql: GraphQL,
+        deployment: Deployment,
+        proc: subprocess.Popen,
+        graphql_endpoint: Endpoint,
+    ) -> None:
+        """The v2 REST rows (last runtime set: compiled when available) and the scaling figure,
+        on the running service."""
+        skip = set(self.args.skip)
+        if "v2" not in skip:
+            for endpoint in subjects.v2_endpoints(self, base, deployment, proc.pid):
+                self.say(f"measuring {endpoint.name}")
+                results[endpoint.name] = self.measure(endpoint)
+        if "scaling" in skip:
+            pass
+        elif self.args.backend != "postgres":
+            results["scaling"] = {
+                "failed": "measured with --backend postgres (the embedded default is one replica)"
+            }
+        else:
+            graphql_endpoint.headers = graphql_endpoint.relogin()
+            results["scaling"] = subjects.scaling(self, graphql_endpoint, self.start_second_api)
+
+    def start_api(self, cpu: int, tag: str) -> tuple[str, subprocess.Popen]:
+        """Another API process on the same data, pinned to ``cpu``: its /graphql and the
+        process (the caller stops it)."""
+        port = free_port()
+        log = self.work / f"service-{tag}.log"
+        self.say(f"starting an API process ({tag}) on 127.0.0.1:{port}, core {cpu}")
+        proc = self.procs.start(
+            [str(_modelserve()), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=self.service_env(),
+            cpu=cpu,
+            log=log,
+            cwd=self.work,
+        )
+        try:
+            wait_ready(f"http://127.0.0.1:{port}/readyz", proc, log)
+        except BaseException:
+            self.procs.stop(proc)
+            raise
+        return f"http://127.0.0.1:{port}/graphql", proc
+
+    def start_second_api(self) -> tuple[str, subprocess.Popen]:
+        return self.start_api(self.args.client_cpu, "second")
+
+    def run_memory(self) -> dict:
+        url, proc = self.start_api(self.args.server_cpu, "memory")
+        gql = GraphQL(url)
+        try:
+            return subjects.memory_row(self, gql, proc.pid)
+        except BenchError as exc:
+            self.say(f"memory row failed: {exc}")
+            return {"failed": str(exc).splitlines()[0][:300]}
+        finally:
+            gql.close()
+            self.procs.stop(proc)
 
     def service_endpoint(
         self, name: str, url: str, gql: GraphQL, deployment: Deployment, runtime: str, pgid: int
@@ -558,7 +664,11 @@ class Bench:
             api_error = str(exc)
             self.say(f"ERROR: {api_error}")
             self.say("measuring the baselines only; the run will fail")
+        if "memory" not in self.args.skip and api_error is None:
+            results["memory"] = self.run_memory()
         results["baseline"] = self.run_baseline()
+        if "peers" not in self.args.skip:
+            subjects.run_peers(self, results)
         results.update(self.run_inprocess())
         if self.busy:
             self.notes.append(
@@ -572,7 +682,9 @@ class Bench:
             self.notes.append("the baseline (b) had errors: its figures are not a fair reference")
 
         targets = report.targets(results)
+        peer_targets = report.issue13_targets(results)
         table = report.table(results)
+        versions = (results.get("peers") or {}).get("versions") or {}
         lines = [
             "",
             f"ModelServe benchmark: backend {a.backend}, {a.duration:g} s per load after "
@@ -581,7 +693,18 @@ class Bench:
             "",
             table,
             "",
-            report.targets_text(targets),
+            report.extras_text(results),
+            "",
+            report.targets_text(targets, "Targets (issue 4; ratios to the baseline (b), this run)"),
+            "",
+        ]
+        title = "Targets (issue 13; ratios to the best tuned peer per column, this run)"
+        if not any(t["subject"] != "memory" for t in peer_targets):
+            title += "; those against the peers not judged: no peer was measured"
+        lines.append(report.targets_text(peer_targets, title))
+        lines += [
+            f"peer {name}: " + ", ".join(f"{k} {v}" for k, v in found.items())
+            for name, found in versions.items()
         ]
         if api_error:
             lines += ["", f"FAILED: {api_error}"]
@@ -589,7 +712,8 @@ class Bench:
         text = "\n".join(lines)
         print(text, flush=True)
 
-        passed = api_error is None and bool(targets) and all(t["pass"] for t in targets)
+        judged = targets + peer_targets
+        passed = api_error is None and bool(targets) and all(t["pass"] for t in judged)
         document = {
             "started_at": started.isoformat(),
             "finished_at": dt.datetime.now(dt.UTC).isoformat(),
@@ -609,6 +733,7 @@ class Bench:
             "api_error": api_error,
             "results": results,
             "targets": targets,
+            "issue13_targets": peer_targets,
             "passed": passed,
             "notes": self.notes,
             "table": text,
@@ -618,6 +743,9 @@ class Bench:
         if api_error:
             return 2
         return 0 if passed else 3
+
+    def failed(self, exc: BenchError) -> int:
+        return 2 if isinstance(exc, ApiUnavailable) else 1
 
     def cleanup(self) -> None:
         for what, fn in reversed(self.cleanups):
@@ -728,7 +856,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="3 s per load after 1 s warm-up (overrides --duration/--warmup)",
     )
     parser.add_argument(
-        "--duration", type=float, default=10.0, help="seconds measured per load (default 10)"
+        "--duration", type=float, default=12.0, help="seconds measured per load (default 12)"
+    )
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        choices=("peers", "v2", "scaling", "memory"),
+        help="leave out the peers, the v2 REST rows, the scaling figure or the memory row "
+        "(repeatable)",
     )
     parser.add_argument(
         "--warmup",
@@ -763,37 +899,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _terminate(signum: int, frame: object) -> None:
-    raise Interrupted(signal.Signals(signum).name)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.quick:
         args.duration, args.warmup = 3.0, 1.0
     if args.duration <= 0 or args.warmup < 0 or args.batch_rows < 1 or args.batch_concurrency < 1:
         raise SystemExit("bench: --duration must be > 0, --warmup >= 0, batch sizes >= 1")
-    # Explicitly: a shell starting us in the background would leave SIGINT ignored.
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, _terminate)
-    procs = Processes()
-    work = Path(tempfile.mkdtemp(prefix="modelserve-bench-"))
-    bench = Bench(args, procs, work)
-    try:
-        return bench.run()
-    except BenchError as exc:
-        print(f"bench: FAILED: {exc}", file=sys.stderr, flush=True)
-        return 2 if isinstance(exc, ApiUnavailable) else 1
-    except (KeyboardInterrupt, Interrupted) as exc:
-        print(f"bench: interrupted ({exc or 'SIGINT'}); cleaning up", file=sys.stderr, flush=True)
-        return 130
-    finally:
-        # Ignore further Ctrl-C while cleaning up, so nothing is left behind.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        procs.stop_all()
-        bench.cleanup()
-        shutil.rmtree(work, ignore_errors=True)
+    return guarded("bench", lambda procs, work: Bench(args, procs, work))
 
 
 if __name__ == "__main__":

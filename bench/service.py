@@ -112,8 +112,8 @@ class GraphQL:
             raise BenchError(f"login: {data}")
         return data["accessToken"]
 
-    def deploy(self, model_bytes: bytes) -> Deployment:
-        """A fresh account owning model ``ref`` whose ``production`` alias is the upload."""
+    def register(self) -> tuple[str, str, str]:
+        """A fresh account: (email, password, access token)."""
         email = f"bench-{secrets.token_hex(4)}@example.com"
         password = secrets.token_urlsafe(18)
         data = self.call(
@@ -124,11 +124,16 @@ class GraphQL:
         )["register"]
         if data["__typename"] != "RegisterSuccess":
             raise BenchError(f"register: {data}")
-        token = self.login(email, password)
+        return email, password, self.login(email, password)
 
+    def upload_model(
+        self, token: str, name: str, model_bytes: bytes, filename: str
+    ) -> tuple[str, str, dict]:
+        """A new model ``name`` whose version 1 is the upload: (model id, full name, version)."""
         data = self.call(
-            'mutation { createModel(input: {name: "ref"}) { __typename'
+            "mutation($i: CreateModelInput!) { createModel(input: $i) { __typename"
             " ... on ModelSuccess { model { id fullName } } ... on Error { message } } }",
+            {"i": {"name": name}},
             token=token,
             what="createModel",
         )["createModel"]
@@ -140,13 +145,18 @@ class GraphQL:
         response = self.http.post(
             self.url,
             data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.f"]})},
-            files={"0": ("ref.skops", model_bytes, "application/octet-stream")},
+            files={"0": (filename, model_bytes, "application/octet-stream")},
             headers={"authorization": f"Bearer {token}", "x-modelserve-csrf": "1"},
         )
         data = self._answer(response, "uploadModelVersion")["uploadModelVersion"]
         if data["__typename"] != "UploadModelVersionSuccess":
             raise BenchError(f"uploadModelVersion: {data}")
-        version = data["version"]
+        return model_id, full_name, data["version"]
+
+    def deploy(self, model_bytes: bytes, filename: str = "ref.joblib") -> Deployment:
+        """A fresh account owning model ``ref`` whose ``production`` alias is the upload."""
+        email, password, token = self.register()
+        model_id, full_name, version = self.upload_model(token, "ref", model_bytes, filename)
 
         data = self.call(
             "mutation($i: SetAliasInput!) { setAlias(input: $i) { __typename"
