@@ -18,22 +18,28 @@ DEFAULT_PAGE_SIZE = 20
 T = TypeVar("T")
 
 
+# The `after` argument of every paginated field.
+AFTER = "The `endCursor` of the previous page; omit it for the first page."
+
+
 @strawberry.type(description="Where a page ends, and whether there is more.")
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="Whether another page follows this one.")
+    end_cursor: str | None = strawberry.field(
+        description="Pass it as `after` for the next page; null on an empty page."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="One item of a page and the cursor that points just past it.")
 class Edge(Generic[T]):
-    cursor: str
-    node: T
+    cursor: str = strawberry.field(description="Opaque; pass it as `after` to resume here.")
+    node: T = strawberry.field(description="The item.")
 
 
-@strawberry.type
+@strawberry.type(description="One page of items (at most 100), newest first unless told.")
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: PageInfo
+    edges: list[Edge[T]] = strawberry.field(description="The items of this page, in order.")
+    page_info: PageInfo = strawberry.field(description="Whether there is a next page, and where.")
 
 
 def page_size(first: int | None) -> int:
