@@ -67,6 +67,19 @@ class Settings(BaseSettings):
         default="", description="sqlite:///path or postgres://...; empty means var/modelserve.db."
     )
     database_pool_max: int = Field(default=10, ge=1, le=200)
+    heap_trim_interval_s: float = Field(
+        default=10.0,
+        ge=0,
+        le=3600,
+        description="How often freed heap memory is handed back to the OS (malloc_trim); 0 never.",
+    )
+    database_acquire_timeout_s: float = Field(
+        default=5.0,
+        gt=0,
+        le=120,
+        description="How long a request waits for a pooled PostgreSQL connection before "
+        "UNAVAILABLE (503, Retry-After).",
+    )
     redis_url: str | None = Field(default=None, description="Unset means in-process backends.")
     artifact_store_url: str = Field(default="", description="Empty means var/artifacts.")
     auto_migrate: bool | None = Field(
@@ -120,6 +133,10 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     graphiql: bool | None = Field(default=None, description="Default: on in development only.")
     introspection: bool | None = Field(default=None, description="Default: on in development.")
+    ui_enabled: bool = Field(
+        default=True,
+        description="Serve the web dashboard at /ui (it uses only the public GraphQL API).",
+    )
     max_query_depth: int = Field(default=10, ge=2, le=50)
     max_aliases: int = Field(default=15, ge=1, le=500)
     max_tokens: int = Field(default=2000, ge=100, le=100_000)
@@ -275,6 +292,16 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    keep_alive_s: float = Field(
+        default=75.0,
+        gt=0,
+        le=3600,
+        description=(
+            "How long an idle keep-alive connection stays open. Longer than the idle timeout of "
+            "any proxy or client pool in front (load balancers use 60 s), so they close first "
+            "and never send a request on a connection the server is closing."
+        ),
+    )
     log_level: str = "INFO"
     log_format: LogFormat = Field(
         default=LogFormat.JSON, description="`json`: one object per line; `text`: for people."

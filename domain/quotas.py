@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -43,6 +44,7 @@ from domain.errors import FieldError, Forbidden, NotFound, RateLimited, Validati
 from domain.ratelimit import Rate, RateLimiter, Window
 from domain.registry import access
 from domain.registry.access import Access
+from domain.singleflight import SingleFlight
 from storage import tables
 
 log = logging.getLogger("modelserve.quotas")
@@ -111,26 +113,37 @@ def caller_key(caller: Caller) -> tuple[str, str]:
 
 
 class _Cached:
-    """Rows by id for ``SETTINGS_TTL_S``; ``None`` (no row) is kept too."""
+    """Rows by id for ``SETTINGS_TTL_S``; ``None`` (no row) is kept too.
+
+    Concurrent misses of one id share one query (single-flight): when an entry expires under
+    load, every request in flight misses together, and at c64 their identical queries queued
+    on the database once a second. A read that a change (``drop``) overtook is used once and
+    not kept, nor joined by later callers.
+    """
 
     def __init__(self) -> None:
         self._rows: dict[uuid.UUID, tuple[Any, float]] = {}
+        self._flights = SingleFlight()
+        self._generation = 0
 
-    def get(self, key: uuid.UUID) -> tuple[bool, Any]:
+    async def load(self, key: uuid.UUID, fetch: Callable[[], Awaitable[Any]]) -> Any:
         hit = self._rows.get(key)
-        if hit is None or hit[1] < time.monotonic():
-            return False, None
-        return True, hit[0]
-
-    def put(self, key: uuid.UUID, value: Any) -> None:
-        if len(self._rows) >= MAX_CACHED:
-            self._rows.clear()
-        self._rows[key] = (value, time.monotonic() + SETTINGS_TTL_S)
+        if hit is not None and hit[1] >= time.monotonic():
+            return hit[0]
+        generation = self._generation
+        value = await self._flights.do((key, generation), fetch)
+        if generation == self._generation:
+            if len(self._rows) >= MAX_CACHED:
+                self._rows.clear()
+            self._rows[key] = (value, time.monotonic() + SETTINGS_TTL_S)
+        return value
 
     def drop(self, key: uuid.UUID) -> None:
+        self._generation += 1
         self._rows.pop(key, None)
 
     def clear(self) -> None:
+        self._generation += 1
         self._rows.clear()
 
 
@@ -446,10 +459,9 @@ class Quotas:
     # -- internals -----------------------------------------------------------------------
 
     async def _rates(self, user_id: uuid.UUID) -> tuple[Rate, Rate]:
-        found, row = self._user_limits.get(user_id)
-        if not found:
-            row = await tables.UserLimits.get_or_none(user_id=user_id)
-            self._user_limits.put(user_id, row)
+        row = await self._user_limits.load(
+            user_id, lambda: tables.UserLimits.get_or_none(user_id=user_id)
+        )
         predictions = (row and row.prediction_units_per_minute) or (
             self.policy.prediction_units_per_minute
         )
@@ -461,12 +473,11 @@ class Quotas:
         )
 
     async def _model_quota(self, model_id: uuid.UUID) -> ModelQuota | None:
-        found, quota = self._model_quotas.get(model_id)
-        if not found:
+        async def fetch() -> ModelQuota | None:
             row = await tables.ModelQuota.get_or_none(model_id=model_id)
-            quota = _quota_of(row) if row is not None else None
-            self._model_quotas.put(model_id, quota)
-        return quota
+            return _quota_of(row) if row is not None else None
+
+        return await self._model_quotas.load(model_id, fetch)
 
 
 async def _store(

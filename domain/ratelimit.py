@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections import deque
 from dataclasses import dataclass
 
 from limits import RateLimitItem, RateLimitItemPerSecond
@@ -25,6 +26,84 @@ from domain.errors import RateLimited
 from storage.redis_guard import RedisCircuit
 
 log = logging.getLogger("modelserve.ratelimit")
+
+
+class _Hits:
+    """One key's hits in its trailing window, oldest first, and their total cost."""
+
+    __slots__ = ("expiry", "hits", "total")
+
+    def __init__(self, expiry: float) -> None:
+        self.expiry = expiry
+        self.hits: deque[tuple[float, int]] = deque()
+        self.total = 0
+
+    def expire(self, now: float) -> None:
+        cutoff = now - self.expiry
+        hits = self.hits
+        while hits and hits[0][0] < cutoff:
+            self.total -= hits.popleft()[1]
+
+
+class MovingWindowMemory(MemoryStorage):
+    """The in-process moving window, without the library storage's per-call cost.
+
+    ``limits``' memory storage keeps one list entry per unit spent, newest first (each hit
+    shifts the whole list), and every hit schedules a task that walks every key through
+    ``asyncio.to_thread``: under load that thread hop was the largest cost in a prediction's
+    CPU profile. Here each key holds its hits oldest first as ``(time, cost)`` with a running
+    total: a hit appends, expired hits leave from the left, and no task or thread is involved.
+    The rule is the library's: a hit of ``amount`` is refused when the trailing ``expiry``
+    seconds already hold more than ``limit - amount``.
+    """
+
+    # Every this many hits, keys whose window has emptied are dropped, so memory stays bounded
+    # by the keys active within their window.
+    SWEEP_EVERY = 10_000
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._windows: dict[str, _Hits] = {}
+        self._acquired = 0
+
+    async def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+        if amount > limit:
+            return False
+        now = time.time()
+        window = self._windows.get(key)
+        if window is None:
+            window = self._windows[key] = _Hits(expiry)
+        window.expire(now)
+        if window.total + amount > limit:
+            return False
+        window.hits.append((now, amount))
+        window.total += amount
+        self._acquired += 1
+        if self._acquired % self.SWEEP_EVERY == 0:
+            self._sweep(now)
+        return True
+
+    async def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[float, int]:
+        now = time.time()
+        window = self._windows.get(key)
+        if window is None:
+            return now, 0
+        window.expire(now)
+        return (window.hits[0][0], window.total) if window.hits else (now, 0)
+
+    async def clear(self, key: str) -> None:
+        self._windows.pop(key, None)
+        await super().clear(key)
+
+    async def reset(self) -> int | None:
+        self._windows.clear()
+        return await super().reset()
+
+    def _sweep(self, now: float) -> None:
+        for key, window in list(self._windows.items()):
+            window.expire(now)
+            if not window.hits:
+                del self._windows[key]
 
 
 class _CountAcrossAmounts(RateLimitItemPerSecond):
@@ -65,7 +144,7 @@ class Window:
 
 class RateLimiter:
     def __init__(self, redis_url: str | None = None, circuit: RedisCircuit | None = None) -> None:
-        self._memory = MovingWindowRateLimiter(MemoryStorage())
+        self._memory = MovingWindowRateLimiter(MovingWindowMemory())
         self._shared: MovingWindowRateLimiter | None = None
         self.degraded = False
         # Calls the memory storage answered because the shared storage failed (or was skipped).

@@ -1,5 +1,5 @@
 """The ``modelserve`` command: serve, worker, migrate, create-admin, backup, restore,
-export-schema."""
+export-schema; the client's commands (``modelserve_client.cli``) for everything else."""
 
 from __future__ import annotations
 
@@ -46,6 +46,7 @@ def _serve(args: argparse.Namespace) -> int:
         ws="websockets-sansio",
         ws_max_size=WS_MAX_BYTES,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        timeout_keep_alive=settings.keep_alive_s,
         proxy_headers=args.proxy_headers,
         forwarded_allow_ips=args.forwarded_allow_ips,
         log_level=settings.log_level.lower(),
@@ -85,7 +86,11 @@ async def _run_worker(settings: Settings, *, metrics_port: int | None, metrics_h
     if settings.auto_migrate_enabled:
         await migrate.upgrade(settings.database_url)
     await Tortoise.init(
-        config=tortoise_config(settings.database_url, pool_max=settings.database_pool_max)
+        config=tortoise_config(
+            settings.database_url,
+            pool_max=settings.database_pool_max,
+            acquire_timeout_s=settings.database_acquire_timeout_s,
+        )
     )
     services = Services.build(
         settings, on_task=metrics.observe_task if settings.metrics_enabled else None
@@ -247,6 +252,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        from modelserve_client.commands import SERVER_COMMANDS
+        from modelserve_client.commands import main as client_main
+    except ImportError:
+        pass  # the client is not installed: the server's commands alone
+    else:
+        # Every command but the server's (login, models, upload, predict, jobs, ...).
+        if not argv or argv[0] not in SERVER_COMMANDS:
+            return client_main(argv)
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

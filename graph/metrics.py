@@ -21,9 +21,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import hmac
 import os
+import time
+from collections import deque
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -149,7 +153,8 @@ RATE_LIMITER_FALLBACKS = Counter(
 
 TASKS = Counter(
     "modelserve_background_tasks",
-    "Background work run in this process, by task name and outcome (ok or failed).",
+    "Background work run in this process, by task name and outcome "
+    "(ok, failed, abandoned at shutdown, or gave_up).",
     ["task", "outcome"],
 )
 QUEUE_DEPTH = Gauge(
@@ -219,12 +224,52 @@ def observe_cache(event: str, amount: int) -> None:
         counter.inc(amount)
 
 
+GC_PAUSES = Histogram(
+    "modelserve_gc_pause_seconds",
+    "Time one garbage collection held the process (every request waits), by generation.",
+    ["generation"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
+)
+
+
+class GcPauses:
+    """Times every collection through ``gc.callbacks``; ``drain`` moves them into ``GC_PAUSES``.
+
+    The callback only appends to a bounded deque: observing a histogram takes a lock, and a
+    collection can start inside code that holds that very lock.
+    """
+
+    def __init__(self, maxlen: int = 10_000) -> None:
+        self._started = 0.0
+        self.pending: deque[tuple[int, float]] = deque(maxlen=maxlen)
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pending.append((info["generation"], time.perf_counter() - self._started))
+
+    def install(self) -> None:
+        if self not in gc.callbacks:
+            gc.callbacks.append(self)
+
+    def remove(self) -> None:
+        with contextlib.suppress(ValueError):
+            gc.callbacks.remove(self)
+
+    def drain(self) -> None:
+        while self.pending:
+            generation, seconds = self.pending.popleft()
+            GC_PAUSES.labels(str(generation)).observe(seconds)
+
+
 class Sampler:
     """Copies the levels and running totals of ``services`` into the gauges and counters."""
 
     def __init__(self, services: Services) -> None:
         self._services = services
         self.services = services
+        self.gc_pauses = GcPauses()
         self._seen = dict.fromkeys(LOG_TOTALS, 0)
         self._seen_dropped = dict.fromkeys(DROP_REASONS, 0)
         self._seen_fallbacks = 0
@@ -232,6 +277,7 @@ class Sampler:
         self._task: asyncio.Task[None] | None = None
 
     def sample(self) -> None:
+        self.gc_pauses.drain()
         inference = self._services.inference
         CACHE_BYTES.set(inference.cache.bytes)
         CACHE_MODELS.set(len(inference.cache))
@@ -259,7 +305,9 @@ class Sampler:
         self._seen_fallbacks = fallbacks
 
     def start(self) -> None:
-        """In multi-process mode, keep this worker's figures fresh for whichever one scrapes."""
+        """Time collections from now on; in multi-process mode, keep this worker's figures
+        fresh for whichever one scrapes."""
+        self.gc_pauses.install()
         if MULTIPROC_DIR and self._task is None:
             self._task = asyncio.create_task(self._run(), name="metrics-sampler")
 
@@ -270,6 +318,7 @@ class Sampler:
             await asyncio.sleep(SAMPLE_INTERVAL_S)
 
     async def close(self) -> None:
+        self.gc_pauses.remove()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

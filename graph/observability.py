@@ -173,9 +173,11 @@ def _scrub_and_tag(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any
 
 @strawberry.enum(description="How well the server, or one part of it, works.")
 class HealthStatus(Enum):
-    OK = "ok"
-    DEGRADED = "degraded"
-    UNAVAILABLE = "unavailable"
+    OK = strawberry.enum_value("ok", description="Works as configured.")
+    DEGRADED = strawberry.enum_value(
+        "degraded", description="Serves, with a fallback (e.g. Redis down, in-process limits used)."
+    )
+    UNAVAILABLE = strawberry.enum_value("unavailable", description="Cannot serve; readiness fails.")
 
 
 @strawberry.type(description="A dependency the server cannot serve without.")

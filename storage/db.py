@@ -46,10 +46,32 @@ def normalise_url(url: str, *, pool_max: int = 10) -> str:
     return url
 
 
-def tortoise_config(url: str, *, pool_max: int = 10) -> dict[str, Any]:
+def connection_config(
+    url: str, *, pool_max: int = 10, acquire_timeout_s: float = 5.0
+) -> str | dict[str, Any]:
+    """SQLite as a URL; PostgreSQL as Tortoise's asyncpg client with an acquire deadline
+    (:mod:`storage.pg_client`), so that no request waits on an exhausted pool unbounded."""
+    normalised = normalise_url(url, pool_max=pool_max)
+    if dialect_of(normalised) != "postgres":
+        return normalised
+    from tortoise.backends.base.config_generator import expand_db_url
+
+    config = expand_db_url(normalised)
+    config["engine"] = "storage.pg_client"
+    config["credentials"]["acquire_timeout"] = acquire_timeout_s
+    return config
+
+
+def tortoise_config(
+    url: str, *, pool_max: int = 10, acquire_timeout_s: float = 5.0
+) -> dict[str, Any]:
     """The config dict for ``Tortoise.init`` and aerich: our models plus aerich's own table."""
     return {
-        "connections": {"default": normalise_url(url, pool_max=pool_max)},
+        "connections": {
+            "default": connection_config(
+                url, pool_max=pool_max, acquire_timeout_s=acquire_timeout_s
+            )
+        },
         "apps": {
             "models": {
                 "models": [*MODEL_MODULES, "aerich.models"],

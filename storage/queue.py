@@ -101,7 +101,11 @@ class QueueConfig:
         return self.url.startswith("memory:")
 
 
-Observer = Callable[[str, str], None]  # (task name, "ok" | "failed" | "gave_up")
+# How long a stopping worker waits for cancelled tasks' own clean-up (a batch job handing back
+# its lease) before it closes its pools.
+CANCELLED_CLEAN_UP_S = 15.0
+
+Observer = Callable[[str, str], None]  # (task name, "ok" | "failed" | "abandoned" | "gave_up")
 
 
 class TaskQueue:
@@ -123,6 +127,7 @@ class TaskQueue:
         self._observe = observe or (lambda _name, _outcome: None)
         self._context: Any = None
         self._timers: set[asyncio.Task[None]] = set()
+        self._running: set[asyncio.Task[Any]] = set()  # task bodies running in this process
         self._memory_leases: dict[str, float] = {}
         self.broker: AsyncBroker
         if config.in_process:
@@ -224,9 +229,12 @@ class TaskQueue:
                     await asyncio.wait_for(listening, self.config.grace_s + 5)
                 except TimeoutError:
                     log.warning("tasks still running after the grace period; left to others")
-            # Whatever still runs is abandoned: cancelled when the process ends, never acknowledged
-            # (taskiq would acknowledge a cancelled task as run), so its lease runs out.
+            # Whatever still runs is abandoned: never acknowledged (taskiq would acknowledge a
+            # cancelled task as run), so its lease runs out and another worker takes it. It is
+            # cancelled here, while the database is still open, so that its own clean-up (a
+            # batch job hands back its lease) runs before the process closes its pools.
             self.broker.abandoned = True
+            await self._cancel_running()
             stopping.cancel()
             leases.cancel()
             with contextlib.suppress(Exception):
@@ -236,6 +244,18 @@ class TaskQueue:
             if failed is not None and not stop.is_set():
                 raise RuntimeError("the queue's receiver stopped") from failed
 
+    async def _cancel_running(self) -> None:
+        running = set(self._running)
+        if not running:
+            return
+        log.warning("%d task(s) still running after the grace period; left to others", len(running))
+        for task in running:
+            task.cancel()
+        # Their clean-up may wait on a database busy rolling back the cancelled query.
+        _done, stuck = await asyncio.wait(running, timeout=CANCELLED_CLEAN_UP_S)
+        if stuck:
+            log.warning("%d cancelled task(s) still cleaning up; their leases run out", len(stuck))
+
     async def _drain_in_process(self) -> None:
         running = getattr(self.broker, "_running_tasks", set())
         if running:
@@ -244,11 +264,12 @@ class TaskQueue:
                 task.cancel()
 
     async def _stop_timers(self) -> None:
-        for timer in list(self._timers):
-            timer.cancel()
-        for timer in list(self._timers):
-            with contextlib.suppress(BaseException):
-                await timer
+        # Cancelled again until they end: a cancel that lands as a deadline expires comes out
+        # of ``asyncio.timeout`` as a TimeoutError, which a timer takes for an outage.
+        while self._timers:
+            for timer in list(self._timers):
+                timer.cancel()
+            await asyncio.wait(list(self._timers), timeout=1.0)
 
     def _register(
         self, name: str, body: Callable[..., Awaitable[None]], attempts: int, timeout: float | None
@@ -272,12 +293,24 @@ class TaskQueue:
         return body
 
     async def _observed(self, name: str, work: Awaitable[None]) -> None:
+        current = asyncio.current_task()
+        if current is not None:
+            self._running.add(current)
         try:
             await work
+        except asyncio.CancelledError:
+            if not getattr(self.broker, "abandoned", False):
+                raise
+            # Given up by a stopping worker: unacknowledged, it runs again elsewhere.
+            self._observe(name, "abandoned")
+            log.info("background work %s handed back at shutdown", name)
+            return
         except Exception:
             self._observe(name, "failed")
             log.warning("background work %s failed", name, exc_info=True)
             raise
+        finally:
+            self._running.discard(current)  # type: ignore[arg-type]
         self._observe(name, "ok")
 
     # -- scheduling -------------------------------------------------------------------------
@@ -289,6 +322,7 @@ class TaskQueue:
             try:
                 await self._kick(SCHEDULED_PREFIX + entry.name, {})
             except QueueUnavailable:
+                _raise_if_cancelling()
                 log.warning("could not schedule %s at start", entry.name, exc_info=True)
         while True:
             every = float(entry.every_s(self._settings))
@@ -301,6 +335,7 @@ class TaskQueue:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                _raise_if_cancelling()
                 log.warning("could not schedule %s; next slot", entry.name, exc_info=True)
 
     async def _claim(self, name: str, slot: int, every: float) -> bool:
@@ -549,6 +584,13 @@ class _LeasedStreamBroker(RedisStreamBroker):
                             message_ids=ids,
                             justid=True,
                         )
+
+
+def _raise_if_cancelling() -> None:
+    """Re-raise a cancel that reached us as another error (see ``_stop_timers``)."""
+    current = asyncio.current_task()
+    if current is not None and current.cancelling():
+        raise asyncio.CancelledError
 
 
 def _describe(fields: dict[bytes, bytes]) -> str:

@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
@@ -244,20 +245,24 @@ def _code(response: httpx.Response) -> str | None:
     return errors[0].get("extensions", {}).get("code")
 
 
+def _on_private_postgres(pg: PrivatePostgres, tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODELSERVE_")}
+    return env | {
+        "MODELSERVE_DATA_DIR": str(tmp_path / "var"),
+        "MODELSERVE_DATABASE_URL": pg.url,
+        "MODELSERVE_AUTO_MIGRATE": "true",
+        "MODELSERVE_ARGON2_TIME_COST": "2",
+        "MODELSERVE_ARGON2_MEMORY_KIB": "19456",
+        "MODELSERVE_LOG_LEVEL": "WARNING",
+    }
+
+
 async def test_a_postgres_restart_is_unavailable_with_retry_after_then_recovers(tmp_path):
     pg = PrivatePostgres()
     try:
         pg.init()
         pg.start()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MODELSERVE_")}
-        env |= {
-            "MODELSERVE_DATA_DIR": str(tmp_path / "var"),
-            "MODELSERVE_DATABASE_URL": pg.url,
-            "MODELSERVE_AUTO_MIGRATE": "true",
-            "MODELSERVE_ARGON2_TIME_COST": "2",
-            "MODELSERVE_ARGON2_MEMORY_KIB": "19456",
-            "MODELSERVE_LOG_LEVEL": "WARNING",
-        }
+        env = _on_private_postgres(pg, tmp_path)
         async with serving(env, tmp_path / "server.log") as (_server, http):
             headers = await _sign_up(http)
             me = "query { me { username } }"
@@ -284,6 +289,59 @@ async def test_a_postgres_restart_is_unavailable_with_retry_after_then_recovers(
             assert (await http.get("/readyz")).status_code == 200
     finally:
         pg.destroy()
+
+
+async def test_an_exhausted_pool_is_unavailable_at_the_acquire_deadline_not_a_hang(tmp_path):
+    """F5: a transaction outside holds a lock; two requests wait on it holding the whole pool
+    of two; a third is answered UNAVAILABLE (503, Retry-After) at the one-second acquire
+    deadline. Once the lock goes, the two finish and the next request is served."""
+    pg = PrivatePostgres()
+    try:
+        pg.init()
+        pg.start()
+        env = _on_private_postgres(pg, tmp_path)
+        env |= {"MODELSERVE_DATABASE_POOL_MAX": "2", "MODELSERVE_DATABASE_ACQUIRE_TIMEOUT_S": "1"}
+        async with serving(env, tmp_path / "server.log") as (_server, http):
+            headers = await _sign_up(http)
+            models = "query { models { edges { node { id } } } }"
+            assert "errors" not in (await _post(http, models, headers=headers)).json()
+
+            holder = await asyncpg.connect(pg.url.replace("postgres://", "postgresql://"))
+            try:
+                transaction = holder.transaction()
+                await transaction.start()
+                await holder.execute("LOCK TABLE models IN ACCESS EXCLUSIVE MODE")
+                waiting = [
+                    asyncio.create_task(_post(http, models, headers=headers)) for _ in range(2)
+                ]
+                await _until_waiting_on_the_lock(holder, 2)
+                refused = await _post(http, models, headers=headers)
+                await transaction.rollback()
+            finally:
+                await holder.close()
+            finished = await asyncio.gather(*waiting)
+            after = await _post(http, models, headers=headers)
+    finally:
+        pg.destroy()
+
+    assert refused.status_code == 503, refused.text
+    assert _code(refused) == "UNAVAILABLE"
+    assert int(refused.headers["Retry-After"]) > 0
+    assert "Traceback" not in refused.text
+    assert [r.status_code for r in finished] == [200, 200]
+    assert all("errors" not in r.json() for r in finished), [r.text for r in finished]
+    assert after.status_code == 200 and "errors" not in after.json()
+
+
+async def _until_waiting_on_the_lock(conn: Any, count: int) -> None:
+    for _ in range(300):
+        waiting = await conn.fetchval(
+            "select count(*) from pg_locks where not granted and relation = 'models'::regclass"
+        )
+        if waiting >= count:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"fewer than {count} requests waited on the lock")
 
 
 # -- the artifact store ------------------------------------------------------------------------

@@ -88,6 +88,19 @@ async def downloaded(http: httpx.AsyncClient, headers: dict[str, str], job_id: s
     return list(csv.reader(io.StringIO(response.text)))[1:]
 
 
+async def running_job(http: httpx.AsyncClient, *, seed: int) -> tuple[dict, np.ndarray, str]:
+    """Ada, her model and a 30,000-row job of hers that has done at least 1,000 rows."""
+    headers = await _sign_up(http)
+    await _upload(http, headers, await _create_model(http, headers))
+    X, data = rows_csv(30_000, seed=seed)
+    job_id = await submit(http, headers, data)
+    for _ in range(1200):
+        if (await job_of(http, headers, job_id))["rowsDone"] >= 1_000:
+            break
+        await asyncio.sleep(0.05)
+    return headers, X, job_id
+
+
 async def test_a_100k_row_job_runs_on_a_separate_worker_with_live_progress(tmp_path: Path):
     async with deployment(tmp_path) as (deploy, _redis):
         deploy.env |= {f"MODELSERVE_{k.upper()}": v for k, v in JOB_SETTINGS.items()}
@@ -136,15 +149,7 @@ async def test_a_worker_killed_mid_job_leaves_it_to_another_without_duplicates(t
         doomed = deploy.start_worker()
         await deploy.ready(doomed)
         async with serving(deploy.env, tmp_path / "server.log") as (_server, http):
-            headers = await _sign_up(http)
-            await _upload(http, headers, await _create_model(http, headers))
-            X, data = rows_csv(30_000, seed=7)
-            job_id = await submit(http, headers, data)
-            for _ in range(1200):
-                job = await job_of(http, headers, job_id)
-                if job["rowsDone"] >= 1_000:
-                    break
-                await asyncio.sleep(0.05)
+            headers, X, job_id = await running_job(http, seed=7)
             doomed.send_signal(signal.SIGKILL)
             doomed.wait()
             killed_at = await job_of(http, headers, job_id)
@@ -162,3 +167,38 @@ async def test_a_worker_killed_mid_job_leaves_it_to_another_without_duplicates(t
     assert lines == list(range(2, 30_002))  # every row once, in order
     assert [int(r[5]) for r in rows] == factories.logistic_regression().predict(X).tolist()
     assert f"job {job_id} succeeded" in survivor_log
+
+
+async def test_a_job_running_at_sigterm_is_requeued_and_ends_once(tmp_path: Path):
+    """S4: a worker told to stop gives a job that outlasts its grace period back at once (the
+    lease released, the task unacknowledged); the next worker resumes it from its last chunk."""
+    async with deployment(tmp_path) as (deploy, _redis):
+        deploy.env |= {f"MODELSERVE_{k.upper()}": v for k, v in JOB_SETTINGS.items()}
+        # A lease far longer than the test: only the stopping worker's release frees the job.
+        deploy.env |= {"MODELSERVE_JOB_CHUNK_ROWS": "100", "MODELSERVE_JOB_LEASE_S": "600"}
+        stopping = deploy.start_worker(worker_grace_s="1")
+        await deploy.ready(stopping)
+        async with serving(deploy.env, tmp_path / "server.log") as (_server, http):
+            headers, X, job_id = await running_job(http, seed=11)
+            stopping.send_signal(signal.SIGTERM)
+            exit_code = await asyncio.to_thread(stopping.wait, 60)
+            stopped_at = await job_of(http, headers, job_id)
+            successor = deploy.start_worker()
+            await deploy.ready(successor)
+            done = await until_ended(http, headers, job_id)
+            rows = await downloaded(http, headers, job_id)
+        stopping_log = deploy.log_of(stopping)
+        successor_log = deploy.log_of(successor)
+
+    assert exit_code == 0, stopping_log
+    assert "still running after the grace period; left to others" in stopping_log
+    assert "handed back at shutdown" in stopping_log and "Traceback" not in stopping_log
+    assert f"job {job_id} succeeded" not in stopping_log
+    assert stopped_at["status"] == "RUNNING"
+    assert 1_000 <= stopped_at["rowsDone"] < 30_000
+    # Resumed well before the 600 s lease could have run out, and finished exactly once.
+    assert (done["status"], done["rowsDone"], done["rowsFailed"]) == ("SUCCEEDED", 30_000, 0)
+    assert done["attempts"] == 2
+    assert [int(r[0]) for r in rows] == list(range(2, 30_002))
+    assert [int(r[5]) for r in rows] == factories.logistic_regression().predict(X).tolist()
+    assert successor_log.count(f"job {job_id} succeeded") == 1

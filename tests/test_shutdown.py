@@ -67,6 +67,15 @@ async def _drop_database(name: str) -> None:
         await conn.close()
 
 
+async def _tear_down(server: subprocess.Popen, database: str | None) -> None:
+    """Kill the server if it still runs; drop the test's PostgreSQL database if it made one."""
+    if server.poll() is None:
+        server.kill()
+        server.wait()
+    if database:
+        await _drop_database(database)
+
+
 async def _count_rows(env: dict[str, str], tmp_path: Path) -> int:
     if "MODELSERVE_DATABASE_URL" not in env:
         with sqlite3.connect(tmp_path / "var" / "modelserve.db") as db:
@@ -164,8 +173,4 @@ async def test_sigterm_finishes_in_flight_predictions_and_flushes_the_log(tmp_pa
         assert acknowledged >= 40
         assert await _count_rows(env, tmp_path) == acknowledged
     finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait()
-        if database:
-            await _drop_database(database)
+        await _tear_down(server, database)

@@ -102,8 +102,10 @@ async def run_job(services: Services, *, job_id: str) -> None:
         log.info("job %s: lease lost (cancelled or taken over); stopping", job.id)
     except BaseException:
         # Let the reaper hand it out again at once rather than when the lease would expire.
-        with contextlib.suppress(Exception):
+        try:
             await tables.Job.filter(id=job.id, lease_token=token).update(lease_expires_at=_now())
+        except Exception:
+            log.warning("job %s: could not hand back its lease; it runs out", job.id, exc_info=True)
         raise
     finally:
         heartbeat.cancel()

@@ -78,8 +78,14 @@ class PredictionRecord:
     agreed_rows: int | None = None  # a shadow's rows that agreed with the caller's answer
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     id: uuid.UUID = field(default_factory=uuid.uuid4)
+    # ``inputs`` and ``outputs`` as JSON, encoded once by ``record()``'s check.
+    encoded: tuple[bytes, bytes] | None = None
 
     def to_row(self) -> tables.PredictionLog:
+        inputs, outputs = self.inputs, self.outputs
+        if self.encoded is not None:
+            inputs = None if inputs is None else tables.EncodedJSON(self.encoded[0])
+            outputs = None if outputs is None else tables.EncodedJSON(self.encoded[1])
         return tables.PredictionLog(
             id=self.id,
             model_id=self.model_id,
@@ -90,9 +96,9 @@ class PredictionRecord:
             error_code=self.error_code,
             n_rows=self.n_rows,
             latency_ms=self.latency_ms,
-            inputs=self.inputs,
+            inputs=inputs,
             inputs_hash=self.inputs_hash,
-            outputs=self.outputs,
+            outputs=outputs,
             shadow=self.shadow,
             agreed_rows=self.agreed_rows,
             created_at=self.created_at,
@@ -159,9 +165,9 @@ class PredictionLogWriter:
             self._drop("shutdown")
             return False
         try:
-            # The encoder the JSON fields use: what passes here is not refused for its type later.
-            orjson.dumps(record.inputs)
-            orjson.dumps(record.outputs)
+            # The encoder the JSON fields use, and the text they are given: what passes here
+            # is not refused for its type later, nor encoded again.
+            record.encoded = (orjson.dumps(record.inputs), orjson.dumps(record.outputs))
         except TypeError as exc:  # orjson's JSONEncodeError
             self._drop("unserialisable", f"inputs or outputs JSON cannot carry ({exc})")
             return False

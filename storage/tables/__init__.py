@@ -4,7 +4,7 @@ from storage.tables.accounts import ApiKey, RefreshToken, Role, Session, User
 from storage.tables.audit import AuditEntry
 from storage.tables.drift import DriftProfile, DriftThresholds, ProfileSource
 from storage.tables.jobs import Job, JobChunk, JobFormat, JobStatus
-from storage.tables.predictions import PredictionLog, PredictionStatus
+from storage.tables.predictions import EncodedJSON, PredictionLog, PredictionStatus
 from storage.tables.quotas import ModelQuota, UserLimits
 from storage.tables.registry import (
     Alias,
@@ -34,6 +34,7 @@ __all__ = [
     "DeliveryStatus",
     "DriftProfile",
     "DriftThresholds",
+    "EncodedJSON",
     "IdempotencyKey",
     "Job",
     "JobChunk",

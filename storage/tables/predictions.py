@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
+import orjson
 from tortoise import fields
 from tortoise.models import Model as Table
 
@@ -11,6 +13,21 @@ from tortoise.models import Model as Table
 class PredictionStatus(StrEnum):
     OK = "ok"
     ERROR = "error"
+
+
+class EncodedJSON:
+    """A value already encoded as JSON: written as is, never encoded (or checked) twice."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, encoded: bytes) -> None:
+        self.text = encoded.decode()
+
+
+def _encode(value: Any) -> str:
+    if isinstance(value, EncodedJSON):
+        return value.text
+    return orjson.dumps(value).decode()
 
 
 class PredictionLog(Table):
@@ -30,9 +47,11 @@ class PredictionLog(Table):
     n_rows = fields.IntField()
     latency_ms = fields.FloatField()
     # Per the model's log policy: the rows themselves, only their hash, or neither.
-    inputs = fields.JSONField(null=True)
+    # A 1000-row request's inputs are ~400 kB of JSON: the writer hands them over encoded
+    # (``EncodedJSON``), as it already encoded them to check them when they were recorded.
+    inputs = fields.JSONField(null=True, encoder=_encode)
     inputs_hash = fields.CharField(max_length=64, null=True)
-    outputs = fields.JSONField(null=True)
+    outputs = fields.JSONField(null=True, encoder=_encode)
     # A shadow version's copy of a call (it answered no one), and how many of its rows agreed
     # with the answer the caller got (null when either failed).
     shadow = fields.BooleanField(default=False)

@@ -305,3 +305,31 @@ async def test_a_value_only_the_database_refuses_is_dropped_alone(app):
     refused = BACKEND == "postgres"
     assert sorted(rows) == (["good"] if refused else ["good", "nul"])
     assert writer.stats.dropped_by["rejected"] == writer.stats.dropped == int(refused)
+
+
+async def test_inputs_and_outputs_are_encoded_once_and_read_back_as_given(app, monkeypatch):
+    # Given the JSON fields' encoder, counted
+    import storage.tables.predictions as predictions_table
+
+    encoded: list[object] = []
+    real = predictions_table.orjson.dumps
+
+    class CountingOrjson:
+        @staticmethod
+        def dumps(value, *args, **kwargs):
+            encoded.append(value)
+            return real(value, *args, **kwargs)
+
+    monkeypatch.setattr(predictions_table, "orjson", CountingOrjson)
+    model, version = await a_model()
+    writer = PredictionLogWriter(max_queue=100, batch_size=10, flush_interval_s=0.05)
+    writer.start()
+    rows = [[1.5, -2.0, None], [0.25, 3.0, 4.0]]
+    # When a record is written
+    assert writer.record(record(model, version, inputs=rows, outputs=["a", 2], n_rows=2))
+    await writer.drain()
+    await writer.close()
+    # Then the fields were handed the text record() encoded, not the values to encode again
+    assert encoded == []
+    (row,) = await tables.PredictionLog.filter(model_id=model.id)
+    assert (row.inputs, row.outputs) == (rows, ["a", 2])

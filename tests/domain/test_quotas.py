@@ -167,3 +167,26 @@ async def test_each_api_key_and_the_users_sessions_spend_separate_budgets(app):
     assert (await quotas.usage(caller=session)).predictions.used == 3
     assert (await quotas.usage(caller=second_key)).predictions.used == 1
     assert (await quotas.usage(caller=first_key)).predictions.remaining == 0
+
+
+async def test_concurrent_requests_on_a_cold_cache_read_the_limits_once(app, monkeypatch):
+    # Given a user with an override and a model with a quota, neither cached
+    quotas: Quotas = app.state.services.quotas
+    user = await tables.User.create(email="ada@example.com", username="ada", password_hash="-")
+    await tables.UserLimits.create(user_id=user.id, prediction_units_per_minute=500)
+    quotas.clear_cache()
+    reads: list[uuid.UUID] = []
+    original = tables.UserLimits.get_or_none
+
+    def counted(*args, **kwargs):
+        reads.append(kwargs["user_id"])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(tables.UserLimits, "get_or_none", counted)
+    # When 50 requests of that user are charged at once
+    caller = _caller(user.id)
+    await asyncio.gather(*(quotas.charge_caller(caller=caller, rows=1) for _ in range(50)))
+    # Then the override was read once, and every charge counted against it
+    assert reads == [user.id]
+    window = (await quotas.usage(caller=caller)).predictions
+    assert (window.used, window.limit) == (50, 500)

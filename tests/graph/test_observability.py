@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import io
 import json
 import logging
@@ -140,6 +141,20 @@ async def test_metrics_count_predictions_operations_batches_and_cache(
     assert value(after, "modelserve_prediction_log_queue_depth") == 0
     assert value(after, "modelserve_pubsub_subscribers") == services.pubsub.subscriber_count
     assert value(after, "modelserve_rate_limiter_degraded") == 0
+
+
+async def test_metrics_time_garbage_collections_by_generation(app, client):
+    before = await scrape(client)
+    gc.collect()
+    gc.collect(0)
+    after = await scrape(client)
+
+    def delta(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert delta("modelserve_gc_pause_seconds_count", generation="2") >= 1
+    assert delta("modelserve_gc_pause_seconds_count", generation="0") >= 1
+    assert delta("modelserve_gc_pause_seconds_sum", generation="2") > 0
 
 
 async def test_metrics_count_background_tasks_and_the_queue(app, client, monkeypatch, tmp_path):

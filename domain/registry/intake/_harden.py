@@ -13,6 +13,7 @@ resource limits, and stubs out Python's socket constructors. Every step is best 
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import os
@@ -122,8 +123,16 @@ def _open_closed_ancestors(needed: list[str]) -> bool:
             if not os.stat(ancestor).st_mode & stat.S_IXOTH:
                 blockers.setdefault(ancestor, set()).add(parts[depth])
                 break
+        if not _reachable_by_others(path):
+            # A needed directory others cannot list (a checkout in a 0700 directory, as
+            # ``mktemp -d`` makes): all of it stays, or modules imported after the uid switch
+            # (lazily) would not be found.
+            blockers.setdefault(path, set()).update(os.listdir(path))
     for ancestor, children in sorted(blockers.items()):
-        handles = {child: os.open(Path(ancestor, child), os.O_PATH) for child in children}
+        handles = {}
+        for child in sorted(children):
+            with contextlib.suppress(OSError):  # a dangling link: nothing to keep
+                handles[child] = os.open(Path(ancestor, child), os.O_PATH)
         try:
             mount("tmpfs", ancestor, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=64k")
             for child, handle in handles.items():

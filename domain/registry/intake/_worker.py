@@ -456,6 +456,14 @@ def _probe(request: dict[str, Any]) -> dict[str, Any]:
             hoard.append(np.ones(64 << 17))  # 64 MiB at a time, touched
     if name == "escape":
         return _escape_attempts(request)
+    if name == "exit":
+        os._exit(3)
+    if name == "segfault":
+        import ctypes
+
+        ctypes.string_at(0)
+    if name == "echo":
+        return {"pid": os.getpid()}
     raise ValueError(f"unknown probe {name!r}")
 
 

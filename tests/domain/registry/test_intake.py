@@ -604,6 +604,20 @@ async def test_m9_runaway_allocation_hits_rlimit_as() -> None:
     assert not own_children()
 
 
+@pytest.mark.parametrize(("probe", "what"), [("exit", "exit code 3"), ("segfault", "SIGSEGV")])
+async def test_f8_a_crashing_load_is_rejected_and_the_next_runs(probe: str, what: str) -> None:
+    """F8 where model code could run at all: a load that exits or segfaults is MODEL_REJECTED
+    (load_failed), leaves no process behind, and the next load gets a fresh worker."""
+    with pytest.raises(ModelRejected) as caught:
+        await _probe(probe)
+    assert caught.value.reason == "load_failed"
+    assert what in caught.value.message
+    assert not own_children()
+    after = await _probe("echo")
+    assert after.payload["probe"]["pid"] > 0
+    assert not own_children()
+
+
 @pytest.fixture
 def open_dir() -> Any:
     """A world-traversable temp dir (pytest's tmp_path is 0700, which would hide the point)."""
