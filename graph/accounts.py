@@ -13,6 +13,7 @@ from domain import events
 from domain.accounts import TokenPair
 from domain.errors import InvalidCredentials, NotFound
 from graph.context import Info, IsAdmin, IsAuthenticated
+from graph.enums import described_enum
 from graph.errors import Error, Maps, NotFoundError, ValidationError, parse_id
 from graph.live import guarded
 from graph.pagination import Connection, Edge, PageInfo, decode_cursor, encode_cursor, page_size
@@ -21,19 +22,27 @@ from storage import tables
 
 @strawberry.enum(description="What a user may do across the platform.")
 class Role(Enum):
-    USER = "user"
-    ADMIN = "admin"
+    USER = strawberry.enum_value(
+        "user", description="Publishes and predicts with their own models and those shared."
+    )
+    ADMIN = strawberry.enum_value(
+        "admin", description="Also manages users, their keys, sessions and limits."
+    )
 
 
 @strawberry.type(description="A ModelServe account.")
 class User:
-    id: strawberry.ID
-    email: str
+    id: strawberry.ID = strawberry.field(description="Opaque id.")
+    email: str = strawberry.field(
+        description="Normalised (trimmed, lower-case); seen only by its owner and administrators."
+    )
     username: str = strawberry.field(description="Public handle; models are `username/name`.")
-    role: Role
+    role: Role = strawberry.field(description="What the user may do across the platform.")
     is_active: bool = strawberry.field(description="Deactivated users cannot log in.")
-    created_at: datetime
-    last_login_at: datetime | None
+    created_at: datetime = strawberry.field(description="When the account was registered (UTC).")
+    last_login_at: datetime | None = strawberry.field(
+        description="The last successful login (UTC); null before the first."
+    )
 
     @classmethod
     def from_table(cls, user: tables.User) -> User:
@@ -52,8 +61,8 @@ class User:
     description="Another user as others see them: the public handle only (emails stay private)."
 )
 class UserProfile:
-    id: strawberry.ID
-    username: str
+    id: strawberry.ID = strawberry.field(description="Opaque id.")
+    username: str = strawberry.field(description="Public handle; models are `username/name`.")
 
     @classmethod
     def from_table(cls, user: tables.User) -> UserProfile:
@@ -63,13 +72,17 @@ class UserProfile:
 @strawberry.type(description="A fresh access token and the refresh token that replaces it.")
 class AuthPayload:
     access_token: str = strawberry.field(description="Send as `Authorization: Bearer <token>`.")
-    access_token_expires_at: datetime
+    access_token_expires_at: datetime = strawberry.field(
+        description="When the access token stops working (UTC; 15 minutes by default)."
+    )
     refresh_token: str = strawberry.field(
         description="Single use: `refreshToken` returns a new one and this one stops working."
     )
-    refresh_token_expires_at: datetime
+    refresh_token_expires_at: datetime = strawberry.field(
+        description="When the refresh token stops working (UTC; 14 days by default)."
+    )
     token_type: str = strawberry.field(description="Always `Bearer`.")
-    user: User
+    user: User = strawberry.field(description="The signed-in user.")
 
     @classmethod
     def from_pair(cls, pair: TokenPair) -> AuthPayload:
@@ -86,7 +99,7 @@ class AuthPayload:
 @strawberry.type(description="Registration accepted; log in with the same email and password.")
 class RegisterSuccess:
     email: str = strawberry.field(description="The email, normalised (trimmed, lower-case).")
-    message: str
+    message: str = strawberry.field(description="A sentence to show the user.")
 
 
 @strawberry.type(description="The email or password is wrong, or the account is deactivated.")
@@ -96,17 +109,17 @@ class InvalidCredentialsError(Error):
 
 @strawberry.type(description="Password changed; every other session was signed out.")
 class ChangePasswordSuccess:
-    revoked_sessions: int
+    revoked_sessions: int = strawberry.field(description="How many other sessions were signed out.")
 
 
 @strawberry.type(description="The session is over; its refresh tokens no longer work.")
 class LogoutSuccess:
-    ok: bool
+    ok: bool = strawberry.field(description="Always true.")
 
 
-@strawberry.type
+@strawberry.type(description="The user, as changed.")
 class UpdateUserSuccess:
-    user: User
+    user: User = strawberry.field(description="The changed user.")
 
 
 HANDLERS: tuple[Maps[Any], ...] = (
@@ -117,19 +130,30 @@ HANDLERS: tuple[Maps[Any], ...] = (
     ),
 )
 
-RegisterResult = Annotated[RegisterSuccess | ValidationError, strawberry.union("RegisterResult")]
+RegisterResult = Annotated[
+    RegisterSuccess | ValidationError,
+    strawberry.union(
+        "RegisterResult", description="Registration accepted, or the field errors of the input."
+    ),
+]
 LoginResult = Annotated[
-    AuthPayload | InvalidCredentialsError | ValidationError, strawberry.union("LoginResult")
+    AuthPayload | InvalidCredentialsError | ValidationError,
+    strawberry.union("LoginResult", description="Tokens, or why they were refused."),
 ]
 ChangePasswordResult = Annotated[
-    ChangePasswordSuccess | ValidationError, strawberry.union("ChangePasswordResult")
+    ChangePasswordSuccess | ValidationError,
+    strawberry.union(
+        "ChangePasswordResult",
+        description="How many sessions ended, or the field errors of the input.",
+    ),
 ]
 UpdateUserResult = Annotated[
-    UpdateUserSuccess | ValidationError | NotFoundError, strawberry.union("UpdateUserResult")
+    UpdateUserSuccess | ValidationError | NotFoundError,
+    strawberry.union("UpdateUserResult", description="The changed user, or why nothing changed."),
 ]
 
 
-@strawberry.input
+@strawberry.input(description="A new account.")
 class RegisterInput:
     email: str = strawberry.field(description="At most 320 characters.")
     password: str = strawberry.field(description="10 to 1024 characters.")
@@ -139,36 +163,53 @@ class RegisterInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="The credentials of an account.")
 class LoginInput:
-    email: str
-    password: str
+    email: str = strawberry.field(description="The account's email, any case.")
+    password: str = strawberry.field(description="The account's password.")
 
 
-@strawberry.input
+@strawberry.input(description="The current password and the new one.")
 class ChangePasswordInput:
-    current_password: str
+    current_password: str = strawberry.field(
+        description="Proves it is you; a wrong one is a ValidationError."
+    )
     new_password: str = strawberry.field(description="10 to 1024 characters.")
 
 
-@strawberry.input
+@strawberry.input(description="What to change on a user (administrators); omitted fields stay.")
 class UpdateUserInput:
-    id: strawberry.ID
-    role: Role | None = None
+    id: strawberry.ID = strawberry.field(description="The user's id.")
+    role: Role | None = strawberry.field(default=None, description="The new role.")
     is_active: bool | None = strawberry.field(
         default=None, description="False signs the user out everywhere."
     )
 
 
-strawberry.enum(events.AccountEventKind, description="Something that happened to your account.")
+described_enum(
+    events.AccountEventKind,
+    description="Something that happened to your account.",
+    values={
+        "LOGIN": "A successful login.",
+        "SESSION_REVOKED": "A session ended; `reason` says why.",
+        "PASSWORD_CHANGED": "The password changed; other sessions ended.",  # nosec B105 - a description
+        "API_KEY_CREATED": "An API key was created.",
+        "API_KEY_REVOKED": "An API key was revoked.",
+        "WEBHOOK_DISABLED": "A webhook endpoint you registered failed too long and was disabled.",
+    },
+)
 
 
 @strawberry.type(description="A security-relevant event on your account.")
 class AccountEvent:
-    kind: events.AccountEventKind
-    at: datetime
-    ip: str | None = None
-    user_agent: str | None = None
+    kind: events.AccountEventKind = strawberry.field(description="What happened.")
+    at: datetime = strawberry.field(description="When (UTC).")
+    ip: str | None = strawberry.field(
+        default=None, description="The client address it came from, when known."
+    )
+    user_agent: str | None = strawberry.field(
+        default=None, description="The client's User-Agent, when known."
+    )
     reason: str | None = strawberry.field(
         default=None, description="For SESSION_REVOKED: logout, refresh_reuse, password_changed…"
     )
@@ -187,7 +228,11 @@ class AccountsQuery:
     @strawberry.field(
         description="A user by id (administrators only).", permission_classes=[IsAdmin]
     )
-    async def user(self, info: Info, id: strawberry.ID) -> User | None:
+    async def user(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The user's id.")],
+    ) -> User | None:
         user = await info.context.loaders.user_by_id.load(parse_id(id, "User"))
         return User.from_table(user) if user else None
 
@@ -198,7 +243,12 @@ class AccountsQuery:
         self,
         info: Info,
         first: Annotated[int | None, strawberry.argument(description="1..100, default 20.")] = None,
-        after: str | None = None,
+        after: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The `endCursor` of the previous page; omit it for the first page."
+            ),
+        ] = None,
         search: Annotated[
             str | None,
             strawberry.argument(
@@ -232,7 +282,14 @@ class AccountsMutation:
         description="Create an account. The answer does not reveal whether the "
         "email was already registered."
     )
-    async def register(self, info: Info, input: RegisterInput) -> RegisterResult:
+    async def register(
+        self,
+        info: Info,
+        input: Annotated[
+            RegisterInput,
+            strawberry.argument(description="The email, password and optional username."),
+        ],
+    ) -> RegisterResult:
         email = await info.context.services.accounts.register(
             email=input.email,
             password=input.password,
@@ -242,7 +299,17 @@ class AccountsMutation:
         return RegisterSuccess(email=email, message="Registration received; you can now log in.")
 
     @strawberry.mutation(description="Exchange email and password for tokens.")
-    async def login(self, info: Info, input: LoginInput) -> LoginResult:
+    async def login(
+        self,
+        info: Info,
+        input: Annotated[
+            LoginInput,
+            strawberry.argument(
+                description="Email and password. After 5 failures from one address (15 minutes) "
+                "each guess waits, up to 30 s; 30 attempts a minute per address."
+            ),
+        ],
+    ) -> LoginResult:
         pair = await info.context.services.accounts.login(
             email=input.email,
             password=input.password,
@@ -255,7 +322,16 @@ class AccountsMutation:
         description="Trade a refresh token for a new pair. The old token stops working; "
         "presenting it again ends the whole session."
     )
-    async def refresh_token(self, info: Info, refresh_token: str) -> AuthPayload:
+    async def refresh_token(
+        self,
+        info: Info,
+        refresh_token: Annotated[
+            str,
+            strawberry.argument(
+                description="The refresh token of the last pair (from login or refreshToken)."
+            ),
+        ],
+    ) -> AuthPayload:
         pair = await info.context.services.accounts.refresh(refresh_token=refresh_token)
         return AuthPayload.from_pair(pair)
 
@@ -271,7 +347,14 @@ class AccountsMutation:
         description="Change the caller's password; other sessions are signed out.",
         permission_classes=[IsAuthenticated],
     )
-    async def change_password(self, info: Info, input: ChangePasswordInput) -> ChangePasswordResult:
+    async def change_password(
+        self,
+        info: Info,
+        input: Annotated[
+            ChangePasswordInput,
+            strawberry.argument(description="The current and the new password."),
+        ],
+    ) -> ChangePasswordResult:
         revoked = await info.context.services.accounts.change_password(
             caller=await info.context.require_caller(),
             current_password=input.current_password,
@@ -284,7 +367,14 @@ class AccountsMutation:
         description="Change a user's role or activation (administrators only).",
         permission_classes=[IsAdmin],
     )
-    async def update_user(self, info: Info, input: UpdateUserInput) -> UpdateUserResult:
+    async def update_user(
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateUserInput,
+            strawberry.argument(description="The user and the new role or activation."),
+        ],
+    ) -> UpdateUserResult:
         user = await info.context.services.accounts.update_user(
             caller=await info.context.require_caller(),
             user_id=parse_id(input.id, "User"),

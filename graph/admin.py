@@ -18,7 +18,10 @@ class RevokeUserSessionsSuccess:
 
 
 RevokeUserSessionsResult = Annotated[
-    RevokeUserSessionsSuccess | NotFoundError, strawberry.union("RevokeUserSessionsResult")
+    RevokeUserSessionsSuccess | NotFoundError,
+    strawberry.union(
+        "RevokeUserSessionsResult", description="How many sessions ended, or NotFoundError."
+    ),
 ]
 
 
@@ -30,7 +33,9 @@ class AdminMutation:
         permission_classes=[IsAdmin],
     )
     async def revoke_user_sessions(
-        self, info: Info, user_id: strawberry.ID
+        self,
+        info: Info,
+        user_id: Annotated[strawberry.ID, strawberry.argument(description="The user to sign out.")],
     ) -> RevokeUserSessionsResult:
         try:
             revoked = await info.context.services.accounts.revoke_user_sessions(

@@ -21,15 +21,15 @@ from storage import tables
 
 @strawberry.enum(description="The width of a throughput bucket; buckets start in UTC.")
 class TimeBucket(Enum):
-    MINUTE = "minute"
-    HOUR = "hour"
-    DAY = "day"
+    MINUTE = strawberry.enum_value("minute", description="One-minute buckets.")
+    HOUR = strawberry.enum_value("hour", description="One-hour buckets.")
+    DAY = strawberry.enum_value("day", description="One-day buckets (UTC days).")
 
 
 @strawberry.enum(description="Whether a prediction answered or failed.")
 class PredictionStatus(Enum):
-    OK = "ok"
-    ERROR = "error"
+    OK = strawberry.enum_value("ok", description="It answered.")
+    ERROR = strawberry.enum_value("error", description="It failed; `errorCode` says how.")
 
 
 @strawberry.type(

@@ -15,14 +15,69 @@ from domain import audit
 from domain.audit.log import AuditFilter
 from domain.errors import FieldError, ValidationFailed
 from graph.context import Info, IsAdmin, IsAuthenticated
-from graph.pagination import Connection, Edge, PageInfo, decode_cursor, encode_cursor, page_size
+from graph.enums import described_enum
+from graph.pagination import (
+    AFTER,
+    Connection,
+    Edge,
+    PageInfo,
+    decode_cursor,
+    encode_cursor,
+    page_size,
+)
 from storage import tables
 
-AuditAction = strawberry.enum(
-    audit.AuditAction, name="AuditAction", description="What an audit entry records."
+AuditAction = described_enum(
+    audit.AuditAction,
+    name="AuditAction",
+    description="What an audit entry records.",
+    values={
+        "LOGIN_SUCCEEDED": "A user logged in.",
+        "LOGIN_FAILED": "A login was refused (wrong password, unknown email, deactivated user).",
+        "LOGOUT": "A user ended a session.",
+        "PASSWORD_CHANGED": "A user changed their password.",  # nosec B105 - a description
+        "SESSIONS_REVOKED": "An administrator (or a refresh-token reuse) ended a user's sessions.",
+        "ROLE_CHANGED": "An administrator changed a user's role.",
+        "USER_DEACTIVATED": "An administrator deactivated a user.",
+        "USER_REACTIVATED": "An administrator reactivated a user.",
+        "KEY_CREATED": "An API key was created.",
+        "KEY_REVOKED": "An API key was revoked.",
+        "MODEL_SHARED": "A model was shared with a user, or a share's level changed.",
+        "MODEL_UNSHARED": "A user's access to a model was taken away.",
+        "ALIAS_SET": "An alias was created.",
+        "ALIAS_MOVED": "An alias moved to another version.",
+        "ALIAS_REMOVED": "An alias was removed.",
+        "ALIAS_TRAFFIC_SET": "An alias's traffic policy (split, shadows) was set or cleared.",
+        "VERSION_ARCHIVED": "A version was archived.",
+        "MODEL_DELETED": "A model was deleted.",
+        "QUOTA_CHANGED": "A model's quota or a user's limits changed.",
+        "TEAM_CREATED": "A team was created.",
+        "TEAM_DELETED": "A team was deleted.",
+        "TEAM_MEMBER_ADDED": "A user joined a team (or was invited to).",
+        "TEAM_MEMBER_REMOVED": "A member left or was removed from a team.",
+        "TEAM_ROLE_CHANGED": "A member's role in a team changed.",
+        "WEBHOOK_CREATED": "A webhook endpoint was created.",
+        "WEBHOOK_UPDATED": "A webhook endpoint was changed.",
+        "WEBHOOK_DELETED": "A webhook endpoint was deleted.",
+        "WEBHOOK_SECRET_ROTATED": "A webhook endpoint's signing secret was rotated.",  # nosec B105 - a description
+        "WEBHOOK_DISABLED": "A webhook endpoint was disabled after failing too long.",
+    },
 )
-AuditTargetType = strawberry.enum(
-    audit.TargetType, name="AuditTargetType", description="What kind of thing an entry is about."
+AuditTargetType = described_enum(
+    audit.TargetType,
+    name="AuditTargetType",
+    description="What kind of thing an entry is about.",
+    values={
+        "USER": "A user account.",
+        "MODEL": "A model.",
+        "VERSION": "A model version.",
+        "ALIAS": "An alias of a model (its id is the alias's name).",
+        "SHARE": "A model's share with a user.",
+        "API_KEY": "An API key.",
+        "TEAM": "A team or its membership.",
+        "QUOTA": "A model's quota or a user's limits.",
+        "WEBHOOK": "A webhook endpoint.",
+    },
 )
 
 
@@ -40,7 +95,7 @@ class RecordOrigin(SchemaExtension):
 
 @strawberry.type(description="Who made a change.")
 class AuditActor:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The user's id.")
     username: str | None = strawberry.field(description="As it was at the time.")
     method: str | None = strawberry.field(description="How they authenticated: session, api_key.")
     credential_id: strawberry.ID | None = strawberry.field(
@@ -50,7 +105,7 @@ class AuditActor:
 
 @strawberry.type(description="What a change was made to.")
 class AuditEntryTarget:
-    type: AuditTargetType  # type: ignore[valid-type]
+    type: AuditTargetType = strawberry.field(description="Its kind.")  # type: ignore[valid-type]
     id: str | None = strawberry.field(
         description="A user's, model's, version's or key's id; an alias's name."
     )
@@ -61,13 +116,13 @@ class AuditEntryTarget:
 
 @strawberry.type(description="One security-relevant change, recorded when it was made.")
 class AuditEntry:
-    id: strawberry.ID
-    action: AuditAction  # type: ignore[valid-type]
-    created_at: datetime
+    id: strawberry.ID = strawberry.field(description="Opaque id.")
+    action: AuditAction = strawberry.field(description="What was done.")  # type: ignore[valid-type]
+    created_at: datetime = strawberry.field(description="When the change was made (UTC).")
     actor: AuditActor | None = strawberry.field(
         description="Null for an anonymous attempt (a failed login) or the server itself."
     )
-    target: AuditEntryTarget
+    target: AuditEntryTarget = strawberry.field(description="What it was made to.")
     model_id: strawberry.ID | None = strawberry.field(
         description="The model the change concerns, if any (it may since have been deleted)."
     )
@@ -106,11 +161,19 @@ class AuditEntry:
 
 @strawberry.input(description="Entries matching every field given.")
 class AuditLogFilter:
-    action: AuditAction | None = None  # type: ignore[valid-type]
-    actor_id: strawberry.ID | None = None
-    target_type: AuditTargetType | None = None  # type: ignore[valid-type]
+    action: AuditAction | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Only this action."
+    )
+    actor_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only changes by this user."
+    )
+    target_type: AuditTargetType | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Only changes to this kind of thing."
+    )
     target_id: str | None = strawberry.field(default=None, description="At most 64 characters.")
-    model_id: strawberry.ID | None = None
+    model_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only changes concerning this model."
+    )
     since: datetime | None = strawberry.field(default=None, description="Inclusive.")
     until: datetime | None = strawberry.field(default=None, description="Exclusive.")
 
@@ -168,10 +231,11 @@ async def _connection(
 
 
 FirstArg = Annotated[int | None, strawberry.argument(description="1..100, default 20.")]
+AfterArg = Annotated[str | None, strawberry.argument(description=AFTER)]
 
 
 async def model_audit_log(
-    root: Any, info: Info, first: FirstArg = None, after: str | None = None
+    root: Any, info: Info, first: FirstArg = None, after: AfterArg = None
 ) -> Connection[AuditEntry]:
     """``Model.auditLog``: the model's entries, for its owner, maintainers and administrators."""
     size = page_size(first)
@@ -193,9 +257,11 @@ class AuditQuery:
     async def audit_log(
         self,
         info: Info,
-        filter: AuditLogFilter | None = None,
+        filter: Annotated[
+            AuditLogFilter | None, strawberry.argument(description="Only entries matching it.")
+        ] = None,
         first: FirstArg = None,
-        after: str | None = None,
+        after: AfterArg = None,
     ) -> Connection[AuditEntry]:
         size = page_size(first)
         rows = await info.context.services.audit.list_entries(
@@ -211,7 +277,11 @@ class AuditQuery:
         "the model it concerns.",
         permission_classes=[IsAuthenticated],
     )
-    async def audit_entry(self, info: Info, id: strawberry.ID) -> AuditEntry | None:
+    async def audit_entry(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The entry's id.")],
+    ) -> AuditEntry | None:
         try:
             entry_id = uuid.UUID(id)
         except ValueError:

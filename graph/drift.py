@@ -21,14 +21,22 @@ from storage import tables
 
 @strawberry.enum(description="How a feature is compared with its reference.")
 class DriftFeatureKind(Enum):
-    NUMERIC = "numeric"
-    CATEGORICAL = "categorical"
+    NUMERIC = strawberry.enum_value(
+        "numeric", description="Compared by quantile bins: PSI and a two-sample KS test."
+    )
+    CATEGORICAL = strawberry.enum_value(
+        "categorical", description="Compared by category counts: PSI and a chi-square test."
+    )
 
 
 @strawberry.enum(description="Where a reference profile came from.")
 class DriftProfileSource(Enum):
-    UPLOAD = "upload"
-    LOG = "log"
+    UPLOAD = strawberry.enum_value(
+        "upload", description="From a reference CSV uploaded with uploadDriftReference."
+    )
+    LOG = strawberry.enum_value(
+        "log", description="From the version's logged inputs (createDriftProfileFromLog)."
+    )
 
 
 @strawberry.type(description="One quantile bin of a numeric feature: [lower, upper).")
@@ -52,7 +60,7 @@ class DriftCategory:
 @strawberry.type(description="How one feature (or the predictions) compares with its reference.")
 class FeatureDrift:
     name: str = strawberry.field(description="The feature's name; `prediction` for outputs.")
-    kind: DriftFeatureKind
+    kind: DriftFeatureKind = strawberry.field(description="How it is compared.")
     reference_count: int = strawberry.field(description="Reference values (missing excluded).")
     window_count: int = strawberry.field(description="Window values (missing excluded).")
     window_missing: int = strawberry.field(description="Missing (null) values in the window.")
@@ -119,19 +127,21 @@ class DriftThresholds:
 
 @strawberry.type(description="A reference feature as the profile keeps it.")
 class ProfiledFeature:
-    name: str
-    kind: DriftFeatureKind
+    name: str = strawberry.field(
+        description="The feature's name (x0, x1… without names); `prediction` for outputs."
+    )
+    kind: DriftFeatureKind = strawberry.field(description="How it is compared.")
     count: int = strawberry.field(description="Reference values (missing excluded).")
     missing: int = strawberry.field(description="Missing reference values.")
 
 
 @strawberry.type(description="A version's reference profile: what its inputs looked like.")
 class DriftProfile:
-    id: strawberry.ID
-    version_id: strawberry.ID
-    source: DriftProfileSource
+    id: strawberry.ID = strawberry.field(description="Opaque id.")
+    version_id: strawberry.ID = strawberry.field(description="The profiled version.")
+    source: DriftProfileSource = strawberry.field(description="Where the reference came from.")
     rows: int = strawberry.field(description="Reference rows profiled (sampled past the cap).")
-    created_at: datetime
+    created_at: datetime = strawberry.field(description="When it was profiled (UTC).")
     features: list[ProfiledFeature] = strawberry.field(description="In the model's input order.")
     prediction: ProfiledFeature | None = strawberry.field(
         description="The reference prediction distribution."
@@ -165,9 +175,9 @@ def _profiled(feature: dict[str, Any]) -> ProfiledFeature:
 
 @strawberry.type(description="A window of logged inputs and predictions against a profile.")
 class DriftReport:
-    model_id: strawberry.ID
+    model_id: strawberry.ID = strawberry.field(description="The model.")
     version_id: strawberry.ID = strawberry.field(description="The profiled version compared.")
-    version_number: int
+    version_number: int = strawberry.field(description="The compared version's number.")
     since: datetime = strawberry.field(description="Window start (inclusive, UTC).")
     until: datetime = strawberry.field(description="Window end (exclusive, UTC).")
     rows: int = strawberry.field(
@@ -179,12 +189,14 @@ class DriftReport:
         description="enoughData, and some feature or the predictions drifted."
     )
     drifted_features: list[str] = strawberry.field(description="Names of what drifted.")
-    thresholds: DriftThresholds
-    features: list[FeatureDrift]
+    thresholds: DriftThresholds = strawberry.field(description="The thresholds applied.")
+    features: list[FeatureDrift] = strawberry.field(
+        description="Each input feature, in the model's order."
+    )
     prediction: FeatureDrift | None = strawberry.field(
         description="The prediction distribution against the reference's."
     )
-    profile: DriftProfile
+    profile: DriftProfile = strawberry.field(description="The reference profile compared against.")
 
     @classmethod
     def from_domain(cls, report: drift.DriftReport) -> DriftReport:
@@ -222,14 +234,14 @@ class NotEnoughDataError(Error):
     needed: int = strawberry.field(description="Rows a profile from the log takes.")
 
 
-@strawberry.type
+@strawberry.type(description="The version's new reference profile (it replaces the previous one).")
 class DriftProfileSuccess:
-    profile: DriftProfile
+    profile: DriftProfile = strawberry.field(description="The profile.")
 
 
-@strawberry.type
+@strawberry.type(description="The model's thresholds, as they now are.")
 class DriftThresholdsSuccess:
-    thresholds: DriftThresholds
+    thresholds: DriftThresholds = strawberry.field(description="The thresholds.")
 
 
 DriftProfileResult = Annotated[
@@ -240,11 +252,13 @@ DriftProfileResult = Annotated[
     | PayloadTooLargeError
     | NotFoundError
     | ForbiddenError,
-    strawberry.union("DriftProfileResult"),
+    strawberry.union("DriftProfileResult", description="The new profile, or why none was made."),
 ]
 SetDriftThresholdsResult = Annotated[
     DriftThresholdsSuccess | ValidationError | NotFoundError | ForbiddenError,
-    strawberry.union("SetDriftThresholdsResult"),
+    strawberry.union(
+        "SetDriftThresholdsResult", description="The new thresholds, or why nothing changed."
+    ),
 ]
 
 HANDLERS: tuple[Maps[Any], ...] = (
@@ -272,7 +286,7 @@ class UploadDriftReferenceInput:
 
 @strawberry.input(description="New thresholds; what is left out keeps its value.")
 class SetDriftThresholdsInput:
-    model_id: strawberry.ID
+    model_id: strawberry.ID = strawberry.field(description="The model (maintainers).")
     psi: float | None = strawberry.field(default=None, description="Above 0, at most 10.")
     ks_p_value: float | None = strawberry.field(default=None, description="Between 0 and 1.")
     chi_square_p_value: float | None = strawberry.field(
@@ -356,7 +370,12 @@ class DriftMutation:
         permission_classes=[IsAuthenticated],
     )
     async def upload_drift_reference(
-        self, info: Info, input: UploadDriftReferenceInput
+        self,
+        info: Info,
+        input: Annotated[
+            UploadDriftReferenceInput,
+            strawberry.argument(description="The version and the reference CSV (maintainers)."),
+        ],
     ) -> DriftProfileResult:
         caller = await info.context.require_caller()
         await info.context.services.quotas.charge_upload(caller=caller)
@@ -389,7 +408,14 @@ class DriftMutation:
         permission_classes=[IsAuthenticated],
     )
     async def set_drift_thresholds(
-        self, info: Info, input: SetDriftThresholdsInput
+        self,
+        info: Info,
+        input: Annotated[
+            SetDriftThresholdsInput,
+            strawberry.argument(
+                description="The model and the thresholds to change (maintainers)."
+            ),
+        ],
     ) -> SetDriftThresholdsResult:
         thresholds = await info.context.services.drift.set_thresholds(
             caller=await info.context.require_caller(),

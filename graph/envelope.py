@@ -14,6 +14,7 @@ with a code a client can branch on.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -127,6 +128,16 @@ def _json_type(value: object) -> str:
     return "an array" if isinstance(value, list) else "an object"
 
 
+@functools.lru_cache(maxsize=256)
+def media_type(content_type: str) -> str:
+    """The media type of a ``Content-Type`` header, without its parameters.
+
+    Clients send the same few headers: parsed once each (through ``email.message``, which
+    was 4.7% of a c64 profile's busy samples when run per request), bounded in number.
+    """
+    return parse_content_type(content_type)[0]
+
+
 class EnvelopeView(GraphQL[Context, None]):
     """Strawberry's ASGI view, reading the envelope strictly and refusing in JSON."""
 
@@ -162,7 +173,7 @@ class EnvelopeView(GraphQL[Context, None]):
     async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
         # The view offers no HTTP streaming transport (SSE, multipart subscriptions), so every
         # operation is answered as plain "http", as Strawberry would here.
-        content_type, _ = parse_content_type(request.content_type or "")
+        content_type = media_type(request.content_type or "")
         if request.method == "GET":
             data = self.parse_query_params(request.query_params)
             where = "The query string"

@@ -77,7 +77,7 @@ class Error:
 @strawberry.type(description="One problem with one input field.")
 class InputFieldError:
     path: list[str] = strawberry.field(description='Where, e.g. ["input", "password"].')
-    message: str
+    message: str = strawberry.field(description="A human-readable explanation of this problem.")
     code: str = strawberry.field(description="A stable machine-readable code.")
 
     @classmethod
@@ -87,7 +87,9 @@ class InputFieldError:
 
 @strawberry.type(description="The input was invalid; every problem is listed at once.")
 class ValidationError(Error):
-    fields: list[InputFieldError]
+    fields: list[InputFieldError] = strawberry.field(
+        description="Every problem found, each with its path and code."
+    )
 
     @classmethod
     def from_errors(

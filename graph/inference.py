@@ -34,8 +34,10 @@ FEATURE_MATRIX = strawberry.scalar(
 
 @strawberry.type(description="The probability of one class.")
 class ClassProbability:
-    label: JSON
-    probability: float
+    label: JSON = strawberry.field(
+        description="The class label, as the model knows it (number or string)."
+    )
+    probability: float = strawberry.field(description="0..1; a row's probabilities sum to 1.")
 
 
 @strawberry.enum(description="What an explanation's contributions add up to, per output.")
@@ -77,14 +79,20 @@ class ExplainedOutput:
     "over j is that row's raw output k (in `outputSpace`)."
 )
 class Explanation:
-    method: ExplanationMethod
-    output_space: ExplanationOutput
+    method: ExplanationMethod = strawberry.field(description="How the contributions were computed.")
+    output_space: ExplanationOutput = strawberry.field(
+        description="What the contributions add up to."
+    )
     transformed: bool = strawberry.field(
         description="True for a Pipeline: its last step is explained, on the features its "
         "preprocessing makes (named by get_feature_names_out where it can)."
     )
-    feature_names: list[str]
-    outputs: list[ExplainedOutput]
+    feature_names: list[str] = strawberry.field(
+        description="The features, in the order of each contributions list."
+    )
+    outputs: list[ExplainedOutput] = strawberry.field(
+        description="One entry per output (per class for a classifier)."
+    )
 
     @classmethod
     def from_domain(cls, found: explanations.Explanation) -> Explanation:
@@ -115,10 +123,12 @@ class RowPrediction:
 
 @strawberry.type(description="Predictions for a few rows, one object per row.")
 class PredictionResult:
-    request_id: str
+    request_id: str = strawberry.field(
+        description="The request's id (the `X-Request-ID` header), also in the prediction log."
+    )
     latency_ms: float = strawberry.field(description="Server time for the whole prediction.")
     runtime: str = strawberry.field(description="sklearn or onnx.")
-    predictions: list[RowPrediction]
+    predictions: list[RowPrediction] = strawberry.field(description="One per input row, in order.")
     explanation: Explanation | None = strawberry.field(
         description="With `explain: true`: how the rows' contributions read. Explanations come "
         "from the original model, also where its compiled copy serves."
@@ -162,13 +172,22 @@ class PredictionResult:
     "`probabilities[i][j]` is the probability of `classes[j]`."
 )
 class BatchPredictionResult:
-    request_id: str
-    latency_ms: float
-    runtime: str
-    rows: int
-    predictions: JSON
-    probabilities: JSON | None
-    classes: JSON | None
+    request_id: str = strawberry.field(
+        description="The request's id (the `X-Request-ID` header), also in the prediction log."
+    )
+    latency_ms: float = strawberry.field(description="Server time for the whole prediction.")
+    runtime: str = strawberry.field(description="sklearn or onnx.")
+    rows: int = strawberry.field(description="How many rows were predicted.")
+    predictions: JSON = strawberry.field(
+        description="One predicted class or value per row, in order."
+    )
+    probabilities: JSON | None = strawberry.field(
+        description="Per row, the probability of each of `classes`; null without predict_proba."
+    )
+    classes: JSON | None = strawberry.field(
+        description="The class labels, in the order of each "
+        "probabilities row; null for a regressor."
+    )
     explanation: Explanation | None = strawberry.field(
         description="With `explain: true`: how `contributions` read."
     )
@@ -203,22 +222,26 @@ class BatchPredictionResult:
 
 @strawberry.type(description="One model held in this server's memory.")
 class CachedModel:
-    version_id: strawberry.ID
-    runtime: str
-    size_bytes: float
+    version_id: strawberry.ID = strawberry.field(description="The cached version.")
+    runtime: str = strawberry.field(description="sklearn or onnx.")
+    size_bytes: float = strawberry.field(description="Its estimated size in memory, in bytes.")
 
 
 @strawberry.type(description="This server's model cache (each replica has its own).")
 class ModelCacheStats:
-    hits: int
-    misses: int
-    loads: int
-    evictions: int
-    redis_hits: int
-    redis_errors: int
-    bytes: float
-    max_bytes: float
-    models: list[CachedModel]
+    hits: int = strawberry.field(description="Loads answered from memory since the server started.")
+    misses: int = strawberry.field(description="Loads that were not in memory.")
+    loads: int = strawberry.field(
+        description="Artifacts loaded (from Redis or the artifact store)."
+    )
+    evictions: int = strawberry.field(description="Models dropped to stay within the limits.")
+    redis_hits: int = strawberry.field(description="Misses answered from the Redis artifact cache.")
+    redis_errors: int = strawberry.field(
+        description="Redis cache calls that failed (the store answered instead)."
+    )
+    bytes: float = strawberry.field(description="Bytes held now.")
+    max_bytes: float = strawberry.field(description="The limit (MODELSERVE_MODEL_CACHE_MAX_BYTES).")
+    models: list[CachedModel] = strawberry.field(description="The models held now.")
 
 
 _MODEL_REF = strawberry.argument(
@@ -226,6 +249,15 @@ _MODEL_REF = strawberry.argument(
     "version), `owner/name:3` or `owner/name@staging`."
 )
 
+
+_ROWS = strawberry.argument(
+    description="Rows of values in feature order (numbers, or strings for categorical "
+    "columns); give this or `records`."
+)
+_RECORDS = strawberry.argument(
+    description='Objects keyed by feature name, e.g. {"age": 41, "city": "Lyon"}; give this '
+    "or `rows`."
+)
 
 _EXPLAIN = strawberry.argument(
     description="Also each row's feature contributions (exact TreeSHAP or linear; see "
@@ -261,8 +293,8 @@ class InferenceQuery:
         self,
         info: Info,
         model: Annotated[str, _MODEL_REF],
-        rows: FeatureMatrix | None = None,
-        records: list[JSON] | None = None,
+        rows: Annotated[FeatureMatrix | None, _ROWS] = None,
+        records: Annotated[list[JSON] | None, _RECORDS] = None,
         explain: Annotated[bool, _EXPLAIN] = False,
     ) -> PredictionResult:
         settings = info.context.services.settings
@@ -278,8 +310,8 @@ class InferenceQuery:
         self,
         info: Info,
         model: Annotated[str, _MODEL_REF],
-        rows: FeatureMatrix | None = None,
-        records: list[JSON] | None = None,
+        rows: Annotated[FeatureMatrix | None, _ROWS] = None,
+        records: Annotated[list[JSON] | None, _RECORDS] = None,
         explain: Annotated[bool, _EXPLAIN] = False,
     ) -> BatchPredictionResult:
         settings = info.context.services.settings
@@ -317,7 +349,7 @@ class InferenceQuery:
 
 @strawberry.input(description="Only the fields given change.")
 class SetVersionRuntimeInput:
-    version_id: strawberry.ID
+    version_id: strawberry.ID = strawberry.field(description="The version to change (maintainers).")
     use_compiled: bool | None = strawberry.field(
         default=None,
         description="True: serve the verified ONNX copy; false: the original scikit-learn model.",
@@ -330,14 +362,16 @@ class SetVersionRuntimeInput:
     )
 
 
-@strawberry.type
+@strawberry.type(description="The version, as it now serves.")
 class SetVersionRuntimeSuccess:
-    version: ModelVersion
+    version: ModelVersion = strawberry.field(description="The changed version.")
 
 
 SetVersionRuntimeResult = Annotated[
     SetVersionRuntimeSuccess | ValidationError | NotFoundError | ForbiddenError,
-    strawberry.union("SetVersionRuntimeResult"),
+    strawberry.union(
+        "SetVersionRuntimeResult", description="The changed version, or why nothing changed."
+    ),
 ]
 
 
@@ -348,7 +382,14 @@ class InferenceMutation:
         permission_classes=[IsAuthenticated],
     )
     async def set_version_runtime(
-        self, info: Info, input: SetVersionRuntimeInput
+        self,
+        info: Info,
+        input: Annotated[
+            SetVersionRuntimeInput,
+            strawberry.argument(
+                description="The version and its new runtime or micro-batch settings."
+            ),
+        ],
     ) -> SetVersionRuntimeResult:
         version = await info.context.services.registry.set_version_runtime(
             caller=await info.context.require_caller(),

@@ -17,6 +17,7 @@ from domain.accounts import Caller
 from domain.errors import DecompressedTooLarge, NotFound
 from domain.jobs.service import ENDED
 from graph.context import Info, IsAuthenticated
+from graph.enums import described_enum
 from graph.errors import Maps, NotFoundError, ValidationError, parse_id
 from graph.live import guarded
 from graph.pagination import Connection, Edge, PageInfo, decode_cursor, encode_cursor, page_size
@@ -31,9 +32,26 @@ from storage import tables
 if TYPE_CHECKING:
     from graph.registry.types import ModelVersion
 
-JobStatus = strawberry.enum(tables.JobStatus, name="JobStatus", description="Where a job is.")
-JobFileFormat = strawberry.enum(
-    tables.JobFormat, name="JobFileFormat", description="CSV with a header line, or JSON Lines."
+JobStatus = described_enum(
+    tables.JobStatus,
+    name="JobStatus",
+    description="Where a job is.",
+    values={
+        "QUEUED": "Waiting for a worker.",
+        "RUNNING": "A worker is predicting its chunks.",
+        "SUCCEEDED": "Every row was read; results can be downloaded.",
+        "FAILED": "Stopped: `error` says why (a bad file, too many failed rows, no attempts left).",
+        "CANCELLED": "Cancelled with cancelJob; the results so far stay.",
+    },
+)
+JobFileFormat = described_enum(
+    tables.JobFormat,
+    name="JobFileFormat",
+    description="CSV with a header line, or JSON Lines.",
+    values={
+        "CSV": "Comma-separated, a header line naming the columns.",
+        "JSONL": "One JSON object (a record) or array (a row) per line.",
+    },
 )
 # How long a progress stream waits for an event before it reads the job row itself.
 PROGRESS_POLL_S = 2.0
@@ -42,7 +60,7 @@ PROGRESS_POLL_S = 2.0
 @strawberry.type(description="A row the job could not predict.")
 class JobRowError:
     line: int = strawberry.field(description="The row's first line in the file, from 1.")
-    message: str
+    message: str = strawberry.field(description="Why the row failed.")
     code: str = strawberry.field(
         description="e.g. wrong_column_count, malformed, encoding, line_too_long, invalid."
     )
@@ -50,22 +68,26 @@ class JobRowError:
 
 @strawberry.type(description="A download link anyone holding it may use until it expires.")
 class SignedLink:
-    url: str
-    expires_at: datetime
+    url: str = strawberry.field(description="An absolute URL; a plain GET downloads the file.")
+    expires_at: datetime = strawberry.field(
+        description="When it stops working (UTC; 15 minutes by default)."
+    )
 
 
 @strawberry.type(description="A batch prediction job over an uploaded file.")
 class Job:
-    id: strawberry.ID
-    status: JobStatus
-    model_id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Opaque id.")
+    status: JobStatus = strawberry.field(description="Where the job is.")
+    model_id: strawberry.ID = strawberry.field(description="The model it predicts with.")
     version_id: strawberry.ID = strawberry.field(description="Pinned when the job was submitted.")
-    format: JobFileFormat
-    filename: str
+    format: JobFileFormat = strawberry.field(description="The input file's format.")
+    filename: str = strawberry.field(description="As uploaded; for display only.")
     rows_done: int = strawberry.field(description="Rows predicted so far.")
     rows_failed: int = strawberry.field(description="Rows that could not be predicted.")
     bytes_done: float = strawberry.field(description="Input read, up to the last chunk.")
-    input_bytes: float
+    input_bytes: float = strawberry.field(
+        description="Size of the input file, in bytes (after decompression)."
+    )
     progress: float = strawberry.field(description="0..1, by input read.")
     attempts: int = strawberry.field(description="Runs so far (a lost worker means another).")
     max_failed_rows: int | None = strawberry.field(
@@ -75,10 +97,14 @@ class Job:
         description="The first failed rows (capped; `rowsFailed` counts them all)."
     )
     error: str | None = strawberry.field(description="Why a failed job failed.")
-    columns: list[str] | None
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
+    columns: list[str] | None = strawberry.field(
+        description="The input columns, once read from the file; null before."
+    )
+    created_at: datetime = strawberry.field(description="When it was submitted (UTC).")
+    started_at: datetime | None = strawberry.field(description="When a worker first took it (UTC).")
+    finished_at: datetime | None = strawberry.field(
+        description="When it succeeded, failed or was cancelled (UTC)."
+    )
 
     @strawberry.field(description="The pinned version.")
     async def version(
@@ -91,7 +117,12 @@ class Job:
 
     @strawberry.field(description="A signed link to the results, valid for a short while.")
     async def results_link(
-        self, info: Info, format: JobFileFormat = tables.JobFormat.CSV
+        self,
+        info: Info,
+        format: Annotated[
+            JobFileFormat,
+            strawberry.argument(description="The results' format: CSV (default) or JSONL."),
+        ] = tables.JobFormat.CSV,
     ) -> SignedLink:
         job = await info.context.services.jobs.require_job(
             caller=await info.context.require_caller(), job_id=uuid.UUID(self.id)
@@ -130,15 +161,15 @@ class Job:
 
 @strawberry.type(description="A job's figures as it runs.")
 class JobProgress:
-    job_id: strawberry.ID
-    status: JobStatus
-    rows_done: int
-    rows_failed: int
+    job_id: strawberry.ID = strawberry.field(description="The job's id.")
+    status: JobStatus = strawberry.field(description="Where the job is.")
+    rows_done: int = strawberry.field(description="Rows predicted so far.")
+    rows_failed: int = strawberry.field(description="Rows that could not be predicted.")
     progress: float = strawberry.field(description="0..1, by input read.")
     rows_per_second: float | None = strawberry.field(description="Since the job started.")
     eta_seconds: float | None = strawberry.field(description="Estimated, from the input read.")
-    error: str | None
-    at: datetime
+    error: str | None = strawberry.field(description="Why a failed job failed.")
+    at: datetime = strawberry.field(description="When these figures were taken (UTC).")
 
     @classmethod
     def of(
@@ -206,7 +237,10 @@ def _progress(status: str, done: int, total: int) -> float:
 # -- mutations ------------------------------------------------------------------------------
 
 
-@strawberry.input
+@strawberry.input(
+    description="A batch prediction job over an uploaded CSV or JSON Lines file "
+    "(GraphQL multipart request; predictors)."
+)
 class CreateBatchJobInput:
     model: str = strawberry.field(
         description="`owner/name` (its production alias, else its newest version), "
@@ -234,9 +268,9 @@ class DecompressedTooLargeError(PayloadTooLargeError):
     pass
 
 
-@strawberry.type
+@strawberry.type(description="The job, as it is now.")
 class JobSuccess:
-    job: Job
+    job: Job = strawberry.field(description="The submitted or cancelled job.")
     deduplicated: bool = strawberry.field(
         default=False, description="True when this idempotency key gave an existing job."
     )
@@ -250,9 +284,17 @@ CreateBatchJobResult = Annotated[
     | IdempotencyKeyReusedError
     | NotFoundError
     | ForbiddenError,
-    strawberry.union("CreateBatchJobResult"),
+    strawberry.union(
+        "CreateBatchJobResult", description="The queued job, or why the file was refused."
+    ),
 ]
-CancelJobResult = Annotated[JobSuccess | NotFoundError, strawberry.union("CancelJobResult")]
+CancelJobResult = Annotated[
+    JobSuccess | NotFoundError,
+    strawberry.union(
+        "CancelJobResult",
+        description="The cancelled job (a finished one is left as it is), or NotFoundError.",
+    ),
+]
 
 HANDLERS: tuple[Maps[Any], ...] = (
     Maps(
@@ -269,7 +311,11 @@ class JobsQuery:
         description="One of your jobs; null for anyone else's.",
         permission_classes=[IsAuthenticated],
     )
-    async def job(self, info: Info, id: strawberry.ID) -> Job | None:
+    async def job(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The job's id.")],
+    ) -> Job | None:
         try:
             job_id = parse_id(id, "Job")
         except NotFound:
@@ -288,7 +334,12 @@ class JobsQuery:
         info: Info,
         model: Annotated[str | None, strawberry.argument(description="A model id.")] = None,
         first: Annotated[int | None, strawberry.argument(description="1..100, default 20.")] = None,
-        after: str | None = None,
+        after: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The `endCursor` of the previous page; omit it for the first page."
+            ),
+        ] = None,
     ) -> Connection[Job]:
         size = page_size(first)
         rows = await info.context.services.jobs.list_jobs(
@@ -316,7 +367,12 @@ class JobsMutation:
         permission_classes=[IsAuthenticated],
     )
     async def create_batch_job(
-        self, info: Info, input: CreateBatchJobInput
+        self,
+        info: Info,
+        input: Annotated[
+            CreateBatchJobInput,
+            strawberry.argument(description="The model reference, the file and the job's options."),
+        ],
     ) -> CreateBatchJobResult:
         outcome = await info.context.services.jobs.submit(
             caller=await info.context.require_caller(),
@@ -333,7 +389,11 @@ class JobsMutation:
         description="Cancel a queued or running job (CONFLICT once it has ended).",
         permission_classes=[IsAuthenticated],
     )
-    async def cancel_job(self, info: Info, id: strawberry.ID) -> CancelJobResult:
+    async def cancel_job(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The job's id.")],
+    ) -> CancelJobResult:
         job = await info.context.services.jobs.cancel_job(
             caller=await info.context.require_caller(), job_id=parse_id(id, "Job")
         )
@@ -348,7 +408,9 @@ class JobsSubscription:
         permission_classes=[IsAuthenticated],
     )
     async def job_progress(
-        self, info: Info, id: strawberry.ID
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The job's id.")],
     ) -> AsyncGenerator[JobProgress, None]:
         caller = await info.context.require_caller()
         jobs = info.context.services.jobs

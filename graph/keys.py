@@ -33,20 +33,28 @@ class ApiKeyScope(Enum):
 
 @strawberry.type(description="An API key. Its secret was shown once, when it was created.")
 class ApiKey:
-    id: strawberry.ID
-    name: str
+    id: strawberry.ID = strawberry.field(description="Opaque id; revoke with it.")
+    name: str = strawberry.field(description="Given at creation, to recognise the key by.")
     prefix: str = strawberry.field(
         description="`msk_<public id>`: how the key begins, to tell keys apart."
     )
-    scopes: list[ApiKeyScope]
+    scopes: list[ApiKeyScope] = strawberry.field(description="What it may be used for.")
     model_ids: list[strawberry.ID] | None = strawberry.field(
         description="The models the key is restricted to; null for every model you may reach."
     )
-    created_at: datetime
-    expires_at: datetime | None
-    last_used_at: datetime | None
-    last_used_address: str | None
-    revoked_at: datetime | None
+    created_at: datetime = strawberry.field(description="When it was created (UTC).")
+    expires_at: datetime | None = strawberry.field(
+        description="When it stops working (UTC); null when it does not expire."
+    )
+    last_used_at: datetime | None = strawberry.field(
+        description="The last request made with it (UTC); null when never used."
+    )
+    last_used_address: str | None = strawberry.field(
+        description="The client address of that request."
+    )
+    revoked_at: datetime | None = strawberry.field(
+        description="When it was revoked (UTC); null while not revoked."
+    )
 
     @strawberry.field(description="Neither revoked nor expired.")
     def is_active(self) -> bool:
@@ -74,7 +82,7 @@ class ApiKey:
 
 @strawberry.type(description="The new key. Keep `secret`: it is not shown again.")
 class CreateApiKeySuccess:
-    key: ApiKey
+    key: ApiKey = strawberry.field(description="The key's record (no secret).")
     secret: str = strawberry.field(
         description="The whole key, `msk_<public id>_<secret>`: send it as "
         "`Authorization: Bearer <key>` or `X-API-Key: <key>`."
@@ -86,14 +94,16 @@ class ForbiddenKeyError(Error):
     pass
 
 
-@strawberry.type
+@strawberry.type(description="The key is revoked.")
 class RevokeApiKeySuccess:
-    key: ApiKey
+    key: ApiKey = strawberry.field(description="The key, its `revokedAt` set.")
 
 
-@strawberry.type
+@strawberry.type(description="Every active key of the user is revoked.")
 class RevokeUserApiKeysSuccess:
-    revoked: int
+    revoked: int = strawberry.field(
+        description="How many keys were revoked (0 when none was active)."
+    )
 
 
 HANDLERS: tuple[Maps[Any], ...] = (
@@ -102,20 +112,32 @@ HANDLERS: tuple[Maps[Any], ...] = (
 
 CreateApiKeyResult = Annotated[
     CreateApiKeySuccess | ValidationError | ForbiddenKeyError | NotFoundError,
-    strawberry.union("CreateApiKeyResult"),
+    strawberry.union(
+        "CreateApiKeyResult", description="The key and its secret, or why none was created."
+    ),
 ]
 RevokeApiKeyResult = Annotated[
-    RevokeApiKeySuccess | NotFoundError, strawberry.union("RevokeApiKeyResult")
+    RevokeApiKeySuccess | NotFoundError,
+    strawberry.union(
+        "RevokeApiKeyResult",
+        description="The revoked key, or NotFoundError for a key that is not yours.",
+    ),
 ]
 RevokeUserApiKeysResult = Annotated[
-    RevokeUserApiKeysSuccess | NotFoundError, strawberry.union("RevokeUserApiKeysResult")
+    RevokeUserApiKeysSuccess | NotFoundError,
+    strawberry.union(
+        "RevokeUserApiKeysResult",
+        description="How many keys were revoked, or NotFoundError for an unknown user.",
+    ),
 ]
 
 
-@strawberry.input
+@strawberry.input(description="A new API key for your account.")
 class CreateApiKeyInput:
     name: str = strawberry.field(description="1-64 characters, to recognise the key by.")
-    scopes: list[ApiKeyScope]
+    scopes: list[ApiKeyScope] = strawberry.field(
+        description="At least one; a key cannot do more than its user."
+    )
     expires_at: datetime | None = strawberry.field(
         default=None, description="At most a year ahead; null for a key that does not expire."
     )
@@ -135,7 +157,12 @@ class KeysQuery:
     async def api_keys(
         self,
         info: Info,
-        include_revoked: bool = False,
+        include_revoked: Annotated[
+            bool,
+            strawberry.argument(
+                description="Also list revoked keys (expired ones are always listed)."
+            ),
+        ] = False,
         user_id: Annotated[
             strawberry.ID | None, strawberry.argument(description="Administrators only.")
         ] = None,
@@ -155,7 +182,14 @@ class KeysMutation:
         "with the admin scope). The secret is in the answer, once.",
         permission_classes=[IsAuthenticated],
     )
-    async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> CreateApiKeyResult:
+    async def create_api_key(
+        self,
+        info: Info,
+        input: Annotated[
+            CreateApiKeyInput,
+            strawberry.argument(description="The key's name, scopes, expiry and models."),
+        ],
+    ) -> CreateApiKeyResult:
         context = info.context
         caller = await context.require_caller()
         model_ids = None
@@ -178,7 +212,11 @@ class KeysMutation:
         "its open streams close.",
         permission_classes=[IsAuthenticated],
     )
-    async def revoke_api_key(self, info: Info, id: strawberry.ID) -> RevokeApiKeyResult:
+    async def revoke_api_key(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The key's id.")],
+    ) -> RevokeApiKeyResult:
         key = await info.context.services.accounts.revoke_api_key(
             caller=await info.context.require_caller(), key_id=parse_id(id, "API key")
         )
@@ -189,7 +227,11 @@ class KeysMutation:
         permission_classes=[IsAdmin],
     )
     async def revoke_user_api_keys(
-        self, info: Info, user_id: strawberry.ID
+        self,
+        info: Info,
+        user_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The user whose keys to revoke.")
+        ],
     ) -> RevokeUserApiKeysResult:
         revoked = await info.context.services.accounts.revoke_user_api_keys(
             caller=await info.context.require_caller(), user_id=parse_id(user_id, "User")

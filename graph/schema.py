@@ -17,6 +17,7 @@ from graph.analytics import AnalyticsQuery
 from graph.audit import AuditQuery, RecordOrigin
 from graph.drift import DriftMutation, DriftQuery
 from graph.errors import OperationGuard, Schema
+from graph.execution import Executor
 from graph.inference import FEATURE_MATRIX, FeatureMatrix, InferenceMutation, InferenceQuery
 from graph.keys import KeysMutation, KeysQuery
 from graph.observability import ObservabilityQuery
@@ -63,6 +64,13 @@ SCALARS = {FeatureMatrix: FEATURE_MATRIX}
 Subscription = merge_types(
     "Subscription", (AccountsSubscription, StreamsSubscription, jobs.JobsSubscription)
 )
+# merge_types takes no description; the root types carry one like every other type.
+for root, description in (
+    (Query, "What you can read: models, predictions, analytics, jobs, your account."),
+    (Mutation, "What you can change: accounts, keys, models and versions, teams, webhooks, jobs."),
+    (Subscription, "Live streams over graphql-transport-ws: predictions, model events, jobs."),
+):
+    root.__strawberry_definition__.description = description
 # Each area's domain-error → union-member handlers (inference and analytics reuse these).
 EXCEPTION_HANDLERS = (
     *jobs.HANDLERS,  # before the registry's: a DecompressedTooLarge is a PayloadTooLarge too
@@ -102,6 +110,7 @@ def build_schema(settings: Settings) -> Schema:
         subscription=Subscription,
         extensions=extensions,
         exception_handlers=EXCEPTION_HANDLERS,
+        execution_context_class=Executor,
         # "Did you mean ...?" hints would spell the schema out where introspection is off.
         config=StrawberryConfig(
             scalar_map=SCALARS, disable_field_suggestions=not settings.introspection_enabled

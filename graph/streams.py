@@ -44,22 +44,30 @@ def _access_check(model_id: uuid.UUID, needed: Access) -> Check:
 
 @strawberry.type(description="One prediction, as it happened (inputs per the model's log policy).")
 class PredictionEvent:
-    id: strawberry.ID
-    request_id: str
+    id: strawberry.ID = strawberry.field(description="Opaque id of the log record.")
+    request_id: str = strawberry.field(description="The request's id (`X-Request-ID`).")
     status: str = strawberry.field(description="ok or error.")
-    error_code: str | None
-    rows: int
-    latency_ms: float
-    version_id: strawberry.ID | None
-    version_number: int | None
-    caller_id: strawberry.ID | None
+    error_code: str | None = strawberry.field(
+        description="The error's code (e.g. INVALID_INPUT) when status is error."
+    )
+    rows: int = strawberry.field(description="Rows in the call.")
+    latency_ms: float = strawberry.field(description="Server time for the call, in milliseconds.")
+    version_id: strawberry.ID | None = strawberry.field(
+        description="The version that answered; null when none was resolved."
+    )
+    version_number: int | None = strawberry.field(description="Its number.")
+    caller_id: strawberry.ID | None = strawberry.field(
+        description="The user who called (for an API key, its owner)."
+    )
     inputs: JSON | None = strawberry.field(description="Null unless the log policy is full.")
     inputs_hash: str | None = strawberry.field(description="For the hash log policy.")
-    outputs: JSON | None
+    outputs: JSON | None = strawberry.field(
+        description="The predictions; null under the none log policy."
+    )
     shadow: bool = strawberry.field(
         description="A shadow version's copy of a call, answered to no one (same requestId)."
     )
-    at: datetime
+    at: datetime = strawberry.field(description="When it was made (UTC).")
 
     @classmethod
     def from_event(cls, event: dict[str, Any]) -> PredictionEvent:
@@ -85,15 +93,33 @@ class PredictionEvent:
 class ModelEventKind(Enum):
     """The kinds subscribers see: who a model is shared with is for its maintainers only."""
 
-    VERSION_CREATED = "VERSION_CREATED"
-    VERSION_ARCHIVED = "VERSION_ARCHIVED"
-    VERSION_RESTORED = "VERSION_RESTORED"
-    VERSION_RUNTIME_CHANGED = "VERSION_RUNTIME_CHANGED"
-    ALIAS_MOVED = "ALIAS_MOVED"
-    ALIAS_TRAFFIC_CHANGED = "ALIAS_TRAFFIC_CHANGED"
-    MODEL_UPDATED = "MODEL_UPDATED"
-    MODEL_DELETED = "MODEL_DELETED"
-    DRIFT_DETECTED = "DRIFT_DETECTED"
+    VERSION_CREATED = strawberry.enum_value(
+        "VERSION_CREATED", description="A version was uploaded."
+    )
+    VERSION_ARCHIVED = strawberry.enum_value(
+        "VERSION_ARCHIVED", description="A version was archived."
+    )
+    VERSION_RESTORED = strawberry.enum_value(
+        "VERSION_RESTORED", description="An archived version was restored."
+    )
+    VERSION_RUNTIME_CHANGED = strawberry.enum_value(
+        "VERSION_RUNTIME_CHANGED", description="A version's runtime or micro-batching changed."
+    )
+    ALIAS_MOVED = strawberry.enum_value(
+        "ALIAS_MOVED", description="An alias was set, moved or removed."
+    )
+    ALIAS_TRAFFIC_CHANGED = strawberry.enum_value(
+        "ALIAS_TRAFFIC_CHANGED", description="An alias's traffic policy changed."
+    )
+    MODEL_UPDATED = strawberry.enum_value(
+        "MODEL_UPDATED", description="The model's name, description, tags or policies changed."
+    )
+    MODEL_DELETED = strawberry.enum_value(
+        "MODEL_DELETED", description="The model was deleted; the stream ends."
+    )
+    DRIFT_DETECTED = strawberry.enum_value(
+        "DRIFT_DETECTED", description="The scheduled drift check found drift."
+    )
 
 
 _SHOWN = {kind.value for kind in ModelEventKind}
@@ -103,12 +129,16 @@ _SHOWN = {kind.value for kind in ModelEventKind}
     description="A change to a model: a new version, an alias move, an archival; or drift."
 )
 class ModelEvent:
-    kind: ModelEventKind
-    at: datetime
-    model_id: strawberry.ID
-    version_id: strawberry.ID | None = None
-    version_number: int | None = None
-    alias: str | None = None
+    kind: ModelEventKind = strawberry.field(description="What happened.")
+    at: datetime = strawberry.field(description="When (UTC).")
+    model_id: strawberry.ID = strawberry.field(description="The model.")
+    version_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The version concerned, if any."
+    )
+    version_number: int | None = strawberry.field(default=None, description="Its number.")
+    alias: str | None = strawberry.field(
+        default=None, description="For alias events: the alias's name."
+    )
     from_version_id: strawberry.ID | None = strawberry.field(
         default=None, description="For ALIAS_MOVED: where it pointed before (null if new)."
     )

@@ -32,9 +32,13 @@ class TeamRole(Enum):
 
 @strawberry.type(description="A member of a team, or someone invited to be one.")
 class TeamMember:
-    user: UserProfile
-    role: TeamRole
-    invited_at: datetime
+    user: UserProfile = strawberry.field(description="The member, or the invited user.")
+    role: TeamRole = strawberry.field(
+        description="Their role in the team (or the one the invitation offers)."
+    )
+    invited_at: datetime = strawberry.field(
+        description="When they were invited (UTC); the creator's join time."
+    )
     joined_at: datetime | None = strawberry.field(description="Null while the invitation waits.")
 
     @classmethod
@@ -49,10 +53,10 @@ class TeamMember:
 
 @strawberry.type(description="A team: it owns models (`team/name`), its members hold roles.")
 class Team:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Opaque id.")
     name: str = strawberry.field(description="Shares one namespace with usernames.")
-    description: str
-    created_at: datetime
+    description: str = strawberry.field(description="Free text; may be empty.")
+    created_at: datetime = strawberry.field(description="When it was created (UTC).")
 
     @strawberry.field(
         description="Members and open invitations, oldest first (for members and admins; "
@@ -90,9 +94,9 @@ class Team:
 
 @strawberry.type(description="An invitation to join a team.")
 class TeamInvitation:
-    team: Team
-    role: TeamRole
-    invited_at: datetime
+    team: Team = strawberry.field(description="The team that invites you.")
+    role: TeamRole = strawberry.field(description="The role you get on accepting.")
+    invited_at: datetime = strawberry.field(description="When you were invited (UTC).")
 
 
 @strawberry.type(description="The name is taken by a user or a team.")
@@ -110,14 +114,14 @@ class TeamNotEmptyError(Error):
     pass
 
 
-@strawberry.type
+@strawberry.type(description="The team, as it is now.")
 class TeamSuccess:
-    team: Team
+    team: Team = strawberry.field(description="The created team.")
 
 
-@strawberry.type
+@strawberry.type(description="The member, as they are now.")
 class TeamMemberSuccess:
-    member: TeamMember
+    member: TeamMember = strawberry.field(description="The member or invitation.")
 
 
 @strawberry.type(description="The caller may not do this in the team (its role is too low).")
@@ -133,53 +137,63 @@ HANDLERS: tuple[Maps[Any], ...] = (
 )
 
 TeamResult = Annotated[
-    TeamSuccess | NameTakenError | ValidationError, strawberry.union("TeamResult")
+    TeamSuccess | NameTakenError | ValidationError,
+    strawberry.union("TeamResult", description="The team, or why it was not created."),
 ]
 InviteResult = Annotated[
     TeamMemberSuccess | TeamForbiddenError | NotFoundError | ValidationError,
-    strawberry.union("InviteResult"),
+    strawberry.union("InviteResult", description="The invitation, or why it was not sent."),
 ]
 InvitationResult = Annotated[
-    TeamMemberSuccess | NotFoundError, strawberry.union("InvitationResult")
+    TeamMemberSuccess | NotFoundError,
+    strawberry.union(
+        "InvitationResult",
+        description="Your membership, or NotFoundError when no invitation waits.",
+    ),
 ]
 TeamMemberResult = Annotated[
     TeamMemberSuccess | LastAdminError | TeamForbiddenError | NotFoundError,
-    strawberry.union("TeamMemberResult"),
+    strawberry.union("TeamMemberResult", description="The changed member, or why nothing changed."),
 ]
 
 
 @strawberry.type(description="The member (or invitation) is gone from the team.")
 class TeamMemberRemoved:
-    team: str
-    username: str
+    team: str = strawberry.field(description="The team's name.")
+    username: str = strawberry.field(description="Who left or was removed.")
 
 
 RemoveTeamMemberResult = Annotated[
     TeamMemberRemoved | LastAdminError | TeamForbiddenError | NotFoundError,
-    strawberry.union("RemoveTeamMemberResult"),
+    strawberry.union("RemoveTeamMemberResult", description="Who is gone, or why nobody is."),
 ]
 DeleteTeamResult = Annotated[
     TeamSuccess | TeamNotEmptyError | TeamForbiddenError | NotFoundError,
-    strawberry.union("DeleteTeamResult"),
+    strawberry.union("DeleteTeamResult", description="Whether the team is gone, or why it is not."),
 ]
 
 
-@strawberry.input
+@strawberry.input(description="A new team; you become its admin.")
 class CreateTeamInput:
-    name: str
-    description: str = ""
+    name: str = strawberry.field(
+        description="1-39 of a-z 0-9 - _ (not starting or ending with - or _); shares one "
+        "namespace with usernames."
+    )
+    description: str = strawberry.field(
+        default="", description="Free text, at most 2000 characters."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A user and a role in a team.")
 class TeamMemberInput:
     team: str = strawberry.field(description="The team's name.")
-    username: str
-    role: TeamRole
+    username: str = strawberry.field(description="The user to invite, or the member to change.")
+    role: TeamRole = strawberry.field(description="The role to give.")
 
 
-@strawberry.input
+@strawberry.input(description="Who leaves a team.")
 class RemoveTeamMemberInput:
-    team: str
+    team: str = strawberry.field(description="The team's name.")
     username: str = strawberry.field(description="Your own username to leave the team.")
 
 
@@ -193,7 +207,9 @@ class TeamsQuery:
         description="A team you belong to or are invited to (administrators: any team).",
         permission_classes=[IsAuthenticated],
     )
-    async def team(self, info: Info, name: str) -> Team | None:
+    async def team(
+        self, info: Info, name: Annotated[str, strawberry.argument(description="The team's name.")]
+    ) -> Team | None:
         caller = await info.context.require_caller()
         try:
             found = await info.context.services.teams.get(caller=caller, name=name)
@@ -236,7 +252,13 @@ class TeamsMutation:
     @strawberry.mutation(
         description="Create a team; you are its first admin.", permission_classes=[IsAuthenticated]
     )
-    async def create_team(self, info: Info, input: CreateTeamInput) -> TeamResult:
+    async def create_team(
+        self,
+        info: Info,
+        input: Annotated[
+            CreateTeamInput, strawberry.argument(description="The team's name and description.")
+        ],
+    ) -> TeamResult:
         team = await info.context.services.teams.create(
             caller=await info.context.require_caller(),
             name=input.name,
@@ -248,7 +270,14 @@ class TeamsMutation:
         description="Invite a user to a team with a role (team admins).",
         permission_classes=[IsAuthenticated],
     )
-    async def invite_to_team(self, info: Info, input: TeamMemberInput) -> InviteResult:
+    async def invite_to_team(
+        self,
+        info: Info,
+        input: Annotated[
+            TeamMemberInput,
+            strawberry.argument(description="The team, the user and the role (team admins)."),
+        ],
+    ) -> InviteResult:
         caller = await info.context.require_caller()
         member = await info.context.services.teams.invite(
             caller=caller, team=input.team, username=input.username, role=_role(input.role)
@@ -259,13 +288,25 @@ class TeamsMutation:
         description="Accept an invitation: you join with the role it names.",
         permission_classes=[IsAuthenticated],
     )
-    async def accept_team_invitation(self, info: Info, team: str) -> InvitationResult:
+    async def accept_team_invitation(
+        self,
+        info: Info,
+        team: Annotated[
+            str, strawberry.argument(description="The name of the team that invited you.")
+        ],
+    ) -> InvitationResult:
         caller = await info.context.require_caller()
         member = await info.context.services.teams.accept(caller=caller, team=team)
         return TeamMemberSuccess(member=TeamMember.from_table(member))
 
     @strawberry.mutation(description="Decline an invitation.", permission_classes=[IsAuthenticated])
-    async def decline_team_invitation(self, info: Info, team: str) -> bool:
+    async def decline_team_invitation(
+        self,
+        info: Info,
+        team: Annotated[
+            str, strawberry.argument(description="The name of the team that invited you.")
+        ],
+    ) -> bool:
         caller = await info.context.require_caller()
         await info.context.services.teams.decline(caller=caller, team=team)
         return True
@@ -274,7 +315,14 @@ class TeamsMutation:
         description="Change a member's role (team admins); takes effect at once.",
         permission_classes=[IsAuthenticated],
     )
-    async def set_team_member_role(self, info: Info, input: TeamMemberInput) -> TeamMemberResult:
+    async def set_team_member_role(
+        self,
+        info: Info,
+        input: Annotated[
+            TeamMemberInput,
+            strawberry.argument(description="The team, the member and the new role (team admins)."),
+        ],
+    ) -> TeamMemberResult:
         member = await info.context.services.teams.set_role(
             caller=await info.context.require_caller(),
             team=input.team,
@@ -289,7 +337,12 @@ class TeamsMutation:
         permission_classes=[IsAuthenticated],
     )
     async def remove_team_member(
-        self, info: Info, input: RemoveTeamMemberInput
+        self,
+        info: Info,
+        input: Annotated[
+            RemoveTeamMemberInput,
+            strawberry.argument(description="The team and the member (team admins, or yourself)."),
+        ],
     ) -> RemoveTeamMemberResult:
         await info.context.services.teams.remove(
             caller=await info.context.require_caller(), team=input.team, username=input.username
@@ -300,7 +353,16 @@ class TeamsMutation:
         description="Delete a team that owns no models (team admins).",
         permission_classes=[IsAuthenticated],
     )
-    async def delete_team(self, info: Info, team: str) -> DeleteTeamResult:
+    async def delete_team(
+        self,
+        info: Info,
+        team: Annotated[
+            str,
+            strawberry.argument(
+                description="The team's name (team admins; it must own no models)."
+            ),
+        ],
+    ) -> DeleteTeamResult:
         caller = await info.context.require_caller()
         found = await info.context.services.teams.get(caller=caller, name=team)
         await info.context.services.teams.delete(caller=caller, team=team)

@@ -105,7 +105,7 @@ async def model_quota(info: Info, model_id: uuid.UUID) -> ModelQuota | None:
 
 @strawberry.type(description="One user's rate limits; a null override means the server default.")
 class UserLimits:
-    user_id: strawberry.ID
+    user_id: strawberry.ID = strawberry.field(description="The user.")
     prediction_units_per_minute: int | None = strawberry.field(
         description="The override of MODELSERVE_PREDICTION_UNITS_PER_MINUTE, if any."
     )
@@ -132,7 +132,7 @@ class UserLimits:
 
 @strawberry.input(description="Both bounds null removes the quota.")
 class SetModelQuotaInput:
-    model_id: strawberry.ID
+    model_id: strawberry.ID = strawberry.field(description="The model (maintainers).")
     per_minute: int | None = strawberry.field(
         default=None, description="Units per minute (1-100000), or null for unbounded."
     )
@@ -141,20 +141,20 @@ class SetModelQuotaInput:
     )
 
 
-@strawberry.type
+@strawberry.type(description="The model with its new quota.")
 class SetModelQuotaSuccess:
-    model: Model
+    model: Model = strawberry.field(description="The model; its `quota` the new one.")
 
 
 SetModelQuotaResult = Annotated[
     SetModelQuotaSuccess | ValidationError | NotFoundError | ForbiddenError,
-    strawberry.union("SetModelQuotaResult"),
+    strawberry.union("SetModelQuotaResult", description="The model, or why nothing changed."),
 ]
 
 
 @strawberry.input(description="A null limit restores the server default.")
 class SetUserLimitsInput:
-    user_id: strawberry.ID
+    user_id: strawberry.ID = strawberry.field(description="The user (administrators only).")
     prediction_units_per_minute: int | None = strawberry.field(
         default=None, description="Prediction units per minute (1-100000), or null."
     )
@@ -163,14 +163,14 @@ class SetUserLimitsInput:
     )
 
 
-@strawberry.type
+@strawberry.type(description="The user's limits, as they now are.")
 class SetUserLimitsSuccess:
-    limits: UserLimits
+    limits: UserLimits = strawberry.field(description="The limits.")
 
 
 SetUserLimitsResult = Annotated[
     SetUserLimitsSuccess | ValidationError | NotFoundError,
-    strawberry.union("SetUserLimitsResult"),
+    strawberry.union("SetUserLimitsResult", description="The limits, or why nothing changed."),
 ]
 
 
@@ -194,7 +194,11 @@ class UsageQuery:
         description="One user's limits and their overrides (administrators).",
         permission_classes=[IsAdmin],
     )
-    async def user_limits(self, info: Info, user_id: strawberry.ID) -> UserLimits | None:
+    async def user_limits(
+        self,
+        info: Info,
+        user_id: Annotated[strawberry.ID, strawberry.argument(description="The user.")],
+    ) -> UserLimits | None:
         try:
             user = uuid.UUID(str(user_id))
         except ValueError:
@@ -210,7 +214,14 @@ class UsageMutation:
         "(maintainers, owners and administrators).",
         permission_classes=[IsAuthenticated],
     )
-    async def set_model_quota(self, info: Info, input: SetModelQuotaInput) -> SetModelQuotaResult:
+    async def set_model_quota(
+        self,
+        info: Info,
+        input: Annotated[
+            SetModelQuotaInput,
+            strawberry.argument(description="The model and its per-minute and per-day units."),
+        ],
+    ) -> SetModelQuotaResult:
         caller = await info.context.require_caller()
         model, level = await info.context.services.quotas.set_model_quota(
             caller=caller,
@@ -224,7 +235,13 @@ class UsageMutation:
         description="Override one user's prediction and upload limits (administrators).",
         permission_classes=[IsAdmin],
     )
-    async def set_user_limits(self, info: Info, input: SetUserLimitsInput) -> SetUserLimitsResult:
+    async def set_user_limits(
+        self,
+        info: Info,
+        input: Annotated[
+            SetUserLimitsInput, strawberry.argument(description="The user and the overrides.")
+        ],
+    ) -> SetUserLimitsResult:
         caller = await info.context.require_caller()
         limits = await info.context.services.quotas.set_user_limits(
             caller=caller,

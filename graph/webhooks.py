@@ -46,11 +46,15 @@ class WebhookDeliveryStatus(Enum):
 @strawberry.type(description="One attempt at a delivery.")
 class WebhookAttempt:
     number: int = strawberry.field(description="1 for the first attempt.")
-    started_at: datetime
+    started_at: datetime = strawberry.field(description="When the request was sent (UTC).")
     status_code: int | None = strawberry.field(description="Null when no response came.")
-    latency_ms: float
-    error: str | None
-    succeeded: bool
+    latency_ms: float = strawberry.field(
+        description="Milliseconds until the response (or the failure)."
+    )
+    error: str | None = strawberry.field(
+        description="Why it failed without a 2xx (timeout, refused address, …); null on success."
+    )
+    succeeded: bool = strawberry.field(description="Whether the receiver answered 2xx.")
     next_attempt_at: datetime | None = strawberry.field(description="When a retry follows.")
 
     @classmethod
@@ -68,22 +72,34 @@ class WebhookAttempt:
 
 @strawberry.type(description="One event sent (or to be sent) to one endpoint.")
 class WebhookDelivery:
-    id: strawberry.ID
-    endpoint_id: strawberry.ID
-    event_type: WebhookEventType
+    id: strawberry.ID = strawberry.field(description="Opaque id; redeliver with it.")
+    endpoint_id: strawberry.ID = strawberry.field(description="The endpoint it goes to.")
+    event_type: WebhookEventType = strawberry.field(description="What happened.")
     webhook_id: str = strawberry.field(
         description="The `webhook-id` header: the same on every attempt and redelivery."
     )
-    status: WebhookDeliveryStatus
-    attempts: int
-    next_attempt_at: datetime | None
-    last_status_code: int | None
-    last_latency_ms: float | None
-    last_error: str | None
+    status: WebhookDeliveryStatus = strawberry.field(description="Where the delivery stands.")
+    attempts: int = strawberry.field(description="Attempts so far (at most 8 by default).")
+    next_attempt_at: datetime | None = strawberry.field(
+        description="When the next retry goes out (UTC); null when none follows."
+    )
+    last_status_code: int | None = strawberry.field(
+        description="The HTTP status of the last attempt; null when no response came."
+    )
+    last_latency_ms: float | None = strawberry.field(
+        description="Milliseconds the last attempt took."
+    )
+    last_error: str | None = strawberry.field(
+        description="Why the last attempt failed; null when it did not."
+    )
     payload: str = strawberry.field(description="The JSON body, exactly as signed.")
-    created_at: datetime
-    completed_at: datetime | None
-    redelivery_of: strawberry.ID | None
+    created_at: datetime = strawberry.field(description="When the event happened (UTC).")
+    completed_at: datetime | None = strawberry.field(
+        description="When it succeeded or gave up (UTC); null while pending."
+    )
+    redelivery_of: strawberry.ID | None = strawberry.field(
+        description="The delivery this one repeats; null for an original."
+    )
     attempt_log: list[WebhookAttempt] = strawberry.field(description="Oldest first.")
 
     @classmethod
@@ -110,31 +126,45 @@ class WebhookDelivery:
 
 @strawberry.type(description="A page of deliveries, newest first.")
 class WebhookDeliveryPage:
-    nodes: list[WebhookDelivery]
+    nodes: list[WebhookDelivery] = strawberry.field(description="At most `first` deliveries.")
     end_cursor: str | None = strawberry.field(description="Pass as `after` for the next page.")
 
 
 @strawberry.type(description="A URL told about events of a model, a team or a user.")
 class WebhookEndpoint:
-    id: strawberry.ID
-    url: str
-    description: str
-    event_types: list[WebhookEventType]
+    id: strawberry.ID = strawberry.field(description="Opaque id.")
+    url: str = strawberry.field(description="Where deliveries are POSTed.")
+    description: str = strawberry.field(description="Free text; may be empty.")
+    event_types: list[WebhookEventType] = strawberry.field(
+        description="The events it is told about."
+    )
     model_id: strawberry.ID | None = strawberry.field(description="Set for a model's endpoint.")
     team_id: strawberry.ID | None = strawberry.field(description="Set for a team's endpoint.")
     user_id: strawberry.ID | None = strawberry.field(description="Set for a user's endpoint.")
-    enabled: bool
-    disabled_reason: str | None
-    disabled_at: datetime | None
+    enabled: bool = strawberry.field(
+        description="False once disabled (by you, or after too many failures in a row)."
+    )
+    disabled_reason: str | None = strawberry.field(
+        description="Why it was disabled; null while enabled."
+    )
+    disabled_at: datetime | None = strawberry.field(description="When it was disabled (UTC).")
     failure_streak: int = strawberry.field(description="Failed attempts in a row.")
     previous_secret_until: datetime | None = strawberry.field(
         description="Until then the previous secret signs too (after a rotation)."
     )
-    created_at: datetime
+    created_at: datetime = strawberry.field(description="When it was created (UTC).")
 
     @strawberry.field(description="Deliveries, newest first; `first` at most 100.")
     async def deliveries(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description="1..100, default 20.")] = None,
+        after: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The `endCursor` of the previous page; omit it for the first page."
+            ),
+        ] = None,
     ) -> WebhookDeliveryPage:
         limit = page_size(first)
         rows = await info.context.services.webhooks.list_deliveries(
@@ -172,62 +202,79 @@ class WebhookEndpoint:
 
 @strawberry.type(description="The endpoint, with its signing secret: shown this once only.")
 class WebhookSecretSuccess:
-    endpoint: WebhookEndpoint
+    endpoint: WebhookEndpoint = strawberry.field(description="The endpoint.")
     secret: str = strawberry.field(description="`whsec_...`; keep it, it is not shown again.")
 
 
-@strawberry.type
+@strawberry.type(description="The endpoint, as it is now.")
 class WebhookEndpointSuccess:
-    endpoint: WebhookEndpoint
+    endpoint: WebhookEndpoint = strawberry.field(description="The created or updated endpoint.")
 
 
-@strawberry.type
+@strawberry.type(description="A new delivery was queued.")
 class WebhookDeliverySuccess:
-    delivery: WebhookDelivery
+    delivery: WebhookDelivery = strawberry.field(
+        description="The new delivery (its `redeliveryOf` set)."
+    )
 
 
 @strawberry.type(description="The endpoint and its deliveries are gone.")
 class WebhookEndpointDeleted:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The deleted endpoint's id.")
 
 
 WebhookSecretResult = Annotated[
     WebhookSecretSuccess | ValidationError | NotFoundError | ForbiddenError,
-    strawberry.union("WebhookSecretResult"),
+    strawberry.union(
+        "WebhookSecretResult", description="The endpoint and its secret, or why there is none."
+    ),
 ]
 WebhookEndpointResult = Annotated[
     WebhookEndpointSuccess | ValidationError | NotFoundError,
-    strawberry.union("WebhookEndpointResult"),
+    strawberry.union("WebhookEndpointResult", description="The endpoint, or why nothing changed."),
 ]
 DeleteWebhookEndpointResult = Annotated[
-    WebhookEndpointDeleted | NotFoundError, strawberry.union("DeleteWebhookEndpointResult")
+    WebhookEndpointDeleted | NotFoundError,
+    strawberry.union(
+        "DeleteWebhookEndpointResult", description="The deleted endpoint's id, or NotFoundError."
+    ),
 ]
 RedeliverWebhookResult = Annotated[
-    WebhookDeliverySuccess | NotFoundError, strawberry.union("RedeliverWebhookResult")
+    WebhookDeliverySuccess | NotFoundError,
+    strawberry.union("RedeliverWebhookResult", description="The new delivery, or NotFoundError."),
 ]
 
 
-@strawberry.input
+@strawberry.input(
+    description="A new endpoint for a model, a team, or (neither given) your own models; at most "
+    "20 per owner."
+)
 class CreateWebhookEndpointInput:
     url: str = strawberry.field(
         description="http(s) URL on a public address (checked now and at every delivery)."
     )
-    event_types: list[WebhookEventType]
+    event_types: list[WebhookEventType] = strawberry.field(description="At least one.")
     model_id: strawberry.ID | None = strawberry.field(
         default=None, description="A model you maintain; its events."
     )
     team: str | None = strawberry.field(
         default=None, description="A team you administer; its models' events."
     )
-    description: str = ""
+    description: str = strawberry.field(
+        default="", description="Free text, at most 500 characters."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="What to change on an endpoint; omitted fields stay.")
 class UpdateWebhookEndpointInput:
-    id: strawberry.ID
-    url: str | None = None
-    event_types: list[WebhookEventType] | None = None
-    description: str | None = None
+    id: strawberry.ID = strawberry.field(description="The endpoint's id.")
+    url: str | None = strawberry.field(
+        default=None, description="A new http(s) URL on a public address."
+    )
+    event_types: list[WebhookEventType] | None = strawberry.field(
+        default=None, description="The new events (they replace the old ones); at least one."
+    )
+    description: str | None = strawberry.field(default=None, description="At most 500 characters.")
     enabled: bool | None = strawberry.field(
         default=None, description="true re-enables a disabled endpoint (its streak restarts)."
     )
@@ -245,7 +292,14 @@ class WebhooksQuery:
         permission_classes=[IsAuthenticated],
     )
     async def webhook_endpoints(
-        self, info: Info, model_id: strawberry.ID | None = None, team: str | None = None
+        self,
+        info: Info,
+        model_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="A model you maintain.")
+        ] = None,
+        team: Annotated[
+            str | None, strawberry.argument(description="A team you administer.")
+        ] = None,
     ) -> list[WebhookEndpoint]:
         rows = await info.context.services.webhooks.list_endpoints(
             caller=await info.context.require_caller(),
@@ -258,7 +312,11 @@ class WebhooksQuery:
         description="An endpoint you may manage; null otherwise.",
         permission_classes=[IsAuthenticated],
     )
-    async def webhook_endpoint(self, info: Info, id: strawberry.ID) -> WebhookEndpoint | None:
+    async def webhook_endpoint(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The endpoint's id.")],
+    ) -> WebhookEndpoint | None:
         try:
             endpoint_id = uuid.UUID(str(id))
         except ValueError:
@@ -272,7 +330,11 @@ class WebhooksQuery:
         description="A delivery of an endpoint you may manage; null otherwise.",
         permission_classes=[IsAuthenticated],
     )
-    async def webhook_delivery(self, info: Info, id: strawberry.ID) -> WebhookDelivery | None:
+    async def webhook_delivery(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The delivery's id.")],
+    ) -> WebhookDelivery | None:
         try:
             delivery_id = uuid.UUID(str(id))
         except ValueError:
@@ -291,7 +353,12 @@ class WebhooksMutation:
         permission_classes=[IsAuthenticated],
     )
     async def create_webhook_endpoint(
-        self, info: Info, input: CreateWebhookEndpointInput
+        self,
+        info: Info,
+        input: Annotated[
+            CreateWebhookEndpointInput,
+            strawberry.argument(description="The URL, events and scope."),
+        ],
     ) -> WebhookSecretResult:
         created = await info.context.services.webhooks.create_endpoint(
             caller=await info.context.require_caller(),
@@ -310,7 +377,12 @@ class WebhooksMutation:
         permission_classes=[IsAuthenticated],
     )
     async def update_webhook_endpoint(
-        self, info: Info, input: UpdateWebhookEndpointInput
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateWebhookEndpointInput,
+            strawberry.argument(description="The endpoint and what to change."),
+        ],
     ) -> WebhookEndpointResult:
         row = await info.context.services.webhooks.update_endpoint(
             caller=await info.context.require_caller(),
@@ -327,7 +399,9 @@ class WebhooksMutation:
         permission_classes=[IsAuthenticated],
     )
     async def delete_webhook_endpoint(
-        self, info: Info, id: strawberry.ID
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The endpoint's id.")],
     ) -> DeleteWebhookEndpointResult:
         await info.context.services.webhooks.delete_endpoint(
             caller=await info.context.require_caller(),
@@ -341,7 +415,15 @@ class WebhooksMutation:
         permission_classes=[IsAuthenticated],
     )
     async def rotate_webhook_secret(
-        self, info: Info, id: strawberry.ID, overlap_seconds: int = 86_400
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The endpoint's id.")],
+        overlap_seconds: Annotated[
+            int,
+            strawberry.argument(
+                description="How long the previous secret still signs: 0..604800 seconds."
+            ),
+        ] = 86_400,
     ) -> WebhookSecretResult:
         created = await info.context.services.webhooks.rotate_secret(
             caller=await info.context.require_caller(),
@@ -357,7 +439,11 @@ class WebhooksMutation:
         permission_classes=[IsAuthenticated],
     )
     async def redeliver_webhook(
-        self, info: Info, delivery_id: strawberry.ID
+        self,
+        info: Info,
+        delivery_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The delivery to send again.")
+        ],
     ) -> RedeliverWebhookResult:
         delivery = await info.context.services.webhooks.redeliver(
             caller=await info.context.require_caller(),

@@ -10,29 +10,42 @@ from graph.registry.types import LogPolicy
 from storage import tables
 
 
-@strawberry.input
+@strawberry.input(description="Narrows models(); every given condition must hold.")
 class ModelsFilter:
-    name_contains: str | None = None
+    name_contains: str | None = strawberry.field(
+        default=None, description="Case-insensitive substring of the model's name."
+    )
     owner: str | None = strawberry.field(default=None, description="The owner's username.")
 
 
-@strawberry.input
+@strawberry.input(description="A new, empty model; upload versions to it next.")
 class CreateModelInput:
     name: str = strawberry.field(description="1-64 of letters, digits, '.', '_', '-'.")
-    description: str = ""
-    tags: list[str] = strawberry.field(default_factory=list, description="At most 20.")
+    description: str = strawberry.field(
+        default="", description="Free text, at most 10,000 characters."
+    )
+    tags: list[str] = strawberry.field(
+        default_factory=list, description="At most 20, each 1-64 characters."
+    )
     team: str | None = strawberry.field(
         default=None,
         description="Create it for this team (`team/name`); needs the maintainer role there.",
     )
 
 
-@strawberry.input
+@strawberry.input(description="What to change on a model; omitted fields keep their value.")
 class UpdateModelInput:
-    id: strawberry.ID
-    name: str | None = None
-    description: str | None = None
-    tags: list[str] | None = None
+    id: strawberry.ID = strawberry.field(description="The model's id.")
+    name: str | None = strawberry.field(
+        default=None, description="A new name (owner only): 1-64 of letters, digits, '.', '_', '-'."
+    )
+    description: str | None = strawberry.field(
+        default=None, description="A new description, at most 10,000 characters."
+    )
+    tags: list[str] | None = strawberry.field(
+        default=None,
+        description="The new tags (they replace the old ones): at most 20, each 1-64 characters.",
+    )
     log_policy: LogPolicy | None = strawberry.field(
         default=None,
         description="full: inputs and outputs; hash: a SHA-256 of the inputs; none: neither.",
@@ -44,14 +57,20 @@ class UpdateModelInput:
     )
 
 
-@strawberry.input
+@strawberry.input(
+    description="A new version of a model, sent as a GraphQL multipart request (maintainers)."
+)
 class UploadModelVersionInput:
-    model_id: strawberry.ID
+    model_id: strawberry.ID = strawberry.field(description="The model it becomes a version of.")
     file: Upload = strawberry.field(
         description="skops, ONNX, joblib or pickle; the content decides, not the name."
     )
-    description: str = ""
-    tags: list[str] = strawberry.field(default_factory=list)
+    description: str = strawberry.field(
+        default="", description="Free text, at most 10,000 characters."
+    )
+    tags: list[str] = strawberry.field(
+        default_factory=list, description="At most 20, each 1-64 characters."
+    )
     metrics: JSON | None = strawberry.field(default=None, description='e.g. {"accuracy": 0.97}')
     input_example: list[list[float]] | None = strawberry.field(
         default=None, description="1-100 rows run through the model once at upload."
@@ -69,17 +88,20 @@ class UploadModelVersionInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="Point an alias at a version (creating the alias if needed).")
 class SetAliasInput:
-    model_id: strawberry.ID
-    alias: str = strawberry.field(description="e.g. production, staging.")
-    version_id: strawberry.ID
+    model_id: strawberry.ID = strawberry.field(description="The model whose alias this is.")
+    alias: str = strawberry.field(
+        description="1-64 of lowercase letters, digits, '_', '-', starting with a letter, e.g. "
+        "production."
+    )
+    version_id: strawberry.ID = strawberry.field(description="A ready version of that model.")
     reason: str = strawberry.field(default="", description="Kept in the alias history.")
 
 
 @strawberry.input(description="One version's share of an alias's callers.")
 class TrafficShareInput:
-    version_id: strawberry.ID
+    version_id: strawberry.ID = strawberry.field(description="A ready version of the model.")
     weight: int = strawberry.field(description="Percent of callers, 1-100.")
 
 
@@ -88,7 +110,7 @@ class TrafficShareInput:
     "and no shadows clear it."
 )
 class SetAliasTrafficInput:
-    model_id: strawberry.ID
+    model_id: strawberry.ID = strawberry.field(description="The model whose alias this is.")
     alias: str = strawberry.field(description="An existing alias (set it with setAlias first).")
     split: list[TrafficShareInput] = strawberry.field(
         default_factory=list,
@@ -103,21 +125,23 @@ class SetAliasTrafficInput:
     reason: str = strawberry.field(default="", description="Kept in the alias history.")
 
 
-@strawberry.input
+@strawberry.input(description="An alias to remove; its versions stay.")
 class RemoveAliasInput:
-    model_id: strawberry.ID
-    alias: str
-    reason: str = ""
+    model_id: strawberry.ID = strawberry.field(description="The model whose alias this is.")
+    alias: str = strawberry.field(description="The alias's name.")
+    reason: str = strawberry.field(default="", description="Kept in the alias history.")
 
 
-@strawberry.input
+@strawberry.input(description="Who gets access to a model, and how much (maintainers).")
 class ShareModelInput:
-    model_id: strawberry.ID
-    username: str
-    level: tables.ShareLevel
+    model_id: strawberry.ID = strawberry.field(description="The model to share.")
+    username: str = strawberry.field(description="The user to share it with.")
+    level: tables.ShareLevel = strawberry.field(
+        description="What they may do; sharing again changes it."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Whose access to a model to take away (maintainers).")
 class UnshareModelInput:
-    model_id: strawberry.ID
-    username: str
+    model_id: strawberry.ID = strawberry.field(description="The model.")
+    username: str = strawberry.field(description="The user who loses access.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from typing import Annotated
 
 import strawberry
 from strawberry.file_uploads import Upload
@@ -54,7 +55,16 @@ async def upload_chunks(upload: Upload) -> AsyncIterator[bytes]:
 @strawberry.type
 class RegistryMutation:
     @strawberry.mutation(description="Create an empty model.", permission_classes=[IsAuthenticated])
-    async def create_model(self, info: Info, input: CreateModelInput) -> CreateModelResult:
+    async def create_model(
+        self,
+        info: Info,
+        input: Annotated[
+            CreateModelInput,
+            strawberry.argument(
+                description="The model to create (for yourself, or a team you maintain)."
+            ),
+        ],
+    ) -> CreateModelResult:
         model = await info.context.services.registry.create_model(
             caller=await info.context.require_caller(),
             name=input.name,
@@ -69,7 +79,16 @@ class RegistryMutation:
         description="Rename (owner only), describe or tag a model.",
         permission_classes=[IsAuthenticated],
     )
-    async def update_model(self, info: Info, input: UpdateModelInput) -> UpdateModelResult:
+    async def update_model(
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateModelInput,
+            strawberry.argument(
+                description="The model and what to change (maintainers; renaming, the owner)."
+            ),
+        ],
+    ) -> UpdateModelResult:
         caller = await info.context.require_caller()
         model = await info.context.services.registry.update_model(
             caller=caller,
@@ -90,7 +109,12 @@ class RegistryMutation:
         permission_classes=[IsAuthenticated],
     )
     async def upload_model_version(
-        self, info: Info, input: UploadModelVersionInput
+        self,
+        info: Info,
+        input: Annotated[
+            UploadModelVersionInput,
+            strawberry.argument(description="The file and what to record with it (maintainers)."),
+        ],
     ) -> UploadModelVersionResult:
         caller = await info.context.require_caller()
         await info.context.services.quotas.charge_upload(caller=caller)
@@ -128,7 +152,14 @@ class RegistryMutation:
         description="Point an alias at a ready version: promote, or roll back.",
         permission_classes=[IsAuthenticated],
     )
-    async def set_alias(self, info: Info, input: SetAliasInput) -> SetAliasResult:
+    async def set_alias(
+        self,
+        info: Info,
+        input: Annotated[
+            SetAliasInput,
+            strawberry.argument(description="The alias and its version (maintainers)."),
+        ],
+    ) -> SetAliasResult:
         alias = await info.context.services.registry.set_alias(
             caller=await info.context.require_caller(),
             model_id=parse_id(input.model_id, "Model"),
@@ -147,7 +178,12 @@ class RegistryMutation:
         permission_classes=[IsAuthenticated],
     )
     async def set_alias_traffic(
-        self, info: Info, input: SetAliasTrafficInput
+        self,
+        info: Info,
+        input: Annotated[
+            SetAliasTrafficInput,
+            strawberry.argument(description="The alias and its whole new policy (maintainers)."),
+        ],
     ) -> SetAliasTrafficResult:
         alias = await info.context.services.registry.set_alias_traffic(
             caller=await info.context.require_caller(),
@@ -165,7 +201,13 @@ class RegistryMutation:
         return SetAliasTrafficSuccess(alias=Alias.from_table(alias))
 
     @strawberry.mutation(description="Remove an alias.", permission_classes=[IsAuthenticated])
-    async def remove_alias(self, info: Info, input: RemoveAliasInput) -> DoneResult:
+    async def remove_alias(
+        self,
+        info: Info,
+        input: Annotated[
+            RemoveAliasInput, strawberry.argument(description="The alias to remove (maintainers).")
+        ],
+    ) -> DoneResult:
         changed = await info.context.services.registry.remove_alias(
             caller=await info.context.require_caller(),
             model_id=parse_id(input.model_id, "Model"),
@@ -178,7 +220,13 @@ class RegistryMutation:
         description="Archive a version: it keeps its number, loses its aliases, serves no more.",
         permission_classes=[IsAuthenticated],
     )
-    async def archive_version(self, info: Info, id: strawberry.ID) -> VersionResult:
+    async def archive_version(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="The version to archive (maintainers).")
+        ],
+    ) -> VersionResult:
         version = await info.context.services.registry.archive_version(
             caller=await info.context.require_caller(), version_id=parse_id(id, "Model version")
         )
@@ -188,7 +236,14 @@ class RegistryMutation:
         description="Bring an archived version back to ready.",
         permission_classes=[IsAuthenticated],
     )
-    async def restore_version(self, info: Info, id: strawberry.ID) -> VersionResult:
+    async def restore_version(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The archived version to restore (maintainers)."),
+        ],
+    ) -> VersionResult:
         version = await info.context.services.registry.restore_version(
             caller=await info.context.require_caller(), version_id=parse_id(id, "Model version")
         )
@@ -199,7 +254,13 @@ class RegistryMutation:
         "removed by a background cleanup.",
         permission_classes=[IsAuthenticated],
     )
-    async def delete_model(self, info: Info, id: strawberry.ID) -> DoneResult:
+    async def delete_model(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="The model to delete (owner only).")
+        ],
+    ) -> DoneResult:
         await info.context.services.registry.delete_model(
             caller=await info.context.require_caller(), model_id=parse_id(id, "Model")
         )
@@ -209,7 +270,14 @@ class RegistryMutation:
         description="Give a user access to a model, or change their level.",
         permission_classes=[IsAuthenticated],
     )
-    async def share_model(self, info: Info, input: ShareModelInput) -> ShareModelResult:
+    async def share_model(
+        self,
+        info: Info,
+        input: Annotated[
+            ShareModelInput,
+            strawberry.argument(description="The model, the user and the level (maintainers)."),
+        ],
+    ) -> ShareModelResult:
         share = await info.context.services.registry.share_model(
             caller=await info.context.require_caller(),
             model_id=parse_id(input.model_id, "Model"),
@@ -228,7 +296,14 @@ class RegistryMutation:
     @strawberry.mutation(
         description="Take a user's access away.", permission_classes=[IsAuthenticated]
     )
-    async def unshare_model(self, info: Info, input: UnshareModelInput) -> DoneResult:
+    async def unshare_model(
+        self,
+        info: Info,
+        input: Annotated[
+            UnshareModelInput,
+            strawberry.argument(description="The model and the user (maintainers)."),
+        ],
+    ) -> DoneResult:
         changed = await info.context.services.registry.unshare_model(
             caller=await info.context.require_caller(),
             model_id=parse_id(input.model_id, "Model"),

@@ -25,9 +25,20 @@ class RegistryQuery:
     async def model(
         self,
         info: Info,
-        id: strawberry.ID | None = None,
-        owner: str | None = None,
-        name: str | None = None,
+        id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="The model's id; or give `owner` and `name`."),
+        ] = None,
+        owner: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The namespace: a username or a team name (with `name`)."
+            ),
+        ] = None,
+        name: Annotated[
+            str | None,
+            strawberry.argument(description="The model's name in that namespace (with `owner`)."),
+        ] = None,
     ) -> Model | None:
         caller = await info.context.require_caller()
         if id is not None:
@@ -47,9 +58,16 @@ class RegistryQuery:
     async def models(
         self,
         info: Info,
-        filter: ModelsFilter | None = None,
+        filter: Annotated[
+            ModelsFilter | None, strawberry.argument(description="Only models matching it.")
+        ] = None,
         first: Annotated[int | None, strawberry.argument(description="1..100, default 20.")] = None,
-        after: str | None = None,
+        after: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The `endCursor` of the previous page; omit it for the first page."
+            ),
+        ] = None,
     ) -> Connection[Model]:
         caller = await info.context.require_caller()
         registry = info.context.services.registry
@@ -79,7 +97,11 @@ class RegistryQuery:
         )
 
     @strawberry.field(description="A model version by id.", permission_classes=[IsAuthenticated])
-    async def model_version(self, info: Info, id: strawberry.ID) -> ModelVersion | None:
+    async def model_version(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The version's id.")],
+    ) -> ModelVersion | None:
         version = await info.context.services.registry.get_version(
             caller=await info.context.require_caller(), version_id=parse_id(id, "Version")
         )

@@ -25,7 +25,7 @@ class ModelRejectedError(Error):
 
 @strawberry.type(description="The file is larger than the upload limit.")
 class PayloadTooLargeError(Error):
-    limit_bytes: float
+    limit_bytes: float = strawberry.field(description="The limit the file exceeded, in bytes.")
 
 
 @strawberry.type(description="You already have a model with that name.")
@@ -35,7 +35,7 @@ class ModelNameTakenError(Error):
 
 @strawberry.type(description="Only a ready version can carry an alias.")
 class VersionNotReadyError(Error):
-    status: VersionStatus
+    status: VersionStatus = strawberry.field(description="The version's status now.")
 
 
 @strawberry.type(description="The idempotency key was already used for a different request.")
@@ -51,51 +51,55 @@ class ForbiddenError(Error):
 # -- results ------------------------------------------------------------------------------
 
 
-@strawberry.type
+@strawberry.type(description="The model, as it is now.")
 class ModelSuccess:
-    model: Model
+    model: Model = strawberry.field(description="The created or updated model.")
 
 
-@strawberry.type
+@strawberry.type(description="The upload became a version (or matched an existing one).")
 class UploadModelVersionSuccess:
-    version: ModelVersion
+    version: ModelVersion = strawberry.field(
+        description="The version; `status` READY once intake passed."
+    )
     deduplicated: bool = strawberry.field(
         description="True when these bytes (or this idempotency key) gave an existing version."
     )
 
 
-@strawberry.type
+@strawberry.type(description="The version, as it is now.")
 class VersionSuccess:
-    version: ModelVersion
+    version: ModelVersion = strawberry.field(description="The archived or restored version.")
 
 
-@strawberry.type
+@strawberry.type(description="The alias moved.")
 class SetAliasSuccess:
-    alias: Alias
+    alias: Alias = strawberry.field(description="The alias, pointing at its new version.")
 
 
-@strawberry.type
+@strawberry.type(description="The alias's traffic policy was replaced.")
 class SetAliasTrafficSuccess:
     alias: Alias = strawberry.field(description="The alias, its `traffic` the new policy.")
 
 
-@strawberry.type
+@strawberry.type(description="The model is shared.")
 class ShareSuccess:
-    share: Share
+    share: Share = strawberry.field(description="The share as it is now.")
 
 
-@strawberry.type
+@strawberry.type(description="The operation was applied (or had nothing to do).")
 class DoneSuccess:
     changed: bool = strawberry.field(description="False when there was nothing to do.")
 
 
 CreateModelResult = Annotated[
     ModelSuccess | ValidationError | ModelNameTakenError | NotFoundError | ForbiddenError,
-    strawberry.union("CreateModelResult"),
+    strawberry.union(
+        "CreateModelResult", description="The created model, or why it was not created."
+    ),
 ]
 UpdateModelResult = Annotated[
     ModelSuccess | ValidationError | ModelNameTakenError | NotFoundError | ForbiddenError,
-    strawberry.union("UpdateModelResult"),
+    strawberry.union("UpdateModelResult", description="The updated model, or why nothing changed."),
 ]
 UploadModelVersionResult = Annotated[
     UploadModelVersionSuccess
@@ -105,24 +109,33 @@ UploadModelVersionResult = Annotated[
     | IdempotencyKeyReusedError
     | NotFoundError
     | ForbiddenError,
-    strawberry.union("UploadModelVersionResult"),
+    strawberry.union(
+        "UploadModelVersionResult", description="The new version, or why the upload was refused."
+    ),
 ]
 VersionResult = Annotated[
-    VersionSuccess | NotFoundError | ForbiddenError, strawberry.union("VersionResult")
+    VersionSuccess | NotFoundError | ForbiddenError,
+    strawberry.union("VersionResult", description="The changed version, or why nothing changed."),
 ]
 SetAliasResult = Annotated[
     SetAliasSuccess | ValidationError | VersionNotReadyError | NotFoundError | ForbiddenError,
-    strawberry.union("SetAliasResult"),
+    strawberry.union("SetAliasResult", description="The moved alias, or why it did not move."),
 ]
 SetAliasTrafficResult = Annotated[
     SetAliasTrafficSuccess | ValidationError | NotFoundError | ForbiddenError,
-    strawberry.union("SetAliasTrafficResult"),
+    strawberry.union(
+        "SetAliasTrafficResult",
+        description="The alias with its new policy, or why nothing changed.",
+    ),
 ]
 ShareModelResult = Annotated[
     ShareSuccess | ValidationError | NotFoundError | ForbiddenError,
-    strawberry.union("ShareModelResult"),
+    strawberry.union("ShareModelResult", description="The share, or why it was not made."),
 ]
-DoneResult = Annotated[DoneSuccess | NotFoundError | ForbiddenError, strawberry.union("DoneResult")]
+DoneResult = Annotated[
+    DoneSuccess | NotFoundError | ForbiddenError,
+    strawberry.union("DoneResult", description="Whether something changed, or why nothing could."),
+]
 
 
 HANDLERS: tuple[Maps[Any], ...] = (

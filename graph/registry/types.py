@@ -15,7 +15,8 @@ from domain.registry.access import Access
 from graph.accounts import UserProfile
 from graph.audit import model_audit_log
 from graph.context import Info
-from graph.pagination import Connection, Edge, PageInfo, page_size
+from graph.enums import described_enum
+from graph.pagination import AFTER, Connection, Edge, PageInfo, page_size
 from storage import tables
 
 if TYPE_CHECKING:
@@ -23,27 +24,50 @@ if TYPE_CHECKING:
     from graph.usage import ModelQuota
 
 # The domain's enums, as the schema shows them (names and values unchanged for clients).
-strawberry.enum(Access, name="AccessLevel", description="What you may do with a model.")
-strawberry.enum(
+described_enum(
+    Access,
+    name="AccessLevel",
+    description="What you may do with a model; each level includes the ones before it.",
+    values={
+        "VIEWER": "See the model, its versions, aliases, analytics and events.",
+        "PREDICTOR": "Also predict, explain and run batch jobs.",
+        "MAINTAINER": "Also upload versions, move aliases, share, set quotas, drift and webhooks.",
+        "OWNER": "Also rename and delete it.",
+    },
+)
+described_enum(
     tables.ShareLevel,
     name="ShareLevel",
     description="A share's level: viewers read, predictors predict, maintainers manage.",
+    values={
+        "VIEWER": "Read the model, its versions and analytics.",
+        "PREDICTOR": "Also predict with it.",
+        "MAINTAINER": "Also publish, promote and share it.",
+    },
 )
 
 
 @strawberry.enum(description="How much of each prediction the log and live stream keep.")
 class LogPolicy(Enum):
-    FULL = "full"
-    HASH = "hash"
-    NONE = "none"
+    FULL = strawberry.enum_value("full", description="The input rows and the outputs.")
+    HASH = strawberry.enum_value(
+        "hash", description="A SHA-256 of the input rows, and the outputs; never the rows."
+    )
+    NONE = strawberry.enum_value(
+        "none", description="Neither rows nor outputs; only counts, latency and errors."
+    )
 
 
-@strawberry.enum
+@strawberry.enum(description="Where a version is in its life.")
 class VersionStatus(Enum):
-    PENDING = "pending"
-    READY = "ready"
-    FAILED = "failed"
-    ARCHIVED = "archived"
+    PENDING = strawberry.enum_value("pending", description="Uploaded, still being checked.")
+    READY = strawberry.enum_value(
+        "ready", description="Checked and loadable: it predicts and may carry an alias."
+    )
+    FAILED = strawberry.enum_value("failed", description="Rejected at intake; never serves.")
+    ARCHIVED = strawberry.enum_value(
+        "archived", description="Retired with archiveVersion; restoreVersion makes it ready again."
+    )
 
 
 @strawberry.type(description="One input column of a model, as read from its input example.")
@@ -60,10 +84,16 @@ class Signature:
         description="Column names, when the model was fit on named columns."
     )
     classes: JSON | None = strawberry.field(description="Class labels of a classifier.")
-    has_predict_proba: bool
-    output_shape: JSON | None
+    has_predict_proba: bool = strawberry.field(
+        description="Whether it gives class probabilities (predictions then include them)."
+    )
+    output_shape: JSON | None = strawberry.field(
+        description="The shape of one call's output for the input example, e.g. [1] or [1, 3]."
+    )
     task: str = strawberry.field(description="classification, regression or unknown.")
-    input_dtype: str | None
+    input_dtype: str | None = strawberry.field(
+        description="The numeric type the model was fit on (e.g. float64), when known."
+    )
     allows_missing: bool = strawberry.field(description="Whether NaN inputs are accepted.")
     columns: list[InputColumn] | None = strawberry.field(
         description="Each input column, in feature order (not known for ONNX models)."
@@ -87,10 +117,12 @@ class Signature:
 
 @strawberry.type(description="One uploaded artifact of a model, numbered from 1.")
 class ModelVersion:
-    id: strawberry.ID
-    number: int
-    status: VersionStatus
-    sha256: str
+    id: strawberry.ID = strawberry.field(description="Opaque id; use it with modelVersion(id:).")
+    number: int = strawberry.field(
+        description="1 for the first upload of a model, then one more each upload; `name:3`."
+    )
+    status: VersionStatus = strawberry.field(description="Whether it can serve predictions.")
+    sha256: str = strawberry.field(description="Hex SHA-256 of the uploaded bytes.")
     size: int = strawberry.field(description="Bytes of the uploaded file.")
     source_format: str = strawberry.field(description="pickle, joblib, skops or onnx.")
     serving_format: str = strawberry.field(
@@ -99,17 +131,31 @@ class ModelVersion:
     safe_format: bool = strawberry.field(
         description="True when the upload itself was a safe format (skops, ONNX)."
     )
-    framework: str
-    framework_version: str | None
-    python_version: str | None
-    estimator_class: str
+    framework: str = strawberry.field(
+        description="The library the estimator comes from, e.g. sklearn, xgboost, lightgbm."
+    )
+    framework_version: str | None = strawberry.field(
+        description="That library's version recorded in the artifact, when it records one."
+    )
+    python_version: str | None = strawberry.field(
+        description="The Python version that saved it, when the artifact records one."
+    )
+    estimator_class: str = strawberry.field(
+        description="Dotted class of the estimator, e.g. sklearn.ensemble.RandomForestClassifier."
+    )
     saved_with: JSON = strawberry.field(description="Library versions recorded in the artifact.")
-    signature: Signature
-    input_example: JSON | None
-    warnings: list[str]
-    description: str
-    metrics: JSON
-    tags: list[str]
+    signature: Signature = strawberry.field(description="What it expects and returns.")
+    input_example: JSON | None = strawberry.field(
+        description="The example rows (or records) given at upload; null when none was given."
+    )
+    warnings: list[str] = strawberry.field(
+        description="What intake noticed but accepted, e.g. a library version mismatch."
+    )
+    description: str = strawberry.field(description="Free text given at upload; may be empty.")
+    metrics: JSON = strawberry.field(
+        description='The metrics given at upload, e.g. {"accuracy": 0.97}; {} when none.'
+    )
+    tags: list[str] = strawberry.field(description="Tags given at upload.")
     original_filename: str = strawberry.field(description="As uploaded; for display only.")
     compiled_available: bool = strawberry.field(
         description="Whether an ONNX conversion agreed with the original and can serve it."
@@ -126,7 +172,7 @@ class ModelVersion:
     batch_max_wait_ms: float | None = strawberry.field(
         description="This version's micro-batch wait; null means the server's setting."
     )
-    created_at: datetime
+    created_at: datetime = strawberry.field(description="When it was uploaded (UTC).")
     model_id: strawberry.Private[uuid.UUID]
     created_by_id: strawberry.Private[uuid.UUID | None]
 
@@ -228,12 +274,12 @@ class AliasTraffic:
 
 @strawberry.type(description="A name (production, staging, …) pointing at one version.")
 class Alias:
-    name: str
-    updated_at: datetime
+    name: str = strawberry.field(description="Unique within the model; `name@alias` in a ref.")
+    updated_at: datetime = strawberry.field(description="When it last moved (UTC).")
     version_id: strawberry.Private[uuid.UUID]
     model_id: strawberry.Private[uuid.UUID]
 
-    @strawberry.field
+    @strawberry.field(description="The version it points at now.")
     async def version(self, info: Info) -> ModelVersion:
         version = await info.context.loaders.version_by_id.load(self.version_id)
         assert version is not None, "an alias always points at a version"
@@ -260,9 +306,9 @@ class Alias:
 
 @strawberry.type(description="One move of an alias: from which version to which, by whom, why.")
 class AliasEvent:
-    alias: str
-    reason: str
-    created_at: datetime
+    alias: str = strawberry.field(description="The alias's name.")
+    reason: str = strawberry.field(description="As given to the mutation; may be empty.")
+    created_at: datetime = strawberry.field(description="When it moved (UTC).")
     traffic: AliasTraffic | None = strawberry.field(
         description="The traffic policy this change left (empty when it cleared one); null "
         "when the change did not touch the policy."
@@ -279,7 +325,7 @@ class AliasEvent:
     async def to_version(self, info: Info) -> ModelVersion | None:
         return await _version_or_none(info, self.to_version_id)
 
-    @strawberry.field
+    @strawberry.field(description="Who moved it; null when that user was deleted.")
     async def actor(self, info: Info) -> UserProfile | None:
         if self.actor_id is None:
             return None
@@ -289,11 +335,11 @@ class AliasEvent:
 
 @strawberry.type(description="Access to a model granted to another user.")
 class Share:
-    level: tables.ShareLevel
-    created_at: datetime
+    level: tables.ShareLevel = strawberry.field(description="What the user may do.")
+    created_at: datetime = strawberry.field(description="When it was granted (UTC).")
     user_id: strawberry.Private[uuid.UUID]
 
-    @strawberry.field
+    @strawberry.field(description="Who it is shared with.")
     async def user(self, info: Info) -> UserProfile:
         user = await info.context.loaders.user_by_id.load(self.user_id)
         assert user is not None, "a share always names a user"
@@ -309,12 +355,14 @@ async def _version_or_none(info: Info, version_id: uuid.UUID | None) -> ModelVer
 
 @strawberry.type(description="A published model: a name, its versions and its aliases.")
 class Model:
-    id: strawberry.ID
-    name: str
-    description: str
-    tags: list[str]
-    created_at: datetime
-    updated_at: datetime
+    id: strawberry.ID = strawberry.field(description="Opaque id; use it with model(id:).")
+    name: str = strawberry.field(description="Unique within its namespace; 1-64 characters.")
+    description: str = strawberry.field(description="Free text; may be empty.")
+    tags: list[str] = strawberry.field(description="At most 20.")
+    created_at: datetime = strawberry.field(description="When it was created (UTC).")
+    updated_at: datetime = strawberry.field(
+        description="When its name, description, tags or policies last changed (UTC)."
+    )
     my_access: Access = strawberry.field(description="What you may do with it.")
     log_policy: LogPolicy = strawberry.field(description="What the prediction log keeps.")
     prediction_cache_ttl_s: int | None = strawberry.field(
@@ -351,7 +399,7 @@ class Model:
         self,
         info: Info,
         first: Annotated[int | None, strawberry.argument(description="1..100, default 20.")] = None,
-        after: str | None = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> Connection[ModelVersion]:
         size = page_size(first)
         versions = await info.context.loaders.versions_by_model_id.load(self.model_id)
@@ -375,7 +423,7 @@ class Model:
         ready = [v for v in versions if v.status == tables.VersionStatus.READY]
         return ModelVersion.from_table(ready[0]) if ready else None
 
-    @strawberry.field
+    @strawberry.field(description="Its aliases, by name.")
     async def aliases(self, info: Info) -> list[Alias]:
         aliases = await info.context.loaders.aliases_by_model_id.load(self.model_id)
         return [Alias.from_table(a) for a in aliases]

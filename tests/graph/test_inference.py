@@ -360,6 +360,76 @@ async def test_concurrent_single_rows_are_batched_with_identical_results(app, pu
     assert max(n for _, n in batches) <= app.state.settings.batch_max_rows
 
 
+async def test_a_model_that_answers_in_microseconds_runs_on_the_loop_with_the_same_answers(
+    app, gql, published
+):
+    token, _, _, clf = await published()
+    inference = app.state.services.inference
+    inference._batchers.clear()
+    rows = np.random.default_rng(5).normal(scale=3, size=(40, 4))
+    answers = []
+    for row in rows:  # one at a time: each is its own batch
+        body = await gql(PREDICT, {"model": "ada/iris", "rows": [row.tolist()]}, token=token)
+        answers.append(body["data"]["predict"]["predictions"][0]["value"])
+    (batcher,) = inference._batchers.values()
+    assert answers == clf.predict(rows).tolist()
+    # The first batches ran in the thread, timed; the compiled model's later ones inline.
+    assert 0 < batcher.inline_batches <= 40 - 8
+
+
+async def test_a_slow_model_never_runs_on_the_loop(app, gql, published, monkeypatch):
+    token, _, _, _ = await published()
+    inference = app.state.services.inference
+
+    def slow_runner(loaded):
+        def run(rows):
+            deadline = time.thread_time() + 0.002  # ten times the inline ceiling, computing
+            while time.thread_time() < deadline:
+                pass
+            return BatchOutput(np.zeros(len(rows), dtype=int), None)
+
+        return run
+
+    monkeypatch.setattr(inference_service, "make_runner", slow_runner)
+    inference._batchers.clear()
+    try:
+        for _ in range(20):
+            body = await gql(PREDICT, {"model": "ada/iris", "rows": [[0.0] * 4]}, token=token)
+            assert "errors" not in body
+        (batcher,) = inference._batchers.values()
+        assert batcher.inline_batches == 0
+    finally:
+        inference._batchers.clear()
+
+
+async def test_a_model_that_waits_runs_on_the_loop_ever_more_rarely(
+    app, gql, published, monkeypatch
+):
+    # A model that sleeps costs its thread no CPU, so it looks fast there; on the loop its
+    # wall time shows, and each slow call doubles the batches it then spends in the thread:
+    # 8 timed there, 1 inline, 16, 1, 32, 1 (59 calls), then 64 more before the next try.
+    token, _, _, _ = await published()
+    inference = app.state.services.inference
+
+    def waiting_runner(loaded):
+        def run(rows):
+            time.sleep(0.002)
+            return BatchOutput(np.zeros(len(rows), dtype=int), None)
+
+        return run
+
+    monkeypatch.setattr(inference_service, "make_runner", waiting_runner)
+    inference._batchers.clear()
+    try:
+        for _ in range(100):
+            body = await gql(PREDICT, {"model": "ada/iris", "rows": [[0.0] * 4]}, token=token)
+            assert "errors" not in body
+        (batcher,) = inference._batchers.values()
+        assert batcher.inline_batches == 3
+    finally:
+        inference._batchers.clear()
+
+
 async def test_first_requests_load_the_model_once(app, published):
     token, _, version, _ = await published()
     caller = await app.state.services.accounts.authenticate(token)

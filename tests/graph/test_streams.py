@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import tracemalloc
 from typing import Any
 
 import httpx
@@ -70,6 +72,38 @@ async def test_predictions_stream_shows_other_clients_predictions(live_server, g
         failed = (await receive(ws))["payload"]["data"]["predictions"]
         assert (failed["status"], failed["errorCode"]) == ("error", "BAD_USER_INPUT")
     finally:
+        await ws.close()
+
+
+async def test_an_open_stream_keeps_no_memory_per_event_delivered(live_server, gql, iris):
+    """The executor's per-execution memo lasts one event, not the subscription's life."""
+
+    async def deliver(n: int) -> None:
+        for _ in range(n):
+            await gql(PREDICT, {"rows": [[0.1, 0.2, 0.3, 0.4]]}, token=iris["token"])
+            assert (await receive(ws, timeout=30))["type"] == "next"
+
+    def executor_bytes() -> int:
+        # Whatever graphql-core's executor allocated and still holds (tracing started below).
+        snapshot = tracemalloc.take_snapshot().filter_traces(
+            [tracemalloc.Filter(True, "*/graphql/execution/*")]
+        )
+        return sum(stat.size for stat in snapshot.statistics("filename"))
+
+    ws = await subscribe(live_server, iris["token"], PREDICTIONS, "ada/iris")
+    tracemalloc.start(1)
+    try:
+        # Given an open stream that has delivered some events (caches warm)
+        await deliver(20)
+        gc.collect()
+        before = executor_bytes()
+        # When it delivers a hundred more
+        await deliver(100)
+        gc.collect()
+        # Then the executor holds what it held (it held ~2.4 KB more per event before)
+        assert executor_bytes() - before < 24 * 1024
+    finally:
+        tracemalloc.stop()
         await ws.close()
 
 

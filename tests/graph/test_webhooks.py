@@ -275,10 +275,14 @@ async def test_redirects_are_not_followed_and_retry_after_is_honoured(
     await upload_version(upload, ada_model["token"], ada_model["model"]["id"])
     await eventually(hooks, lambda: len(receiver.received) >= 3, then_drains=3)
     # The redirect's target was never called
-    assert [got.path for got in receiver.received] == ["/hook"] * 3
+    assert {got.path for got in receiver.received} == {"/hook"}
     body = await gql(ENDPOINT, {"id": created["endpoint"]["id"]}, token=ada_model["token"])
     log = body["data"]["webhookEndpoint"]["deliveries"]["nodes"][0]["attemptLog"]
-    assert [a["statusCode"] for a in log] == [302, 429, 200]
+    # On a busy machine an attempt can also time out before the receiver reads it: that is
+    # one more retry, never a redirect followed or a refusal.
+    unanswered = [a for a in log if a["statusCode"] is None]
+    assert all(not a["error"].startswith(("HTTP", "refused")) for a in unanswered), log
+    assert [a["statusCode"] for a in log if a["statusCode"] is not None] == [302, 429, 200], log
     assert log[0]["error"] == "HTTP 302 (redirects are not followed)"
     # The wait after the 429 is its Retry-After (2 s), not the compressed backoff (< 0.4 s)
     row = await tables.WebhookAttempt.get(delivery__endpoint_id=created["endpoint"]["id"], number=2)
