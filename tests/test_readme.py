@@ -17,16 +17,37 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 SECTION = "## A first session with curl"
 
 
+def sh_blocks(section: str) -> list[str]:
+    """The ``sh`` blocks of one README section (up to the next ``## `` heading), in order."""
+    text = README.read_text()
+    start = text.index(section)
+    end = text.find("\n## ", start + len(section))
+    return re.findall(r"```sh\n(.*?)```", text[start : end if end > 0 else None], re.DOTALL)
+
+
 def walkthrough() -> str:
     """The ``sh`` blocks of the walkthrough section, joined into one script."""
-    text = README.read_text()
-    start = text.index(SECTION)
-    end = text.find("\n## ", start + len(SECTION))
-    blocks = re.findall(r"```sh\n(.*?)```", text[start : end if end > 0 else None], re.DOTALL)
     # The test serves the app itself; the reader starts `make run` (with a setting or two).
     serve = re.compile(r"^(\w+=\S+ )*make run")
-    lines = [line for b in blocks for line in b.splitlines() if not serve.match(line)]
+    lines = [line for b in sh_blocks(SECTION) for line in b.splitlines() if not serve.match(line)]
     return "\n".join(lines) + "\n"
+
+
+async def run_script(script: str, cwd: Path, env: dict[str, str]) -> tuple[int, str, str]:
+    """Run ``script`` with bash, stopping at its first failing command; exit code and output."""
+    process = await asyncio.create_subprocess_exec(
+        "bash",
+        "-euo",
+        "pipefail",
+        "-c",
+        script,
+        cwd=cwd,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=240)
+    return process.returncode, stdout.decode(), stderr.decode()
 
 
 def printed_by(output: str) -> tuple[list[dict], list[str]]:
@@ -62,22 +83,11 @@ async def test_the_walkthrough_runs_as_written(app, live_server, tmp_path, monke
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
 
     # When bash runs them, stopping at the first failing command
-    process = await asyncio.create_subprocess_exec(
-        "bash",
-        "-euo",
-        "pipefail",
-        "-c",
-        script,
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=240)
+    returncode, stdout, stderr = await run_script(script, tmp_path, env)
 
     # Then every step succeeded
-    assert process.returncode == 0, stderr.decode()[-2000:]
-    printed, lines = printed_by(stdout.decode())
+    assert returncode == 0, stderr[-2000:]
+    printed, lines = printed_by(stdout)
     assert [a for a in printed if "errors" in a] == []
     assert printed[0]["data"]["register"]["__typename"] == "RegisterSuccess"
     assert printed[1]["data"]["me"]["username"] == "ada"
@@ -192,8 +202,12 @@ async def test_the_walkthrough_runs_as_written(app, live_server, tmp_path, monke
     }
     (endpoint,) = answered(printed, "webhookEndpoint")
     (delivery,) = endpoint["deliveries"]["nodes"]
-    assert (delivery["status"], delivery["attempts"]) == ("SUCCEEDED", 4)
-    assert [a["statusCode"] for a in delivery["attemptLog"]] == [500, 500, 500, 200]
+    # Four answers; on a loaded machine an attempt may also time out before the receiver reads
+    # it (no status code), which then counts as one more attempt.
+    answered_codes = [a["statusCode"] for a in delivery["attemptLog"]]
+    assert delivery["status"] == "SUCCEEDED", delivery
+    assert delivery["attempts"] == len(answered_codes), delivery
+    assert [c for c in answered_codes if c is not None] == [500, 500, 500, 200], delivery
     assert delivery["webhookId"] == received[0].split()[2]
 
     # And the batch job predicted every row but the malformed one, downloadable both ways
