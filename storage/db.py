@@ -48,15 +48,17 @@ def normalise_url(url: str, *, pool_max: int = 10) -> str:
 
 def connection_config(
     url: str, *, pool_max: int = 10, acquire_timeout_s: float = 5.0
-) -> str | dict[str, Any]:
-    """SQLite as a URL; PostgreSQL as Tortoise's asyncpg client with an acquire deadline
-    (:mod:`storage.pg_client`), so that no request waits on an exhausted pool unbounded."""
-    normalised = normalise_url(url, pool_max=pool_max)
-    if dialect_of(normalised) != "postgres":
-        return normalised
+) -> dict[str, Any]:
+    """Tortoise's clients with transactions safe to cancel (:mod:`storage.sqlite_client`); for
+    PostgreSQL with an acquire deadline as well (:mod:`storage.pg_client`), so that no request
+    waits on an exhausted pool unbounded."""
     from tortoise.backends.base.config_generator import expand_db_url
 
+    normalised = normalise_url(url, pool_max=pool_max)
     config = expand_db_url(normalised)
+    if dialect_of(normalised) == "sqlite":
+        config["engine"] = "storage.sqlite_client"
+        return config
     config["engine"] = "storage.pg_client"
     config["credentials"]["acquire_timeout"] = acquire_timeout_s
     return config

@@ -12,6 +12,10 @@ returned connection with a statement of its own (advisory unlocks, ``CLOSE ALL``
 *``, ``RESET ALL``): a second round trip for each query. Pooled connections here never take
 session state (the migrator's advisory lock has a connection of its own), so only what asyncpg
 does before any reset hook stays: an open transaction is rolled back.
+
+Tortoise's transaction takes a pooled connection, then awaits ``BEGIN``; a task cancelled during
+that await never reaches ``__aexit__``, so the connection never went back to the pool. Here a
+failed start gives it back (storage/sqlite_client.py has the same fault with SQLite's lock).
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
-from tortoise.backends.asyncpg.client import AsyncpgDBClient
+from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper
+from tortoise.backends.base.client import TransactionalDBClient, TransactionContextPooled
+from tortoise.connection import get_connections
 from tortoise.exceptions import DBConnectionError
 
 DEFAULT_ACQUIRE_TIMEOUT_S = 5.0
@@ -53,6 +59,24 @@ async def end_transactions_only(_connection: asyncpg.Connection) -> None:
     """The pool's reset: nothing beyond asyncpg's own rollback of an open transaction."""
 
 
+class CancelSafeTransactionContext(TransactionContextPooled):
+    async def __aenter__(self) -> TransactionalDBClient:
+        await self.ensure_connection()
+        pool = self.client._parent._pool
+        self.client._connection = await pool.acquire()
+        token = None
+        try:
+            token = self.token = get_connections().set(self.connection_name, self.client)
+            await self.client.begin()
+        except BaseException:
+            if token is not None:
+                get_connections().reset(token)
+            # asyncpg rolls back (or, mid-query, closes) a connection as it goes back.
+            await pool.release(self.client._connection)
+            raise
+        return self.client
+
+
 class DeadlineAsyncpgClient(AsyncpgDBClient):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.acquire_timeout = float(kwargs.pop("acquire_timeout", DEFAULT_ACQUIRE_TIMEOUT_S))
@@ -61,6 +85,9 @@ class DeadlineAsyncpgClient(AsyncpgDBClient):
     async def create_pool(self, **kwargs: Any) -> Any:
         kwargs.setdefault("reset", end_transactions_only)
         return _DeadlinePool(await super().create_pool(**kwargs), self.acquire_timeout)
+
+    def _in_transaction(self) -> CancelSafeTransactionContext:
+        return CancelSafeTransactionContext(TransactionWrapper(self), self._pool_init_lock)
 
 
 client_class = DeadlineAsyncpgClient

@@ -109,8 +109,9 @@ async def run_job(services: Services, *, job_id: str) -> None:
         raise
     finally:
         heartbeat.cancel()
-        with contextlib.suppress(BaseException):
-            await heartbeat
+        # Waits without taking the heartbeat's own cancellation for this task's: a cancel of
+        # this task that arrives meanwhile still propagates.
+        await asyncio.wait({heartbeat})
 
 
 async def _claim(jobs: Jobs, job_id: uuid.UUID, token: uuid.UUID) -> tables.Job | None:
