@@ -1,6 +1,7 @@
 """Where ModelServe's time goes: py-spy profiles of the service under each load.
 
-    .venv/bin/python -m bench.profile [--duration S] [--loads c1,c64,batch,v2] [--runtime onnx]
+    .venv/bin/python -m bench.profile [--duration S] [--loads c1,c64,batch,v2,v2-c64]
+                                      [--runtime onnx]
 
 Starts ``modelserve serve`` (embedded, a fresh data directory) pinned to core 0, deploys the
 reference model as ``bench.run`` does, and for each load records the server with ``py-spy record``
@@ -23,7 +24,7 @@ from collections import Counter
 from pathlib import Path
 
 from bench import reference
-from bench.loadgen import run_python, run_wrk, write_wrk_script
+from bench.loadgen import start_python, start_wrk, write_bodies, write_wrk_script
 from bench.procs import BenchError, Processes, free_port, wait_ready
 from bench.service import GraphQL, predict_batch_query, predict_query
 
@@ -168,11 +169,12 @@ def main(argv: list[str] | None = None) -> int:
                 1,
             ),
             "v2": (v2_url, [v2_body(b) for b in batches], 1),
+            "v2-c64": (v2_url, [v2_body([r]) for r in single], 64),
         }
         for name in args.loads.split(","):
             url, bodies, concurrency = loads[name]
             bodies_path = work / f"{name}.bodies"
-            bodies_path.write_text("\n".join(bodies) + "\n")
+            write_bodies(bodies_path, bodies)
             # A short warm-up, so compiling, caches and the first load stay out of the profile.
             _load(procs, wrk, work, url, bodies_path, headers, concurrency, 1.5, args.client_cpu)
             stem = f"{args.runtime}-{name}{'-' + args.tag if args.tag else ''}"
@@ -243,8 +245,8 @@ def _load(procs, wrk, work, url, bodies_path, headers, concurrency, duration, cp
         from urllib.parse import urlsplit
 
         script = write_wrk_script(work / "load.lua", bodies_path, urlsplit(url).path, headers)
-        return run_wrk(procs, wrk, url, script, concurrency, duration, cpu)
-    return run_python(procs, url, bodies_path, headers, concurrency, duration, cpu)
+        return start_wrk(procs, wrk, url, script, concurrency, duration, cpu).finish(procs)
+    return start_python(procs, url, bodies_path, headers, concurrency, duration, cpu).finish(procs)
 
 
 if __name__ == "__main__":

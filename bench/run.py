@@ -610,6 +610,60 @@ class Bench:
         finally:
             self.procs.stop(proc)
 
+    def run_floor(self) -> dict:
+        """The frameworks' own cost (bench/floor.py): Strawberry and Starlette, no model."""
+        a = self.args
+        port = free_port()
+        log = self.work / "floor.log"
+        self.say(f"starting the framework floors on 127.0.0.1:{port}, core {a.server_cpu}")
+        env = {
+            **os.environ,
+            "BENCH_MODEL_PATH": str(self.model_path),
+            "BENCH_ROWS_PATH": str(self.rows_path),
+        }
+        # As `modelserve serve` runs: uvloop, httptools, no access log.
+        argv = [sys.executable, "-m", "uvicorn", "bench.floor:app", "--no-access-log"]
+        argv += ["--host", "127.0.0.1", "--port", str(port)]
+        proc = self.procs.start(argv, env=env, cpu=a.server_cpu, log=log, cwd=ROOT)
+        url = f"http://127.0.0.1:{port}"
+        single_q, batch_q = predict_query("floor"), predict_batch_query("floor")
+        endpoints = [
+            Endpoint(
+                name="floor-graphql",
+                url=f"{url}/graphql",
+                single_bodies=[self.rows_bodies(single_q, [r]) for r in self.single_rows],
+                batch_bodies=[self.rows_bodies(batch_q, b) for b in self.batch_rows],
+                single_labels=self.single_labels,
+                batch_labels=self.batch_labels,
+                read_single=_service_single,
+                read_batch=_service_batch,
+                pgid=proc.pid,
+            ),
+            Endpoint(
+                name="floor-json",
+                url=f"{url}/json",
+                single_bodies=[self.rows_bodies(None, [r]) for r in self.single_rows],
+                batch_bodies=[self.rows_bodies(None, b) for b in self.batch_rows],
+                single_labels=self.single_labels,
+                batch_labels=self.batch_labels,
+                read_single=_baseline,
+                read_batch=_baseline,
+                pgid=proc.pid,
+            ),
+        ]
+        results: dict = {}
+        try:
+            wait_ready(f"{url}/healthz", proc, log)
+            for endpoint in endpoints:
+                self.say(f"measuring {endpoint.name}")
+                results[endpoint.name] = self.measure(endpoint)
+        except BenchError:
+            self.say(f"floor log (last lines):\n{tail(log)}")
+            raise
+        finally:
+            self.procs.stop(proc)
+        return results
+
     def run_inprocess(self) -> dict:
         a = self.args
         self.say(f"measuring in-process (a) on core {a.server_cpu}")
@@ -667,6 +721,8 @@ class Bench:
         if "memory" not in self.args.skip and api_error is None:
             results["memory"] = self.run_memory()
         results["baseline"] = self.run_baseline()
+        if "floor" not in self.args.skip:
+            results.update(self.run_floor())
         if "peers" not in self.args.skip:
             subjects.run_peers(self, results)
         results.update(self.run_inprocess())
@@ -862,9 +918,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--skip",
         action="append",
         default=[],
-        choices=("peers", "v2", "scaling", "memory"),
-        help="leave out the peers, the v2 REST rows, the scaling figure or the memory row "
-        "(repeatable)",
+        choices=("peers", "v2", "scaling", "memory", "floor"),
+        help="leave out the peers, the v2 REST rows, the scaling figure, the memory row or the "
+        "framework floors (repeatable)",
     )
     parser.add_argument(
         "--warmup",

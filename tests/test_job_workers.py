@@ -176,7 +176,9 @@ async def test_a_job_running_at_sigterm_is_requeued_and_ends_once(tmp_path: Path
         deploy.env |= {f"MODELSERVE_{k.upper()}": v for k, v in JOB_SETTINGS.items()}
         # A lease far longer than the test: only the stopping worker's release frees the job.
         deploy.env |= {"MODELSERVE_JOB_CHUNK_ROWS": "100", "MODELSERVE_JOB_LEASE_S": "600"}
-        stopping = deploy.start_worker(worker_grace_s="1")
+        # No grace at all: a job fast enough to end within even a second's grace (PostgreSQL on
+        # an idle machine) would never be handed back, and the test would prove nothing.
+        stopping = deploy.start_worker(worker_grace_s="0")
         await deploy.ready(stopping)
         async with serving(deploy.env, tmp_path / "server.log") as (_server, http):
             headers, X, job_id = await running_job(http, seed=11)
