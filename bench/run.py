@@ -626,30 +626,25 @@ class Bench:
         argv += ["--host", "127.0.0.1", "--port", str(port)]
         proc = self.procs.start(argv, env=env, cpu=a.server_cpu, log=log, cwd=ROOT)
         url = f"http://127.0.0.1:{port}"
-        single_q, batch_q = predict_query("floor"), predict_batch_query("floor")
+        # (name, route, single-row query, batch query): GraphQL documents, or the
+        # baseline's {"rows": ...} body when the queries are None.
+        routes = [
+            ("floor-graphql", "graphql", predict_query("floor"), predict_batch_query("floor")),
+            ("floor-json", "json", None, None),
+        ]
         endpoints = [
             Endpoint(
-                name="floor-graphql",
-                url=f"{url}/graphql",
+                name=name,
+                url=f"{url}/{route}",
                 single_bodies=[self.rows_bodies(single_q, [r]) for r in self.single_rows],
                 batch_bodies=[self.rows_bodies(batch_q, b) for b in self.batch_rows],
                 single_labels=self.single_labels,
                 batch_labels=self.batch_labels,
-                read_single=_service_single,
-                read_batch=_service_batch,
+                read_single=_service_single if single_q else _baseline,
+                read_batch=_service_batch if batch_q else _baseline,
                 pgid=proc.pid,
-            ),
-            Endpoint(
-                name="floor-json",
-                url=f"{url}/json",
-                single_bodies=[self.rows_bodies(None, [r]) for r in self.single_rows],
-                batch_bodies=[self.rows_bodies(None, b) for b in self.batch_rows],
-                single_labels=self.single_labels,
-                batch_labels=self.batch_labels,
-                read_single=_baseline,
-                read_batch=_baseline,
-                pgid=proc.pid,
-            ),
+            )
+            for name, route, single_q, batch_q in routes
         ]
         results: dict = {}
         try:

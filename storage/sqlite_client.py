@@ -11,7 +11,6 @@ and releases the lock. Named as the engine in :func:`storage.db.tortoise_config`
 from __future__ import annotations
 
 import contextlib
-from typing import Any
 
 from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.backends.sqlite.client import (
@@ -46,10 +45,6 @@ class CancelSafeTransactionContext(SqliteTransactionContext):
 class CancelSafeSqliteClient(SqliteClient):
     def _in_transaction(self) -> CancelSafeTransactionContext:
         return CancelSafeTransactionContext(SqliteTransactionWrapper(self), self._lock)
-
-
-def get_client_class(_db_info: dict[str, Any]) -> type[SqliteClient]:
-    return CancelSafeSqliteClient
 
 
 client_class = CancelSafeSqliteClient
