@@ -1,7 +1,7 @@
 """The prediction log writer: a bounded queue drained in batches, off the request path.
 
 Requests only ``record()`` (never awaiting the database). A background task inserts batches
-with ``bulk_create`` and publishes each record as a live event. When the database is down the
+with one ``executemany`` and publishes each record as a live event. When the database is down the
 batch waits and is retried; the queue is bounded, and what cannot be kept is counted in
 ``dropped``, by reason, never lost silently. ``close()`` flushes everything on shutdown.
 
@@ -81,28 +81,29 @@ class PredictionRecord:
     # ``inputs`` and ``outputs`` as JSON, encoded once by ``record()``'s check.
     encoded: tuple[bytes, bytes] | None = None
 
-    def to_row(self) -> tables.PredictionLog:
+    def to_values(self) -> dict[str, Any]:
+        """The log row's columns, for ``PredictionLog.insert_values``."""
         inputs, outputs = self.inputs, self.outputs
         if self.encoded is not None:
             inputs = None if inputs is None else tables.EncodedJSON(self.encoded[0])
             outputs = None if outputs is None else tables.EncodedJSON(self.encoded[1])
-        return tables.PredictionLog(
-            id=self.id,
-            model_id=self.model_id,
-            version_id=self.version_id,
-            caller_id=self.caller_id,
-            request_id=self.request_id,
-            status=self.status,
-            error_code=self.error_code,
-            n_rows=self.n_rows,
-            latency_ms=self.latency_ms,
-            inputs=inputs,
-            inputs_hash=self.inputs_hash,
-            outputs=outputs,
-            shadow=self.shadow,
-            agreed_rows=self.agreed_rows,
-            created_at=self.created_at,
-        )
+        return {
+            "id": self.id,
+            "model_id": self.model_id,
+            "version_id": self.version_id,
+            "caller_id": self.caller_id,
+            "request_id": self.request_id,
+            "status": self.status,
+            "error_code": self.error_code,
+            "n_rows": self.n_rows,
+            "latency_ms": self.latency_ms,
+            "inputs": inputs,
+            "inputs_hash": self.inputs_hash,
+            "outputs": outputs,
+            "shadow": self.shadow,
+            "agreed_rows": self.agreed_rows,
+            "created_at": self.created_at,
+        }
 
     def to_event(self) -> dict[str, Any]:
         return {
@@ -250,7 +251,7 @@ class PredictionLogWriter:
             while chunks:
                 chunk = chunks.pop()
                 try:
-                    await tables.PredictionLog.bulk_create([r.to_row() for r in chunk])
+                    await tables.PredictionLog.insert_values([r.to_values() for r in chunk])
                 except Exception as exc:
                     reason = await _refusal(exc)
                     if reason is None:

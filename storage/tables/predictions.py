@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -61,3 +62,23 @@ class PredictionLog(Table):
     class Meta:
         table = "prediction_logs"
         indexes = (("model", "created_at"), ("version", "created_at"))
+
+    @classmethod
+    async def insert_values(cls, rows: Sequence[Mapping[str, Any]]) -> None:
+        """``bulk_create`` without a model instance per row: the same INSERT and, for each
+        column, the value its field converts (``to_db_value``), in one ``executemany``.
+
+        Every row maps each column to its value (foreign keys as ``model_id`` and so on).
+        Building and converting an instance costs about 35 µs a row on the event loop; a
+        writer's flush of a few hundred rows was the largest pause a lone request met.
+        """
+        if not rows:
+            return
+        db = cls._choose_db(True)
+        executor = db.executor_class(model=cls, db=db)  # its SQL is cached per table
+        fields_map = cls._meta.fields_map
+        columns = [(name, fields_map[name].to_db_value) for name in executor.regular_columns]
+        await db.execute_many(
+            executor.insert_query,
+            [[to_db(row[name], cls) for name, to_db in columns] for row in rows],
+        )

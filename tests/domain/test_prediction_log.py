@@ -76,18 +76,18 @@ async def test_records_are_written_in_batches(app):
 async def test_a_database_outage_keeps_records_and_a_full_buffer_counts_drops(app, monkeypatch):
     model, version = await a_model()
     writer = PredictionLogWriter(max_queue=5, batch_size=5, flush_interval_s=0.01, retry_s=0.05)
-    real_bulk_create = tables.PredictionLog.bulk_create
+    real_insert = tables.PredictionLog.insert_values
     down = True
 
-    async def flaky_bulk_create(rows, *args, **kwargs):
+    async def flaky_insert(rows):
         if down:
             raise ConnectionError("database is down")
-        return await real_bulk_create(rows, *args, **kwargs)
+        return await real_insert(rows)
 
     async def flaky_save(self, *args, **kwargs):
         raise ConnectionError("database is down")
 
-    monkeypatch.setattr(tables.PredictionLog, "bulk_create", flaky_bulk_create)
+    monkeypatch.setattr(tables.PredictionLog, "insert_values", flaky_insert)
     monkeypatch.setattr(tables.PredictionLog, "save", flaky_save)
     writer.start()
     accepted = [writer.record(record(model, version, request_id=str(i))) for i in range(5)]
@@ -134,10 +134,10 @@ async def test_close_flushes_what_is_queued(app):
 async def test_retention_deletes_old_rows_only(app):
     model, version = await a_model()
     old = datetime.now(UTC) - timedelta(days=40)
-    await tables.PredictionLog.bulk_create(
+    await tables.PredictionLog.insert_values(
         [
-            record(model, version, created_at=old).to_row(),
-            record(model, version).to_row(),
+            record(model, version, created_at=old).to_values(),
+            record(model, version).to_values(),
         ]
     )
     assert await purge_older_than(30) == 1
@@ -239,10 +239,10 @@ async def test_an_operational_error_is_retried_not_dropped(app, monkeypatch):
     """The database saying it cannot write now (locked, say) is an outage, not bad records."""
     model, version = await a_model()
     writer = PredictionLogWriter(max_queue=10, batch_size=10, flush_interval_s=0.01, retry_s=0.01)
-    real_bulk_create = tables.PredictionLog.bulk_create
+    real_insert = tables.PredictionLog.insert_values
     refusals = 0
 
-    async def locked_bulk_create(rows, *args, **kwargs):
+    async def locked_insert(rows):
         nonlocal refusals
         if refusals < 3:
             refusals += 1
@@ -250,9 +250,9 @@ async def test_an_operational_error_is_retried_not_dropped(app, monkeypatch):
                 raise sqlite3.OperationalError("database is locked")
             except sqlite3.OperationalError as exc:
                 raise OperationalError(exc) from exc
-        return await real_bulk_create(rows, *args, **kwargs)
+        return await real_insert(rows)
 
-    monkeypatch.setattr(tables.PredictionLog, "bulk_create", locked_bulk_create)
+    monkeypatch.setattr(tables.PredictionLog, "insert_values", locked_insert)
     for i in range(5):
         writer.record(record(model, version, request_id=str(i)))
     writer.start()
@@ -268,17 +268,17 @@ async def test_an_outage_while_isolating_keeps_the_rest_for_the_retry(app, monke
     """Writes found good before the database went away are not repeated, nor the rest lost."""
     model, version = await a_model()
     writer = PredictionLogWriter(max_queue=20, batch_size=20, flush_interval_s=0.01, retry_s=0.01)
-    real_bulk_create = tables.PredictionLog.bulk_create
+    real_insert = tables.PredictionLog.insert_values
     calls = 0
 
-    async def failing_once_isolating(rows, *args, **kwargs):
+    async def failing_once_isolating(rows):
         nonlocal calls
         calls += 1
         if calls == 3:  # after the batch failed and its first half was written
             raise ConnectionError("database is down")
-        return await real_bulk_create(rows, *args, **kwargs)
+        return await real_insert(rows)
 
-    monkeypatch.setattr(tables.PredictionLog, "bulk_create", failing_once_isolating)
+    monkeypatch.setattr(tables.PredictionLog, "insert_values", failing_once_isolating)
     good = [record(model, version, request_id=f"good-{i}") for i in range(10)]
     orphan = record(model, version, request_id="orphan", model_id=uuid.uuid4())
     for entry in [*good[:5], *good[5:8], orphan, *good[8:]]:
