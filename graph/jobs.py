@@ -438,6 +438,8 @@ class JobsSubscription:
                     continue  # no event: read the row anyway (a worker may have died)
                 if message is None:
                     return  # the stream was closed (session ended, access revoked)
+                if message is _READY:
+                    continue  # subscribed later than PROGRESS_POLL_S: the rows said it all
                 event = events.JobEvent.from_message(message)
                 last = (event.status, event.rows_done, event.rows_failed)
                 yield JobProgress.from_event(event)

@@ -810,6 +810,43 @@ async def test_job_progress_streams_until_the_job_ends(
     assert [e["extensions"]["code"] for e in refused["payload"]["errors"]] == ["NOT_FOUND"]
 
 
+async def test_progress_outlasts_a_subscription_slower_than_the_poll(
+    app, live_server, iris, submit, held_queue, monkeypatch
+):
+    """A busy event stream subscribes after the first poll: its late "subscribed" mark is
+    passed over, and the job's events still stream to the end."""
+    from graph import jobs as job_fields
+    from tests.graph.test_websocket import authenticated, receive, send
+
+    services = app.state.services
+    subscribe = services.pubsub.subscribe
+
+    async def slow_subscribe(channel, *, subscribed=None):
+        await asyncio.sleep(0.3)
+        async for message in subscribe(channel, subscribed=subscribed):
+            yield message
+
+    monkeypatch.setattr(services.pubsub, "subscribe", slow_subscribe)
+    monkeypatch.setattr(job_fields, "PROGRESS_POLL_S", 0.1)
+    job = created(await submit(iris["token"], "ada/iris", matrix_csv(np.ones((600, 4)))))
+    ws = await authenticated(live_server, iris["token"])
+    try:
+        payload = {"query": PROGRESS, "variables": {"id": job["id"]}}
+        await send(ws, {"id": "p", "type": "subscribe", "payload": payload})
+        first = await receive(ws, timeout=10)
+        assert first["payload"]["data"]["jobProgress"]["status"] == "QUEUED"
+        await asyncio.sleep(0.6)  # subscribed by now, well after the first poll
+        await runner.run_job(services, job_id=job["id"])
+        messages = []
+        while (message := await receive(ws, timeout=30))["type"] != "complete":
+            messages.append(message)
+    finally:
+        await ws.close()
+
+    assert all("errors" not in m["payload"] for m in messages), messages
+    assert messages[-1]["payload"]["data"]["jobProgress"]["status"] == "SUCCEEDED"
+
+
 async def test_a_job_that_ends_is_announced_to_the_models_webhook_signed(
     app, gql, iris, submit, wait_job, monkeypatch
 ):
