@@ -134,6 +134,12 @@ def routes(services: Services) -> list[Route]:
     async def model(request: Request) -> Response:
         ref, name, action = model_path(request.path_params["path"])
         request.state.route = "v2.infer" if action == "infer" else f"v2.model_{action}"
+        if request.method == "POST" and action == "metadata" and name.endswith("/infer"):
+            # /v2/models/iris/infer read as the model "iris/infer": the owner was left out.
+            raise ProtocolError(
+                f"No inference route here: a model is owner/name (or a version id), as in "
+                f"/v2/models/{{owner}}/{name.removesuffix('/infer')}/infer."
+            )
         if (request.method == "POST") != (action == "infer"):
             return _json({"error": "Method not allowed."}, 405)
         if action == "infer":

@@ -75,7 +75,7 @@ def publish_and_drive(client: Client, workdir: Path) -> dict[str, Any]:
     first = client.upload(
         LogisticRegression(max_iter=500).fit(X, y),
         name="iris",
-        description="logistic regression on the iris measurements",
+        description="iris species from sepal and petal measurements",
         input_example=X[:2],
     )
     second = client.upload(
@@ -158,7 +158,10 @@ def answers(url: str) -> bool:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default=os.environ.get("MODELSERVE_URL", "http://127.0.0.1:8000"))
+    port = os.environ.get("MODELSERVE_PORT", "8000")  # as make run reads it
+    parser.add_argument(
+        "--url", default=os.environ.get("MODELSERVE_URL", f"http://127.0.0.1:{port}")
+    )
     parser.add_argument("--no-serve", action="store_true", help="publish, drive traffic and exit")
     args = parser.parse_args()
     url = args.url.rstrip("/")

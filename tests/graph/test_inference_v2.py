@@ -521,6 +521,10 @@ async def test_paths_name_references_and_refuse_the_rest(client, iris):
     assert (await client.get("/v2/models/ada/iris/infer", headers=headers)).status_code == 405
     malformed = await client.get("/v2/models/iris", headers=headers)
     assert malformed.status_code == 400 and "owner/name" in malformed.json()["error"]
+    # The owner left out of an inference call: a 400 that says so, not a 405
+    ownerless = await client.post("/v2/models/iris/infer", headers=headers, json={"inputs": []})
+    assert ownerless.status_code == 400
+    assert "/v2/models/{owner}/iris/infer" in ownerless.json()["error"]
 
 
 async def test_explanations_come_as_tensors_that_add_up_to_the_margin(client, iris):

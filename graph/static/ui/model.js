@@ -124,7 +124,7 @@ export async function render(root, id) {
           rollback,
         ),
         table(
-          'Aliases',
+          'Where each alias points',
           ['Alias', 'Version', 'Moved'],
           model.aliases.map((a) => [a.name, `v${a.version.number}`, when(a.updatedAt)]),
         ),
