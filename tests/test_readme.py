@@ -153,7 +153,7 @@ async def test_the_walkthrough_runs_as_written(app, live_server, tmp_path, monke
     ]
 
     # And the canary: the policy as set, one version for this caller, the shadow's copies compared
-    (traffic,) = answered(printed, "setAliasTraffic")
+    traffic, cleared = answered(printed, "setAliasTraffic")
     assert traffic["__typename"] == "SetAliasTrafficSuccess"
     assert traffic["alias"]["traffic"] == {
         "split": [
@@ -180,7 +180,12 @@ async def test_the_walkthrough_runs_as_written(app, live_server, tmp_path, monke
         "UploadModelVersionSuccess",
         "EXPLANATION_UNSUPPORTED",
     ]
-    # And a reference profile flags the shifted window of traffic, and not the calm one
+    # And, the canary cleared so that v1 answers every caller, a reference profile flags the
+    # shifted window of traffic, and not the calm one
+    assert cleared == {
+        "__typename": "SetAliasTrafficSuccess",
+        "alias": {"version": {"number": 1}, "traffic": None},
+    }
     (profiled,) = answered(printed, "uploadDriftReference")
     assert profiled["__typename"] == "DriftProfileSuccess", profiled
     assert profiled["profile"]["source"] == "UPLOAD" and profiled["profile"]["rows"] == 150
