@@ -413,6 +413,14 @@ class Settings(BaseSettings):
         return self.queue_url.startswith("memory:")
 
     @property
+    def pubsub_url(self) -> str | None:
+        """Where events travel: MODELSERVE_REDIS_URL, else the queue's Redis, since a worker
+        in another process publishes the job progress that the API streams; else in-process."""
+        if self.redis_url:
+            return self.redis_url
+        return None if self.queue_in_memory else self.queue_url
+
+    @property
     def runs_worker_in_serve(self) -> bool:
         return self.queue_in_memory if self.worker_in_process is None else self.worker_in_process
 

@@ -85,7 +85,7 @@ class Services:
         """Everything wired from ``settings``; the hooks observe predictions, micro-batches and
         background work (name, ``ok`` or ``failed``)."""
         circuit = RedisCircuit(timeout_s=settings.redis_deadline_s, retry_s=settings.redis_retry_s)
-        pubsub = pubsub_from_url(settings.redis_url, circuit=circuit)
+        pubsub = pubsub_from_url(settings.pubsub_url, circuit=circuit)
         limiter = RateLimiter(settings.redis_url, circuit=circuit)
         redis = None
         if settings.redis_url:

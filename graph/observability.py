@@ -303,7 +303,7 @@ async def _probe(name: str, probe: Callable[[], Awaitable[None]]) -> DependencyC
 async def readiness(services: Services) -> Health:
     """Probe the required dependencies and read the state of the in-process parts."""
     checks = [await _probe("database", check_database)]
-    if services.settings.redis_url:
+    if services.settings.pubsub_url:
         checks.append(await _probe("redis", services.pubsub.ping))
     redis_ok = all(check.ok for check in checks if check.name == "redis")
 
@@ -317,7 +317,7 @@ async def readiness(services: Services) -> Health:
     )
     pubsub = PubSubHealth(
         status=HealthStatus.OK if redis_ok else HealthStatus.UNAVAILABLE,
-        backend="redis" if services.settings.redis_url else "in-process",
+        backend="redis" if services.settings.pubsub_url else "in-process",
         subscribers=services.pubsub.subscriber_count,
     )
     prediction_log = PredictionLogHealth(

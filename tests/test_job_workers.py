@@ -130,7 +130,9 @@ async def test_a_100k_row_job_runs_on_a_separate_worker_with_live_progress(tmp_p
     assert seen[-1]["status"] == "SUCCEEDED"
     assert (seen[-1]["rowsDone"], seen[-1]["rowsFailed"], seen[-1]["progress"]) == (100_000, 0, 1.0)
     running = [s for s in seen if s["status"] == "RUNNING"]
-    assert len(running) >= 2, seen
+    # A figure per 1,000-row chunk, published by the worker: a few reads of the row every two
+    # seconds would not make ten on a job that takes a few seconds.
+    assert len(running) >= 10, seen
     assert [s["rowsDone"] for s in seen] == sorted(s["rowsDone"] for s in seen)
     assert any(0 < s["progress"] < 1 and s["etaSeconds"] is not None for s in running)
     assert len(rows) == 100_000

@@ -15,8 +15,29 @@ def test_embedded_defaults(tmp_path, monkeypatch):
     assert settings.database_url == f"sqlite://{tmp_path}/modelserve.db"
     assert settings.artifact_store_url == f"{tmp_path}/artifacts"
     assert settings.redis_url is None
+    assert (settings.queue_url, settings.pubsub_url) == ("memory://", None)
     assert settings.graphiql_enabled and settings.introspection_enabled
     assert settings.auto_migrate_enabled
+
+
+@pytest.mark.parametrize(
+    ("redis_url", "queue_url", "pubsub_url"),
+    [
+        ("redis://cache:6379/0", "", "redis://cache:6379/0"),
+        ("redis://cache:6379/0", "redis://queue:6379/1", "redis://cache:6379/0"),
+        # Workers in other processes publish job progress: it travels on the queue's Redis.
+        (None, "redis://queue:6379/1", "redis://queue:6379/1"),
+        (None, "memory://", None),
+    ],
+)
+def test_events_travel_where_the_processes_meet(
+    tmp_path, monkeypatch, redis_url, queue_url, pubsub_url
+):
+    monkeypatch.delenv("MODELSERVE_REDIS_URL", raising=False)
+    if redis_url:
+        monkeypatch.setenv("MODELSERVE_REDIS_URL", redis_url)
+    monkeypatch.setenv("MODELSERVE_QUEUE_URL", queue_url)
+    assert load_settings(data_dir=tmp_path).pubsub_url == pubsub_url
 
 
 def test_development_secret_is_generated_once_with_mode_0600(tmp_path):
