@@ -1,4 +1,12 @@
-"""Tortoise's SQLite client, with a transaction whose start is safe to cancel.
+"""Tortoise's SQLite client, with transactions that take the write lock when they begin and
+whose start is safe to cancel.
+
+Tortoise begins a deferred transaction: it reads from a snapshot and asks for the write lock
+only at its first write. If another process (a second server, a worker sharing the file) wrote
+in between, SQLite cannot move the snapshot and refuses at once with "database is locked",
+without waiting its busy timeout: a mutation that reads, then writes, failed whenever a
+neighbour wrote at the same moment. ``BEGIN IMMEDIATE`` takes the write lock at the start,
+waiting for it within the busy timeout, so such transactions queue instead of failing.
 
 SQLite has one connection, guarded by one lock. Tortoise 1.1's transaction context takes that
 lock, then awaits ``BEGIN`` on the connection's thread, and releases it only in ``__aexit__``.
@@ -11,6 +19,7 @@ and releases the lock. Named as the engine in :func:`storage.db.tortoise_config`
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 
 from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.backends.sqlite.client import (
@@ -19,6 +28,16 @@ from tortoise.backends.sqlite.client import (
     SqliteTransactionWrapper,
 )
 from tortoise.connection import get_connections
+from tortoise.exceptions import TransactionManagementError
+
+
+class ImmediateTransactionWrapper(SqliteTransactionWrapper):
+    async def begin(self) -> None:
+        try:
+            await self._connection.commit()
+            await self._connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise TransactionManagementError(exc) from exc
 
 
 class CancelSafeTransactionContext(SqliteTransactionContext):
@@ -44,7 +63,7 @@ class CancelSafeTransactionContext(SqliteTransactionContext):
 
 class CancelSafeSqliteClient(SqliteClient):
     def _in_transaction(self) -> CancelSafeTransactionContext:
-        return CancelSafeTransactionContext(SqliteTransactionWrapper(self), self._lock)
+        return CancelSafeTransactionContext(ImmediateTransactionWrapper(self), self._lock)
 
 
 client_class = CancelSafeSqliteClient

@@ -6,11 +6,15 @@ pooled connection never went back, so enough such cancels emptied the pool."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
+import threading
 
 import pytest
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
+from storage.sqlite_client import CancelSafeSqliteClient
 from tests.conftest import TEST_DATABASE_URL
 
 # More than the pool holds (settings.database_pool_max), so one leaked connection each would
@@ -54,3 +58,34 @@ async def test_a_transaction_cancelled_as_it_begins_leaves_the_database_usable(a
     if TEST_DATABASE_URL:
         pool = client._pool
         assert pool.get_size() - pool.get_idle_size() <= 1
+
+
+async def test_a_sqlite_transaction_that_reads_then_writes_waits_for_a_neighbours_write(tmp_path):
+    """Two processes share the embedded database file (a second server, a worker). A
+    transaction that read before the other wrote used to fail at its first write with "database
+    is locked", at once; it now holds the write lock from its start and the other waits."""
+    path = tmp_path / "shared.db"
+    client = CancelSafeSqliteClient(file_path=str(path), connection_name="shared")
+    await client.create_connection(with_db=True)
+    await client.execute_script("create table t (n integer)")
+    neighbour_wrote = threading.Event()
+
+    def neighbour() -> None:  # another process's connection, waiting up to 30 s for the lock
+        with contextlib.closing(sqlite3.connect(path, timeout=30, isolation_level=None)) as other:
+            other.execute("insert into t values (2)")
+        neighbour_wrote.set()
+
+    try:
+        async with client._in_transaction() as tx:
+            await tx.execute_query("select count(*) from t")
+            thread = threading.Thread(target=neighbour)
+            thread.start()
+            # Long enough for an unhindered neighbour to have written (it did, before the fix).
+            await asyncio.to_thread(neighbour_wrote.wait, 1.0)
+            await tx.execute_insert("insert into t values (?)", [1])
+        await asyncio.to_thread(thread.join, 60)
+        assert neighbour_wrote.is_set()
+        _count, rows = await client.execute_query("select n from t order by n")
+        assert [row["n"] for row in rows] == [1, 2]
+    finally:
+        await client.close()
