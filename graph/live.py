@@ -51,8 +51,12 @@ async def guarded(
     if caller.expires_at is not None:
         remaining = (caller.expires_at - datetime.now(UTC)).total_seconds()
         watchdog = asyncio.create_task(_close_at_expiry(info, remaining))
-    revocations = asyncio.create_task(_close_on_revocation(info, caller))
-    stream = services.pubsub.subscribe(channel, subscribed=subscribed)
+    listening, watching = asyncio.Event(), asyncio.Event()
+    revocations = asyncio.create_task(_close_on_revocation(info, caller, watching))
+    stream = services.pubsub.subscribe(channel, subscribed=listening)
+    confirmed = asyncio.create_task(
+        _confirm(info, caller, still_allowed, (listening, watching), subscribed)
+    )
     checked = time.monotonic()
     try:
         async for message in stream:
@@ -75,6 +79,7 @@ async def guarded(
     finally:
         if watchdog is not None:
             watchdog.cancel()
+        confirmed.cancel()
         revocations.cancel()
         with contextlib.suppress(Exception):
             await stream.aclose()
@@ -86,10 +91,35 @@ async def _close_at_expiry(info: Info, seconds: float) -> None:
     await info.context.close_connection(4403, "Token expired")
 
 
-async def _close_on_revocation(info: Info, caller: Caller) -> None:
+async def _confirm(
+    info: Info,
+    caller: Caller,
+    still_allowed: Check | None,
+    listeners: tuple[asyncio.Event, ...],
+    subscribed: asyncio.Event | None,
+) -> None:
+    """Once the stream and the revocation watcher both listen, check the caller again: a
+    logout, revocation or unsharing published while they were subscribing reached neither."""
+    for listener in listeners:
+        await listener.wait()
+    try:
+        live = await info.context.services.accounts.is_live(caller)
+        allowed = live and (still_allowed is None or await still_allowed(caller))
+    except Exception:
+        return  # the database did not answer: the checks on the stream's events decide
+    if not live:
+        await info.context.close_connection(4403, "Session ended")
+    elif not allowed:
+        await info.context.close_connection(4403, "Access revoked")
+    elif subscribed is not None:
+        subscribed.set()
+
+
+async def _close_on_revocation(info: Info, caller: Caller, watching: asyncio.Event) -> None:
     """End the stream as soon as its session or key is revoked or its user deactivated."""
+    pubsub = info.context.services.pubsub
     with contextlib.suppress(PubSubUnavailable, SubscriberTooSlow):
-        async for message in info.context.services.pubsub.subscribe(SESSIONS_CHANNEL):
+        async for message in pubsub.subscribe(SESSIONS_CHANNEL, subscribed=watching):
             changed = SessionsChanged.from_message(message)
             if (
                 (caller.session_id is not None and caller.session_id in changed.session_ids)

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from domain.events import SESSIONS_CHANNEL
 from graph.app import create_app
 from tests import factories
 from tests.conftest import TEST_REDIS_URL, make_settings
@@ -269,6 +270,42 @@ if TEST_REDIS_URL:
             assert after.status_code == 401
         finally:
             await replica_b.state.services.close()
+
+
+async def test_a_logout_while_the_stream_subscribes_still_ends_it(live_server, app, gql, iris):
+    # Given a predictions stream whose revocation watcher is slow to subscribe
+    pubsub = app.state.services.pubsub
+    subscribe, asked, gate = pubsub.subscribe, asyncio.Event(), asyncio.Event()
+
+    async def late(channel: str, **kwargs: Any):
+        if channel == SESSIONS_CHANNEL:
+            asked.set()
+            await gate.wait()
+        async for message in subscribe(channel, **kwargs):
+            yield message
+
+    pubsub.subscribe = late
+    try:
+        ws = await subscribe_to(live_server, iris["token"])
+        try:
+            # When the session logs out before the watcher listens (its event reaches no one)
+            await asyncio.wait_for(asked.wait(), 10)
+            await gql("mutation { logout { ok } }", token=iris["token"])
+            gate.set()
+
+            # Then the stream is closed all the same, once the watcher is in place
+            assert await closed_with(ws, timeout=10) == 4403
+        finally:
+            await ws.close()
+    finally:
+        del pubsub.subscribe
+
+
+async def subscribe_to(live_server: str, token: str):
+    ws = await authenticated(live_server, token)
+    payload = {"query": PREDICTIONS, "variables": {"model": "ada/iris"}}
+    await send(ws, {"id": "s", "type": "subscribe", "payload": payload})
+    return ws
 
 
 async def test_logout_ends_a_quiet_predictions_stream_at_once(live_server, gql, iris):
