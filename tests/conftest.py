@@ -90,6 +90,9 @@ def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settin
         # deadline on a busy machine and open the circuit for everyone; the fault tests run
         # their own servers with the production deadline.
         "redis_deadline_s": 5.0,
+        # Tests run the drift check themselves; the scheduled one, on a wall-clock boundary,
+        # could open an episode between a test's predictions and its own check.
+        "drift_check_interval_s": 86_400.0,
         # Production refuses SQLite unless allowed; the embedded run exercises production's
         # other behaviour on it (tests/test_settings.py checks the refusal itself).
         "production_allow": "",

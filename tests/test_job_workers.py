@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import signal
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -88,17 +89,23 @@ async def downloaded(http: httpx.AsyncClient, headers: dict[str, str], job_id: s
     return list(csv.reader(io.StringIO(response.text)))[1:]
 
 
-async def running_job(http: httpx.AsyncClient, *, seed: int) -> tuple[dict, np.ndarray, str]:
-    """Ada, her model and a 30,000-row job of hers that has done at least 1,000 rows."""
+async def running_job(
+    http: httpx.AsyncClient, worker: subprocess.Popen[bytes], *, seed: int
+) -> tuple[dict, np.ndarray, str]:
+    """Ada, her model and a 30,000-row job of hers that has done at least 1,000 rows, on
+    ``worker``, which is left stopped (SIGSTOP) there: however busy the machine, the job cannot
+    finish before the test does to the worker what it means to."""
     headers = await _sign_up(http)
     await _upload(http, headers, await _create_model(http, headers))
     X, data = rows_csv(30_000, seed=seed)
     job_id = await submit(http, headers, data)
     for _ in range(1200):
+        worker.send_signal(signal.SIGSTOP)
         if (await job_of(http, headers, job_id))["rowsDone"] >= 1_000:
-            break
+            return headers, X, job_id
+        worker.send_signal(signal.SIGCONT)
         await asyncio.sleep(0.05)
-    return headers, X, job_id
+    raise AssertionError("the job never reached 1,000 rows")
 
 
 async def test_a_100k_row_job_runs_on_a_separate_worker_with_live_progress(tmp_path: Path):
@@ -151,7 +158,7 @@ async def test_a_worker_killed_mid_job_leaves_it_to_another_without_duplicates(t
         doomed = deploy.start_worker()
         await deploy.ready(doomed)
         async with serving(deploy.env, tmp_path / "server.log") as (_server, http):
-            headers, X, job_id = await running_job(http, seed=7)
+            headers, X, job_id = await running_job(http, doomed, seed=7)
             doomed.send_signal(signal.SIGKILL)
             doomed.wait()
             killed_at = await job_of(http, headers, job_id)
@@ -183,8 +190,9 @@ async def test_a_job_running_at_sigterm_is_requeued_and_ends_once(tmp_path: Path
         stopping = deploy.start_worker(worker_grace_s="0")
         await deploy.ready(stopping)
         async with serving(deploy.env, tmp_path / "server.log") as (_server, http):
-            headers, X, job_id = await running_job(http, seed=11)
+            headers, X, job_id = await running_job(http, stopping, seed=11)
             stopping.send_signal(signal.SIGTERM)
+            stopping.send_signal(signal.SIGCONT)
             exit_code = await asyncio.to_thread(stopping.wait, 60)
             stopped_at = await job_of(http, headers, job_id)
             successor = deploy.start_worker()

@@ -84,6 +84,8 @@ async def scaled(
             "MODELSERVE_WORKER_IN_PROCESS": "false",
             "MODELSERVE_TEST_TICK_S": "1",
             "MODELSERVE_PREDICTION_UNITS_PER_MINUTE": str(BUDGET),
+            # A late reply on a busy machine must not open the circuit: the limit is shared.
+            "MODELSERVE_REDIS_DEADLINE_S": "5",
         }
         if artifact_store_url:
             deploy.env["MODELSERVE_ARTIFACT_STORE_URL"] = own_store(artifact_store_url, "scale")

@@ -31,7 +31,9 @@ pytestmark = [pytest.mark.fault, pytest.mark.timeout(120)]
 
 DEPTH = re.compile(r'^modelserve_queue_depth\{state="(\w+)"\} (\S+)$', re.M)
 
-LEASE_S = 2.0
+# Short, so a killed worker's task is taken over soon; long enough that a live worker stalled
+# on a busy machine renews it (every third of a lease) before it runs out.
+LEASE_S = 4.0
 
 
 class Deployment:

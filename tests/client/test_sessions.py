@@ -24,7 +24,9 @@ from tests.client.test_cli import logged_in, modelserve
 from tests.clients.conftest import serve
 from tests.conftest import make_settings
 
-ACCESS_TTL_S = 3
+# Long enough that a fresh token is not yet within the client's refresh margin (a tenth of its
+# life, on claims of whole seconds) while a few CLI processes start on a busy machine.
+ACCESS_TTL_S = 8
 HANG_GUARD_S = 60
 
 
