@@ -30,6 +30,7 @@ import time
 import uuid
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -51,6 +52,9 @@ log = logging.getLogger("modelserve.queue")
 # What a Redis that is down, paused or unreachable raises.
 _OUTAGES = (TimeoutError, RedisTimeoutError, RedisConnectionError, OSError)
 SCHEDULED_PREFIX = "scheduled:"
+# The slot a scheduled run was claimed for (None for a run at a worker's start), as its body
+# sees it: a run that starts late is still that slot's.
+scheduled_slot: ContextVar[int | None] = ContextVar("scheduled_slot", default=None)
 
 
 class TaskSpec(Protocol):
@@ -287,8 +291,12 @@ class TaskQueue:
         return body
 
     def _scheduled_body(self, entry: ScheduleSpec) -> Callable[..., Awaitable[None]]:
-        async def body() -> None:
-            await self._observed(entry.name, entry.run(self._context))
+        async def body(slot: int | None = None) -> None:
+            token = scheduled_slot.set(slot)
+            try:
+                await self._observed(entry.name, entry.run(self._context))
+            finally:
+                scheduled_slot.reset(token)
 
         return body
 
@@ -331,7 +339,7 @@ class TaskQueue:
             slot = math.floor(time.time() / every)
             try:
                 if await self._claim(entry.name, slot, every):
-                    await self._kick(SCHEDULED_PREFIX + entry.name, {})
+                    await self._kick(SCHEDULED_PREFIX + entry.name, {"slot": slot})
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -7,14 +7,13 @@ process ran what, and how often.
 from __future__ import annotations
 
 import asyncio
-import math
 import os
 import signal
-import time
 from pathlib import Path
 from typing import Any
 
 from domain.background import Scheduled, Task
+from storage.queue import scheduled_slot
 
 
 def _mark(line: str) -> None:
@@ -57,7 +56,7 @@ def _tick_s(_settings: Any) -> float:
 
 
 async def tick(_services: Any) -> None:
-    _mark(f"tick {math.floor(time.time() / _tick_s(None))}")
+    _mark(f"tick {scheduled_slot.get()}")  # the slot claimed, however late the run starts
 
 
 TASKS = [

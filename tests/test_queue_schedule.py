@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from storage.queue import QueueConfig, TaskQueue
+from storage.queue import QueueConfig, TaskQueue, scheduled_slot
 
 
 @dataclass
@@ -53,3 +53,43 @@ async def test_a_cancel_that_arrives_as_a_deadline_expires_still_stops_the_timer
     # to its next slot for ever) and claimed no further slot
     assert not queue._timers
     assert claims == 1
+
+
+async def test_a_scheduled_run_knows_the_slot_it_was_claimed_for():
+    # Given a schedule whose runs record the slot they see, and the slots this process claimed
+    seen: list[int | None] = []
+    claimed: list[int] = []
+
+    @dataclass
+    class Recorded(Every):
+        async def run(self, _context: Any) -> None:
+            seen.append(scheduled_slot.get())
+
+    queue = TaskQueue(
+        QueueConfig(url="memory://"), tasks={}, schedule={"tick": Recorded()}, settings=None
+    )
+    claim = queue._claim
+
+    async def recorded(name: str, slot: int, every: float) -> bool:
+        won = await claim(name, slot, every)
+        if won:
+            claimed.append(slot)
+        return won
+
+    queue._claim = recorded  # type: ignore[method-assign]
+    queue.attach(context=object())  # a worker in this process
+    stop = asyncio.Event()
+    work = asyncio.create_task(queue.work(stop))
+
+    # When a few slots have run
+    for _ in range(3000):
+        if len(seen) >= 3:
+            break
+        await asyncio.sleep(0.01)
+    stop.set()
+    await asyncio.wait_for(work, 60)
+
+    # Then each run saw the slot claimed for it (not the clock's slot when it happened to run)
+    assert len(seen) >= 3
+    assert seen == claimed[: len(seen)]
+    assert len(set(seen)) == len(seen)
