@@ -14,6 +14,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -598,7 +599,6 @@ async def test_a_hanging_receiver_is_aborted_and_delays_no_other(
 async def test_a_dispatcher_killed_after_sending_redelivers_with_the_same_id(
     gql, upload, hooks, receiver, ada_model, monkeypatch
 ):
-    monkeypatch.setattr(hooks.settings, "webhook_lease_s", 1.0)
     token, model_id = ada_model["token"], ada_model["model"]["id"]
     created = await register(gql, token, receiver.url(), ["VERSION_CREATED"], modelId=model_id)
     settle = Dispatcher._settle
@@ -615,6 +615,12 @@ async def test_a_dispatcher_killed_after_sending_redelivers_with_the_same_id(
 
     monkeypatch.setattr(Dispatcher, "_settle", dies_once)
     await upload_version(upload, token, model_id)
+    await eventually(hooks, lambda: kills and len(receiver.received) >= 1)
+    # The dead process's lease runs out (set in the row: a lease short enough to wait for
+    # could also run out under a slow but live send, which would then go out a third time).
+    await tables.WebhookDelivery.filter(endpoint_id=created["endpoint"]["id"]).update(
+        lease_until=datetime.now(UTC) - timedelta(seconds=1)
+    )
     await eventually(hooks, lambda: len(receiver.received) >= 2, then_drains=2)
 
     assert kills == [1] and len(receiver.received) == 2
