@@ -462,7 +462,8 @@ async def test_readyz_reports_the_cache_pubsub_and_log_writer(app, client, gql, 
     # The app runs its scheduled work (a webhook drain every two seconds): read it idle.
     for _ in range(200):
         response = await client.get("/readyz")
-        if (response.json()["queue"]["waiting"], response.json()["queue"]["running"]) == (0, 0):
+        queue = response.json()["queue"]
+        if (queue["waiting"], queue["running"]) == (0, 0):
             break
         await asyncio.sleep(0.05)
 

@@ -275,18 +275,18 @@ if TEST_REDIS_URL:
 async def test_a_logout_while_the_stream_subscribes_still_ends_it(live_server, app, gql, iris):
     # Given a predictions stream whose revocation watcher is slow to subscribe
     pubsub = app.state.services.pubsub
-    subscribe, asked, gate = pubsub.subscribe, asyncio.Event(), asyncio.Event()
+    original, asked, gate = pubsub.subscribe, asyncio.Event(), asyncio.Event()
 
     async def late(channel: str, **kwargs: Any):
         if channel == SESSIONS_CHANNEL:
             asked.set()
             await gate.wait()
-        async for message in subscribe(channel, **kwargs):
+        async for message in original(channel, **kwargs):
             yield message
 
     pubsub.subscribe = late
     try:
-        ws = await subscribe_to(live_server, iris["token"])
+        ws = await subscribe(live_server, iris["token"], PREDICTIONS, "ada/iris")
         try:
             # When the session logs out before the watcher listens (its event reaches no one)
             await asyncio.wait_for(asked.wait(), 10)
@@ -299,13 +299,6 @@ async def test_a_logout_while_the_stream_subscribes_still_ends_it(live_server, a
             await ws.close()
     finally:
         del pubsub.subscribe
-
-
-async def subscribe_to(live_server: str, token: str):
-    ws = await authenticated(live_server, token)
-    payload = {"query": PREDICTIONS, "variables": {"model": "ada/iris"}}
-    await send(ws, {"id": "s", "type": "subscribe", "payload": payload})
-    return ws
 
 
 async def test_logout_ends_a_quiet_predictions_stream_at_once(live_server, gql, iris):
